@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""The course's two commands, for any machine with Python 3.11+ (no make needed):
+
+    python3 course.py lab     create .venv, install, compile the kernels once, open JupyterLab
+    python3 course.py test    the same set-up, then every test: unit, widgets, nbval (twice), browser
+
+Extra arguments after `lab` go to JupyterLab (e.g. --no-browser --port 8890); after `test`
+they go to pytest (e.g. -k perceptron -x).
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".dl-lessons-installed"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def run(*cmd, **kwargs):
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT, **kwargs).returncode
+
+
+def must(*cmd, **kwargs):
+    code = run(*cmd, **kwargs)
+    if code:
+        sys.exit(code)
+
+
+def setup():
+    """Create .venv and install the course with its test extra, once per pyproject change."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"dl-lessons needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.create(VENV, with_pip=True)
+    must(PYTHON, "-m", "pip", "install", "--upgrade", "pip")
+    must(PYTHON, "-m", "pip", "install", "-e", ".[test]")
+    STAMP.write_text(wanted)
+
+
+def warm():
+    """Compile every kernel once into the Numba cache (seconds now instead of in a chapter)."""
+    must(PYTHON, "-m", "lessons.warmup")
+
+
+def lab(args):
+    setup()
+    warm()
+    os.execv(PYTHON, [str(PYTHON), "-m", "jupyter", "lab", str(NOTEBOOKS), *args])
+
+
+def test(args):
+    setup()
+    warm()
+    nbval = ["-m", "pytest", "--nbval", "--nbval-current-env", str(NOTEBOOKS)]
+    # 1. unit, book-number, bad-input, widget and browser tests; 2.-3. nbval twice in a row,
+    # since a notebook that passes once can still depend on a cold or warm Numba cache.
+    codes = [
+        run(PYTHON, "-m", "pytest", "tests", *args),
+        run(PYTHON, *nbval, *args),
+        run(PYTHON, *nbval, *args),
+    ]
+    names = ["tests", "nbval (first run)", "nbval (second run)"]
+    for name, code in zip(names, codes):
+        print(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
+    sys.exit(max(codes))
+
+
+def main(argv):
+    commands = {"lab": lab, "test": test}
+    if not argv or argv[0] not in commands:
+        sys.exit(__doc__)
+    commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

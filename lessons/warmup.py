@@ -1,0 +1,42 @@
+"""Compile every Numba kernel once, in float64 and float32, so chapters start warm.
+
+Run as `python -m lessons.warmup` (the README's lab and test commands and Binder's postBuild
+do). Prints where the cache lives and how long compiling took.
+"""
+import os
+import time
+
+import numpy as np
+
+
+def warm_all():
+    """Call each public kernel on tiny valid input; returns {name: seconds}."""
+    from lessons import kernels
+
+    times = {}
+    for dtype in (np.float64, np.float32):
+        X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
+        y = np.array([1.0, -1.0], dtype=dtype)
+        order = np.array([0, 1])
+        calls = {
+            "perceptron_predict": lambda: kernels.perceptron_predict(np.zeros(3, dtype), X),
+            "perceptron_epoch": lambda: kernels.perceptron_epoch(np.zeros(3, dtype), X, y, order, 0.1),
+            "perceptron_train": lambda: kernels.perceptron_train(np.zeros(3, dtype), X, y, order[None], 0.1),
+            "linear_mse_epoch": lambda: kernels.linear_mse_epoch(np.zeros(3, dtype), X, y, order, 1, 0.1),
+        }
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name] = times.get(name, 0.0) + time.perf_counter() - start
+    return times
+
+
+def main():
+    times = warm_all()
+    where = os.environ.get("NUMBA_CACHE_DIR") or "beside the kernel sources (__pycache__)"
+    print(f"dl-lessons: {len(times)} kernels compiled or loaded in {sum(times.values()):.1f} s; "
+          f"Numba cache: {where}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""What every widget shares: colours, the state-to-code line, and the thin ipywidgets shell.
+
+A widget is a frozen dataclass of its state, a pure `render(state) -> Figure` that tests call
+headlessly, and a `View` that maps controls onto state fields and redraws. Figures are built
+with `matplotlib.figure.Figure` (not pyplot), so nothing is shown twice and nothing leaks
+between slider moves.
+"""
+import dataclasses
+import html
+
+import ipywidgets as W
+import numpy as np
+from IPython.display import display
+from matplotlib.figure import Figure
+
+# Okabe-Ito colours (safe for the common colour-vision deficiencies) and a diverging map.
+POSITIVE = "#0072B2"  # blue: class +1
+NEGATIVE = "#D55E00"  # vermillion: class -1
+ACCENT = "#009E73"  # bluish green: weight vectors, trajectories
+WARNING = "#CC79A7"  # reddish purple: misclassified points, divergence
+DIVERGING = "PuOr_r"  # diverging colour map for signed quantities (z, feature maps)
+SEQUENTIAL = "viridis"
+
+
+def new_figure(width=6.4, height=4.8, ncols=1, nrows=1, **kwargs):
+    """A Figure with axes, independent of pyplot (so it is never auto-displayed)."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+    return fig, axes
+
+
+def _literal(value):
+    if isinstance(value, (float, np.floating)):
+        return repr(round(float(value), 4))
+    if isinstance(value, np.ndarray):
+        return repr(np.round(value, 4).tolist())
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def state_call(name, state):
+    """The one-line call that recreates `state`: name(field=value, ...), floats to 4 places."""
+    args = ", ".join(f"{f.name}={_literal(getattr(state, f.name))}"
+                     for f in dataclasses.fields(state))
+    return f"{name}({args})"
+
+
+class View:
+    """The shell around a pure render function.
+
+    controls maps state field names to ipywidgets controls; moving a control replaces that
+    field and redraws. The current state's call line is shown under the figure, ready to copy.
+    """
+
+    def __init__(self, render, state, controls, call_name, *, extra=()):
+        self.render, self.state, self.call_name = render, state, call_name
+        self.controls = controls
+        self.output = W.Output(layout=W.Layout(min_height="300px"))
+        self.code = W.HTML(layout=W.Layout(overflow="auto"))
+        self.code.add_class("dl-lessons-code")
+        for field, control in controls.items():
+            control.observe(lambda change, field=field: self.set(**{field: change["new"]}),
+                            names="value")
+        rows = [W.HBox(list(controls.values())[i:i + 3]) for i in range(0, len(controls), 3)]
+        self.box = W.VBox([*rows, *extra, self.output, self.code])
+        self.box.add_class("dl-lessons-widget")
+        self.redraw()
+
+    def set(self, **changes):
+        """Change state fields (as a control would) and redraw."""
+        self.state = dataclasses.replace(self.state, **changes)
+        for field, value in changes.items():  # keep controls in step when called from code
+            control = self.controls.get(field)
+            if control is not None and control.value != value:
+                control.value = value
+        self.redraw()
+
+    def call(self):
+        return state_call(self.call_name, self.state)
+
+    def redraw(self):
+        fig = self.render(self.state)
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(fig)
+        self.code.value = (f"<code style='white-space:pre' title='copy this call into a cell'>"
+                           f"{html.escape(self.call())}</code>")
+
+    def _ipython_display_(self):
+        display(self.box)
