@@ -59,21 +59,30 @@ class View:
         self.output = W.Output(layout=W.Layout(min_height="300px"))
         self.code = W.HTML(layout=W.Layout(overflow="auto"))
         self.code.add_class("dl-lessons-code")
+        self._syncing = False
         for field, control in controls.items():
-            control.observe(lambda change, field=field: self.set(**{field: change["new"]}),
+            control.observe(lambda change, field=field: self._moved(field, change["new"]),
                             names="value")
         rows = [W.HBox(list(controls.values())[i:i + 3]) for i in range(0, len(controls), 3)]
         self.box = W.VBox([*rows, *extra, self.output, self.code])
         self.box.add_class("dl-lessons-widget")
         self.redraw()
 
+    def _moved(self, field, value):
+        if not self._syncing:
+            self.state = dataclasses.replace(self.state, **{field: value})
+            self.redraw()
+
     def set(self, **changes):
-        """Change state fields (as a control would) and redraw."""
+        """Change state fields from code (controls follow) and redraw once."""
         self.state = dataclasses.replace(self.state, **changes)
-        for field, value in changes.items():  # keep controls in step when called from code
-            control = self.controls.get(field)
-            if control is not None and control.value != value:
-                control.value = value
+        self._syncing = True
+        try:
+            for field, value in changes.items():
+                if field in self.controls:
+                    self.controls[field].value = value
+        finally:
+            self._syncing = False
         self.redraw()
 
     def call(self):
