@@ -1,0 +1,1 @@
+"""Worked solutions to the exercises, one module per chapter. Try the hints first."""
