@@ -1,0 +1,354 @@
+"""Chapter 01, The Perceptron: the decision boundary and the learning rule, one update at a time.
+
+`decision_boundary(...)` shows the line w0 + w1 x1 + w2 x2 = 0 of a perceptron over a small
+dataset, both half-planes shaded, the weight vector (w1, w2) normal to the line, and the
+misclassified points ringed. Its `step` slider replays the perceptron rule from the slider
+weights (`lessons.perceptron.train`), one update at a time, with the earlier lines faded.
+`small_multiples(...)` is the static path: every update of a run in a row of panels (for the
+book's NAND run that is Ekman's Fig. 1-6). `two_layer_xor(...)` is the hand-built network of
+Fig. 1-9: two hidden perceptrons (NAND, OR) and an AND on top.
+"""
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import ipywidgets as W
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from lessons import validate
+from lessons.data import blobs, gate
+from lessons.kernels import perceptron_predict
+from lessons.perceptron import BOOK_NAND_SEED, book_orders, shuffled_orders, train
+from widgets.base import ACCENT, NEGATIVE, POSITIVE, WARNING, View, new_figure, state_call
+
+DATASETS = ("NAND", "AND", "OR", "XOR", "blobs", "noisy blobs")
+MAX_EPOCHS = 100  # passes the replay runs before it declares "not converged"
+MAX_STEP = 60  # the step slider's end; later updates exist but are not shown
+N_BLOBS = 40
+WEIGHT_RANGE = (-1.5, 1.5)
+FADED_LINES = 12  # how many past boundaries stay visible behind the current one
+_TINY = 1e-9  # |(w1, w2)| below this: no line (z does not depend on x1, x2)
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the decision-boundary view shows; `step` 0 means the slider weights."""
+
+    dataset: str = "NAND"
+    w0: float = 0.2
+    w1: float = -0.6
+    w2: float = 0.25
+    lr: float = 0.1
+    seed: int = BOOK_NAND_SEED
+    step: int = 0
+
+    def __post_init__(self):
+        f = "decision_boundary"
+        if self.dataset not in DATASETS:
+            raise ValueError(f"{f}: dataset must be one of {DATASETS}, got {self.dataset!r}")
+        for name in ("w0", "w1", "w2"):
+            object.__setattr__(self, name, validate.number(f, name, getattr(self, name)))
+        object.__setattr__(self, "lr", validate.number(f, "lr", self.lr, low=0.0, low_open=True))
+        object.__setattr__(self, "seed", validate.number(f, "seed", self.seed, low=0, integer=True))
+        object.__setattr__(self, "step", validate.number(f, "step", self.step, low=0, integer=True))
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The data and the training run behind a State: history[k] = weights after k updates."""
+
+    X: np.ndarray
+    y: np.ndarray
+    history: np.ndarray
+    epochs: int
+    converged: bool
+
+    @property
+    def n_updates(self):
+        return len(self.history) - 1
+
+
+def dataset(name, seed=0):
+    """(X[n, 3] with the bias column, y[n]) for one of DATASETS; blobs are drawn with `seed`."""
+    if name == "blobs":
+        return blobs(N_BLOBS, separable=True, seed=seed)
+    if name == "noisy blobs":
+        return blobs(N_BLOBS, separable=False, seed=seed)
+    return gate(name)
+
+
+def orders_for(name, n, seed):
+    """The visiting orders: the book's CPython shuffles for NAND with seed 7, else NumPy's."""
+    if name == "NAND" and seed == BOOK_NAND_SEED:
+        return book_orders(n, MAX_EPOCHS, seed)
+    return shuffled_orders(n, MAX_EPOCHS, seed)
+
+
+def replay(state):
+    """Train from the state's weights with the state's lr and orders; the slider weights are
+    history[0], so `step` indexes the history directly."""
+    X, y = dataset(state.dataset, state.seed)
+    run = train(X, y, (state.w0, state.w1, state.w2), state.lr,
+                orders=orders_for(state.dataset, len(y), state.seed))
+    return Replay(X, y, run.history, run.epochs, run.converged)
+
+
+def _limits(X):
+    half = max(2.0, float(np.abs(X[:, 1:]).max()) + 0.3)
+    return -half, half
+
+
+def _boundary(w, lo, hi):
+    """(foot, a, b): the line w0 + w1 x1 + w2 x2 = 0 from a to b across the view, or None.
+
+    foot is the line's point nearest the view's centre (where the weight arrow starts).
+
+    Written from the point of the line nearest the view's centre and the direction
+    (-w2, w1), so a vertical line (w2 = 0) needs no special case; only w1 = w2 = 0 has no line.
+    """
+    normal = np.array([w[1], w[2]])
+    norm2 = float(normal @ normal)
+    if norm2 < _TINY**2:
+        return None
+    centre = np.full(2, (lo + hi) / 2)
+    foot = centre - (w[0] + normal @ centre) / norm2 * normal
+    along = np.array([-w[2], w[1]]) / math.sqrt(norm2) * 3 * (hi - lo)
+    return foot, foot - along, foot + along
+
+
+def _shade(ax, w, lo, hi):
+    grid = np.linspace(lo, hi, 161)
+    g1, g2 = np.meshgrid(grid, grid)
+    G = np.column_stack([np.ones(g1.size), g1.ravel(), g2.ravel()])
+    side = perceptron_predict(np.asarray(w, dtype=float), G).reshape(g1.shape)
+    ax.pcolormesh(g1, g2, side, cmap=ListedColormap([NEGATIVE, POSITIVE]), vmin=-1, vmax=1,
+                  alpha=0.16, shading="auto", rasterized=True)
+
+
+def _draw(ax, rep, step, *, compact=False):
+    """Draw one frame of a replay on ax; returns the number of misclassified points."""
+    lo, hi = _limits(rep.X)
+    k = min(step, rep.n_updates)
+    w = rep.history[k]
+    _shade(ax, w, lo, hi)
+    for j in range(max(0, k - FADED_LINES), k):
+        line = _boundary(rep.history[j], lo, hi)
+        if line is not None:
+            alpha = 0.15 + 0.5 * (j - k + FADED_LINES) / FADED_LINES
+            ax.plot(*zip(line[1], line[2]), color="0.35", lw=1, ls="--", alpha=alpha)
+    line = _boundary(w, lo, hi)
+    if line is not None and np.all(np.abs(line[0]) <= hi):
+        foot, a, b = line
+        ax.plot(*zip(a, b), color="black", lw=2)
+        direction = np.array([w[1], w[2]]) / math.hypot(w[1], w[2]) * 0.3 * (hi - lo)
+        ax.annotate("", xy=foot + direction, xytext=foot,
+                    arrowprops=dict(arrowstyle="-|>", color=ACCENT, lw=2))
+        if not compact:
+            ax.text(*(foot + 1.08 * direction), "(w1, w2)", color=ACCENT, fontsize=9,
+                    ha="center", va="center")
+    elif not compact:
+        if line is not None:
+            why = "the line lies outside this view"
+        elif not np.any(w):
+            why = "all weights are 0, so z = 0 everywhere"
+        else:
+            why = f"w1 = w2 = 0, so z = {w[0]:.2f} everywhere"
+        side = "+1" if perceptron_predict(np.asarray(w, dtype=float), rep.X[:1])[0] > 0 else "-1"
+        ax.text(0.5, 0.04, f"no boundary: {why}; every point is {side}",
+                transform=ax.transAxes, ha="center", fontsize=9,
+                bbox=dict(facecolor="white", edgecolor=WARNING, alpha=0.9))
+    predicted = perceptron_predict(np.asarray(w, dtype=float), rep.X)
+    wrong = predicted != rep.y
+    size = 70 if len(rep.y) <= 8 else 28
+    for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
+        mine = rep.y == label
+        ax.scatter(rep.X[mine, 1], rep.X[mine, 2], s=size, c=colour, marker=marker,
+                   edgecolors="white", linewidths=0.8, zorder=3,
+                   label=None if compact else f"class {label:+.0f}")
+    if wrong.any():
+        ax.scatter(rep.X[wrong, 1], rep.X[wrong, 2], s=size * 3.2, facecolors="none",
+                   edgecolors=WARNING, linewidths=2, zorder=4,
+                   label=None if compact else "misclassified")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    return int(wrong.sum())
+
+
+def _status(rep, k):
+    done = (f"converged after {rep.epochs} passes" if rep.converged
+            else f"not converged in {rep.epochs} passes")
+    return f"update {k} of {rep.n_updates}, {done}"
+
+
+def render(state):
+    """The figure for one State: never raises for a valid State (all weights 0 included)."""
+    rep = replay(state)
+    k = min(state.step, rep.n_updates)
+    fig, ax = new_figure(6.0, 5.4)
+    wrong = _draw(ax, rep, k)
+    w = rep.history[k]
+    ax.set_title(f"{state.dataset}: {wrong} of {len(rep.y)} misclassified; {_status(rep, k)}\n"
+                 f"w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f})", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    return fig
+
+
+def summary(state):
+    """The numbers behind the view as text (4 decimals): what a notebook prints and checks."""
+    rep = replay(state)
+    k = min(state.step, rep.n_updates)
+    wrong = int(np.sum(perceptron_predict(rep.history[k], rep.X) != rep.y))
+    lines = [state_call("decision_boundary", state),
+             f"{state.dataset}: {wrong} of {len(rep.y)} misclassified; {_status(rep, k)}"]
+    for j in range(k + 1):
+        w = rep.history[j]
+        lines.append(f"  w[{j}] = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f})")
+    return "\n".join(lines)
+
+
+def small_multiples(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOOK_NAND_SEED,
+                    *, max_panels=8, ncols=5):
+    """Static path: one panel per update of the run (Fig. 1-6 for the defaults, the book's NAND).
+
+    Shows steps 0..min(K, max_panels - 1); each panel notes its weights and errors.
+    """
+    state = State(dataset, w0, w1, w2, lr, seed, 0)
+    rep = replay(state)
+    steps = list(range(min(rep.n_updates, max_panels - 1) + 1))
+    ncols = min(ncols, len(steps))
+    nrows = math.ceil(len(steps) / ncols)
+    fig, axes = new_figure(2.6 * ncols, 2.7 * nrows, ncols=ncols, nrows=nrows)
+    axes = np.array(axes, dtype=object).ravel()  # new_figure squeezes: one Axes or an array
+    for ax in axes[len(steps):]:
+        ax.set_axis_off()
+    for ax, k in zip(axes, steps):
+        wrong = _draw(ax, rep, k, compact=True)
+        w = rep.history[k]
+        ax.set_title(f"update {k}: {wrong} wrong\n({w[0]:.2f}, {w[1]:.2f}, {w[2]:.2f})",
+                     fontsize=9)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    fig.suptitle(f"{dataset}, lr {lr:g}, seed {seed}: {_status(rep, rep.n_updates)}", fontsize=10)
+    return fig
+
+
+def decision_boundary(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOOK_NAND_SEED,
+                      step=0):
+    """The interactive view. Defaults: the book's NAND run (Snippets 1-2 to 1-4)."""
+    state = State(dataset, w0, w1, w2, lr, seed, step)
+    lo, hi = WEIGHT_RANGE
+
+    def weight(name, value):
+        return W.FloatSlider(value=value, min=lo, max=hi, step=0.05, description=name,
+                             readout_format=".2f", continuous_update=False)
+
+    controls = {
+        "dataset": W.Dropdown(options=DATASETS, value=state.dataset, description="dataset"),
+        "w0": weight("w0 (bias)", state.w0),
+        "w1": weight("w1", state.w1),
+        "w2": weight("w2", state.w2),
+        "lr": W.FloatLogSlider(value=state.lr, base=10, min=-2, max=0, step=0.1,
+                               description="lr", readout_format=".3f",
+                               continuous_update=False),
+        "seed": W.IntSlider(value=state.seed, min=0, max=20, description="seed",
+                            continuous_update=False),
+        "step": W.IntSlider(value=min(state.step, MAX_STEP), min=0, max=MAX_STEP,
+                            description="step", continuous_update=False),
+    }
+    return View(render, state, controls, "decision_boundary")
+
+
+# --- The two-layer XOR network of Fig. 1-9 -----------------------------------------------------
+
+@dataclass(frozen=True)
+class XorState:
+    """Weights (bias, w1, w2) of the hidden NAND and OR neurons and the output AND neuron.
+
+    Defaults: NAND and OR as in the book's text; the AND weights (-0.9, 0.6, 0.6) are read
+    off the book's Fig. 1-9 (the text does not print them) and reproduce Table 1-3.
+    """
+
+    nand0: float = 0.9
+    nand1: float = -0.6
+    nand2: float = -0.5
+    or0: float = 0.2
+    or1: float = 0.6
+    or2: float = 0.6
+    and0: float = -0.9
+    and1: float = 0.6
+    and2: float = 0.6
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            object.__setattr__(self, field.name,
+                               validate.number("two_layer_xor", field.name,
+                                               getattr(self, field.name)))
+
+    def layers(self):
+        """(W_hidden[2, 3], w_out[3]): rows of W_hidden are the NAND and OR neurons."""
+        W_hidden = np.array([[self.nand0, self.nand1, self.nand2],
+                             [self.or0, self.or1, self.or2]])
+        return W_hidden, np.array([self.and0, self.and1, self.and2])
+
+
+def xor_network(state, X):
+    """Forward pass of the two-layer net: X[n, 3] (bias column) -> (h0[n], h1[n], out[n])."""
+    W_hidden, w_out = state.layers()
+    h0 = perceptron_predict(W_hidden[0], X)
+    h1 = perceptron_predict(W_hidden[1], X)
+    out = perceptron_predict(w_out, np.column_stack([np.ones(len(X)), h0, h1]))
+    return h0, h1, out
+
+
+def render_xor(state):
+    """Both hidden boundaries and the output region on the XOR inputs; table in the title."""
+    X, y = gate("XOR")
+    lo, hi = -2.0, 2.0
+    grid = np.linspace(lo, hi, 161)
+    g1, g2 = np.meshgrid(grid, grid)
+    G = np.column_stack([np.ones(g1.size), g1.ravel(), g2.ravel()])
+    out_grid = xor_network(state, G)[2].reshape(g1.shape)
+    fig, ax = new_figure(6.0, 5.4)
+    ax.pcolormesh(g1, g2, out_grid, cmap=ListedColormap([NEGATIVE, POSITIVE]), vmin=-1, vmax=1,
+                  alpha=0.16, shading="auto", rasterized=True)
+    W_hidden, _ = state.layers()
+    for w, name, style in ((W_hidden[0], "NAND", "--"), (W_hidden[1], "OR", ":")):
+        line = _boundary(w, lo, hi)
+        if line is not None:
+            ax.plot(*zip(line[1], line[2]), color="black", lw=1.6, ls=style,
+                    label=f"{name} neuron's line")
+    h0, h1, out = xor_network(state, X)
+    for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
+        mine = y == label
+        ax.scatter(X[mine, 1], X[mine, 2], s=80, c=colour, marker=marker, edgecolors="white",
+                   zorder=3, label=f"XOR = {label:+.0f}")
+    wrong = out != y
+    if wrong.any():
+        ax.scatter(X[wrong, 1], X[wrong, 2], s=250, facecolors="none", edgecolors=WARNING,
+                   linewidths=2, zorder=4, label="misclassified")
+    rows = "  ".join(f"({a:+.0f},{b:+.0f})->{o:+.0f}" for (a, b), o in zip(X[:, 1:], out))
+    ax.set_title(f"two-layer XOR: {int(wrong.sum())} of 4 wrong\n{rows}", fontsize=9)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    return fig
+
+
+def two_layer_xor(**weights):
+    """Nine sliders, one row per neuron (NAND, OR, AND); defaults reproduce Table 1-3."""
+    state = XorState(**weights)
+    lo, hi = WEIGHT_RANGE
+    controls = {
+        f.name: W.FloatSlider(value=getattr(state, f.name), min=lo, max=hi, step=0.05,
+                              description=f.name, readout_format=".2f",
+                              continuous_update=False)
+        for f in dataclasses.fields(state)
+    }
+    return View(render_xor, state, controls, "two_layer_xor")
