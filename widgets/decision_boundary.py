@@ -117,13 +117,29 @@ def _boundary(w, lo, hi):
     return foot, foot - along, foot + along
 
 
+def _half_planes(w, lo, hi):
+    """The view square [lo, hi]^2 cut by the boundary: (polygon where z >= 0, where z < 0).
+
+    Each corner goes to its side and each square edge the line crosses adds the crossing
+    point to both, so a vertical, missing or off-view line needs no special case.
+    """
+    corners = [(lo, lo), (hi, lo), (hi, hi), (lo, hi)]
+    pos, neg = [], []
+    for a, b in zip(corners, corners[1:] + corners[:1]):
+        za, zb = (w[0] + w[1] * p[0] + w[2] * p[1] for p in (a, b))
+        (pos if za >= 0 else neg).append(a)
+        if (za >= 0) != (zb >= 0):
+            t = za / (za - zb)
+            cross = (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))
+            pos.append(cross)
+            neg.append(cross)
+    return pos, neg
+
+
 def _shade(ax, w, lo, hi):
-    grid = np.linspace(lo, hi, 161)
-    g1, g2 = np.meshgrid(grid, grid)
-    G = np.column_stack([np.ones(g1.size), g1.ravel(), g2.ravel()])
-    side = perceptron_predict(np.asarray(w, dtype=float), G).reshape(g1.shape)
-    ax.pcolormesh(g1, g2, side, cmap=ListedColormap([NEGATIVE, POSITIVE]), vmin=-1, vmax=1,
-                  alpha=0.16, shading="auto", rasterized=True)
+    for polygon, colour in zip(_half_planes(w, lo, hi), (POSITIVE, NEGATIVE)):
+        if len(polygon) >= 3:
+            ax.fill(*zip(*polygon), color=colour, alpha=0.16, lw=0)
 
 
 def _draw(ax, rep, step, *, compact=False):
@@ -145,7 +161,7 @@ def _draw(ax, rep, step, *, compact=False):
         ax.annotate("", xy=foot + direction, xytext=foot,
                     arrowprops=dict(arrowstyle="-|>", color=ACCENT, lw=2))
         if not compact:
-            ax.text(*(foot + 1.08 * direction), "(w1, w2)", color=ACCENT, fontsize=9,
+            ax.text(*(foot + 1.3 * direction), "(w1, w2)", color=ACCENT, fontsize=9,
                     ha="center", va="center")
     elif not compact:
         if line is not None:
