@@ -1,0 +1,307 @@
+"""Chapter 02, Gradient-Based Learning: the gradient-descent explorer.
+
+Pick a loss surface, a learning rate, a momentum and a number of steps; the left panel shows
+the walk on the surface (filled contours, or the curve f(w) for the 1-D well), the right panel
+the loss after every step. A learning rate that explodes is drawn, never raised: the title
+turns red and an arrow shows where the walk leaves the window.
+
+`render(state)` is the pure function the tests call; `descent_explorer(...)` wraps it in
+sliders; `small_multiples(...)` with LEARNING_RATE_STORY or MOMENTUM_STORY is the static
+figure for places without a kernel.
+"""
+import dataclasses
+import functools
+import math
+
+import ipywidgets as W
+import numpy as np
+from matplotlib.colors import LogNorm
+
+from lessons.descent import SURFACES, descend, surface
+from widgets.base import View, new_figure
+
+PATH = "#E69F00"  # Okabe-Ito orange: the walk, visible on the blue contours
+ALARM = "#D55E00"  # vermillion: divergence
+CONTOURS = "Blues_r"  # dark = low loss, so the valleys read as valleys
+LR_RANGE = (1e-4, 2.0)
+STEPS_MAX = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class DescentState:
+    """Everything the explorer shows; `state_call` turns it into a pasteable call."""
+
+    surface: str = "double well"
+    lr: float = 0.05
+    momentum: float = 0.0
+    steps: int = 100
+    start_x: float = 2.5
+    start_y: float = 1.0
+    rule: str = "classical"  # "book": Chollet's Listing 2.39 as printed (sign error)
+
+
+def walk_of(state):
+    """The Walk (points, losses, diverged) that `state` describes."""
+    surf = surface(state.surface)
+    start = (state.start_x, state.start_y)[: surf.dim]
+    return descend(surf, start, state.lr, state.momentum, state.steps, rule=state.rule)
+
+
+def _view_box(surf, walk):
+    """The surface's window, widened to keep the start point in view."""
+    start = walk.points[0]
+    box = []
+    for axis, (lo, hi) in enumerate(surf.window):
+        pad = 0.05 * (hi - lo)
+        box.append((min(lo, start[axis] - pad), max(hi, start[axis] + pad)))
+    return tuple(box)
+
+
+def _escape(surf, walk, state):
+    """Where the step after the last recorded point lands (replays the velocity)."""
+    v = np.zeros(surf.dim)
+    nxt = walk.points[-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for p in walk.points:
+            g = surf.grad(p)
+            if state.rule == "classical":
+                v = state.momentum * v - state.lr * g
+                nxt = p + v
+            else:
+                v = state.momentum * v + state.lr * g
+                nxt = p + state.momentum * v - state.lr * g
+    return np.nan_to_num(nxt, nan=0.0, posinf=1e300, neginf=-1e300)
+
+
+def _exit_segment(points, box, after):
+    """(k, point k, point on the box edge) where the path first leaves `box` after point k.
+
+    `after` is where the walk went after its last recorded point (a diverged walk's final
+    step is not recorded), so a walk that jumps out on its very last step still gets an arrow.
+    """
+    lo = np.array([b[0] for b in box])
+    hi = np.array([b[1] for b in box])
+    path = np.vstack([points, after[None, :]]) if after is not None else points
+    outside = np.any((path < lo) | (path > hi), axis=1)
+    if not outside.any():
+        return None
+    k = int(np.argmax(outside))
+    if k == 0:  # cannot happen for a box widened around the start; no segment to draw
+        return None
+    a, b = path[k - 1], path[k]
+    d = b - a
+    # the largest t in [0, 1] keeping a + t d inside the box on every axis
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_hi = np.where(d > 0, (hi - a) / d, np.inf)
+        t_lo = np.where(d < 0, (lo - a) / d, np.inf)
+    t = float(min(1.0, np.min(t_hi), np.min(t_lo)))
+    return k - 1, a, a + t * d
+
+
+def _until_exit(points, segment, diverged):
+    """A diverged walk is drawn up to where it leaves the window: beyond it, its segments
+    would only criss-cross the view. A walk that comes back is drawn whole."""
+    if not diverged or segment is None:
+        return points
+    return points[: segment[0] + 1]
+
+
+def _arrow(ax, segment, xy_of):
+    _, start, end = segment
+    ax.annotate("", xy=xy_of(end), xytext=xy_of(start), annotation_clip=False,
+                arrowprops=dict(arrowstyle="-|>", color=ALARM, lw=2.2, mutation_scale=18))
+
+
+@functools.lru_cache(maxsize=32)
+def _grid(name, box):
+    surf = SURFACES[name]
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    xs, ys = np.linspace(x_lo, x_hi, 160), np.linspace(y_lo, y_hi, 160)
+    gx, gy = np.meshgrid(xs, ys)
+    return gx, gy, surf.f(np.stack([gx, gy], axis=-1))
+
+
+def _dot(points):
+    return 4.0 if len(points) <= 60 else 2.5
+
+
+def _marks(ax, xy_start, xy_end, xy_minima):
+    ax.plot(*xy_start, "o", ms=10, mfc=PATH, mec="black", label="start", zorder=5)
+    ax.plot(*xy_end, "s", ms=8, mfc="white", mec="black", label="end", zorder=5)
+    for i, m in enumerate(xy_minima):
+        ax.plot(*m, "*", ms=16, mfc="white", mec="black", zorder=6,
+                label="global minimum" if i == 0 else None)
+
+
+def draw_walk(ax, surf, walk, state=None):
+    """Draw the surface and the walk on `ax`: contours for 2-D surfaces, the curve for 1-D.
+
+    `state` (a DescentState) lets a diverged walk's final, unrecorded step be drawn as an
+    arrow leaving the window; without it the arrow marks the first recorded exit only.
+    """
+    surf = surface(surf)
+    box = _view_box(surf, walk)
+    after = _escape(surf, walk, state) if (state is not None and walk.diverged) else None
+    if surf.dim == 1:
+        (w_lo, w_hi), = box
+        ws = np.linspace(w_lo, w_hi, 400)
+        fs = surf.f(ws[:, None])
+        pad = 0.08 * (fs.max() - fs.min())
+        y_box = (fs.min() - pad, fs.max() + pad)
+        ax.plot(ws, fs, color="black", lw=1.5)
+        pts = np.column_stack([walk.points[:, 0], walk.losses])
+        if after is not None:
+            after = np.array([after[0], float(np.nan_to_num(surf.f(after[None, :])[0],
+                                                            posinf=1e300))])
+        segment = _exit_segment(pts, (box[0], y_box), after)
+        shown = _until_exit(pts, segment, walk.diverged)
+        ax.plot(shown[:, 0], shown[:, 1], "-o", color=PATH, ms=_dot(shown), mec="black",
+                mew=0.4, lw=1, label="walk")
+        minima = [(m[0], float(surf.f(np.array(m)))) for m in surf.minima]
+        _marks(ax, pts[0], pts[-1], minima)
+        ax.set(xlim=(w_lo, w_hi), ylim=y_box, xlabel="w", ylabel="f(w)")
+    else:
+        gx, gy, gz = _grid(surf.name, box)
+        if surf.name == "rosenbrock":
+            levels = np.geomspace(max(gz.min(), 1e-2), gz.max(), 22)
+            cs = ax.contourf(gx, gy, gz, levels=levels, norm=LogNorm(), cmap=CONTOURS)
+        else:
+            cs = ax.contourf(gx, gy, gz, levels=22, cmap=CONTOURS)
+        ax.contour(cs, colors="white", linewidths=0.3, alpha=0.5)
+        pts = walk.points
+        segment = _exit_segment(pts, box, after)
+        shown = _until_exit(pts, segment, walk.diverged)
+        ax.plot(shown[:, 0], shown[:, 1], "-o", color=PATH, ms=_dot(shown), mec="black",
+                mew=0.4, lw=1.2, label="walk")
+        _marks(ax, pts[0], pts[-1], surf.minima)
+        ax.set(xlim=box[0], ylim=box[1], xlabel="x", ylabel="y")
+    if segment is not None:
+        _arrow(ax, segment, lambda p: (p[0], p[1]))
+    return ax
+
+
+def _draw_losses(ax, surf, walk):
+    steps = np.arange(len(walk.losses))
+    f_min = min(float(surf.f(np.array(m))) for m in surf.minima)
+    losses = walk.losses
+    ax.plot(steps, losses, "-", color=PATH, lw=1.8)
+    ax.plot(steps[-1:], losses[-1:], "s", ms=7, mfc="white", mec="black")
+    if f_min >= 0.0:  # bowls and Rosenbrock: the loss falls towards 0, read it on a log axis
+        if np.any(losses > 0):
+            ax.set_yscale("log")
+        if np.any(losses == 0):
+            ax.text(0.98, 0.02, "loss reached exactly 0", transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=8)
+        ax.set_ylabel("f (log scale)")
+    else:  # the wells dip below 0: a linear axis, symlog when the loss explodes
+        ax.axhline(f_min, ls="--", color="black", lw=1, label=f"global minimum {f_min:.4f}")
+        if np.nanmax(np.abs(losses)) > 1e3:
+            ax.set_yscale("symlog")
+            ax.set_ylim(bottom=f_min - 1.0)  # nothing lies below the minimum: no empty half
+        ax.set_ylabel("f")
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_xlabel("step")
+    ax.set_title("loss after each step")
+
+
+def _headline(walk):
+    if walk.diverged:
+        return f"diverged at step {len(walk.points)}", ALARM
+    end = ", ".join(f"{c:.4f}" for c in walk.end)
+    k = len(walk.points) - 1
+    return f"{k} step{'' if k == 1 else 's'}: ended at ({end}), f = {walk.losses[-1]:.4f}", "black"
+
+
+def _describe(state):
+    text = f"lr = {state.lr:.4g}, momentum = {state.momentum:.2f}"
+    if state.rule == "book":
+        text += ", book's (wrong) rule"
+    return text
+
+
+def render(state):
+    """Figure of the walk that `state` describes: surface and path left, loss per step right."""
+    surf = surface(state.surface)
+    walk = walk_of(state)
+    fig, (left, right) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
+    draw_walk(left, surf, walk, state)
+    left.set_title(f"{surf.name}: f = {surf.formula}\n{_describe(state)}", fontsize=10)
+    left.legend(loc="upper center" if surf.dim == 1 else "lower left", fontsize=8,
+                framealpha=0.85)
+    _draw_losses(right, surf, walk)
+    text, colour = _headline(walk)
+    fig.suptitle(text, color=colour, fontweight="bold" if walk.diverged else "normal")
+    return fig
+
+
+# The static path: stories told with a few fixed states, for nbval, GitHub and HTML exports.
+LEARNING_RATE_STORY = (
+    ("too small: lr = 0.001", DescentState("ill-conditioned bowl", 0.001, 0.0, 50, -1.8, 0.8)),
+    ("about right: lr = 0.05", DescentState("ill-conditioned bowl", 0.05, 0.0, 50, -1.8, 0.8)),
+    ("too large: lr = 0.1", DescentState("ill-conditioned bowl", 0.1, 0.0, 50, -1.8, 0.8)),
+    ("divergent: lr = 0.12", DescentState("ill-conditioned bowl", 0.12, 0.0, 50, -1.8, 0.8)),
+)
+MOMENTUM_STORY = (
+    ("plain descent", DescentState("double well", 0.05, 0.0, 200, 2.5, 1.0)),
+    ("momentum 0.9", DescentState("double well", 0.05, 0.9, 200, 2.5, 1.0)),
+    ("book's rule, m = 0.5", DescentState("double well", 0.05, 0.5, 200, 2.5, 1.0, "book")),
+    ("book's rule, m = 0.9", DescentState("double well", 0.05, 0.9, 200, 2.5, 1.0, "book")),
+)
+
+
+def small_multiples(story=LEARNING_RATE_STORY, ncols=4):
+    """One small panel per (title, DescentState) in `story`: the explorer's static fallback."""
+    story = tuple(story)
+    nrows = math.ceil(len(story) / ncols)
+    ncols = min(ncols, len(story))
+    fig, axes = new_figure(3.2 * ncols, 3.0 * nrows, ncols=ncols, nrows=nrows)
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[len(story):]:
+        ax.set_visible(False)
+    for ax, (title, state) in zip(axes, story):
+        walk = walk_of(state)
+        draw_walk(ax, state.surface, walk, state)
+        text, colour = _headline(walk)
+        if not walk.diverged:
+            text = "ended at (" + ", ".join(f"{c:.2f}" for c in walk.end) + ")"
+        ax.set_title(f"{title}\n{text}", fontsize=9, color=colour)
+        ax.set(xlabel="", ylabel="")
+    return fig
+
+
+def descent_explorer(surface="double well", lr=0.05, momentum=0.0, steps=100, start_x=2.5,
+                     start_y=1.0, rule="classical"):
+    """The interactive explorer: sliders for every DescentState field; returns a View.
+
+    Choosing another surface moves the start to that surface's usual start point.
+    """
+    state = DescentState(surface, float(lr), float(momentum), int(steps), float(start_x),
+                         float(start_y), rule)
+    slider = dict(continuous_update=False, style={"description_width": "initial"})
+    controls = {
+        "surface": W.Dropdown(options=list(SURFACES), value=state.surface,
+                              description="surface"),
+        "lr": W.FloatLogSlider(value=state.lr, base=10, min=math.log10(LR_RANGE[0]),
+                               max=math.log10(max(LR_RANGE[1], state.lr)), step=0.05,
+                               readout_format=".4f", description="learning rate", **slider),
+        "momentum": W.FloatSlider(value=state.momentum, min=0.0, max=0.99, step=0.01,
+                                  description="momentum", **slider),
+        "steps": W.IntSlider(value=state.steps, min=1, max=max(STEPS_MAX, state.steps),
+                             description="steps", **slider),
+        "start_x": W.FloatSlider(value=state.start_x, min=min(-3.0, state.start_x),
+                                 max=max(3.0, state.start_x), step=0.05,
+                                 description="start x (w)", **slider),
+        "start_y": W.FloatSlider(value=state.start_y, min=min(-1.5, state.start_y),
+                                 max=max(3.0, state.start_y), step=0.05,
+                                 description="start y", **slider),
+        "rule": W.ToggleButtons(options=[("classical", "classical"), ("book (Listing 2.39)", "book")],
+                                value=state.rule, description="momentum rule"),
+    }
+    view = View(render, state, controls, "descent_explorer")
+
+    def to_surface_start(change):
+        start = SURFACES[change["new"]].start
+        view.set(start_x=float(start[0]), start_y=float(start[1]) if len(start) > 1 else view.state.start_y)
+
+    controls["surface"].observe(to_surface_start, names="value")
+    return view
