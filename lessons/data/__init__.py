@@ -1,4 +1,22 @@
-"""Datasets. Nothing here touches the network."""
+"""Datasets. Nothing here touches the network.
+
+- `toy`: logic gates and blobs for the perceptron (bias column, targets -1/+1).
+- `mnist`: the full MNIST shipped in the package, Fashion-MNIST, any IDX folder.
+- `idx`: the IDX file reader behind them.
+"""
+from lessons.data.idx import read_idx
+from lessons.data.mnist import (
+    FASHION_CLASSES,
+    load_fashion_mnist,
+    load_idx_dataset,
+    load_mnist,
+    mnist_subset,
+    stratified_indices,
+)
 from lessons.data.toy import GATES, blobs, gate
 
-__all__ = ["GATES", "gate", "blobs"]
+__all__ = [
+    "GATES", "gate", "blobs",
+    "read_idx", "load_idx_dataset", "load_mnist", "load_fashion_mnist", "mnist_subset",
+    "stratified_indices", "FASHION_CLASSES",
+]
