@@ -1,0 +1,142 @@
+"""Shared helpers for the benchmarks: best-of-k wall time, the machine header, a ratio table.
+
+Every benchmark prints ratios measured in one run, because these machines are noisy and an
+absolute time from one day says little about another. Nothing here is ever a pass/fail test.
+"""
+import os
+import platform
+import time
+from dataclasses import dataclass
+
+
+def best_of(run, *, setup=None, repeat=5, warmup=1):
+    """Best wall time in seconds of `run(*setup())` over `repeat` timed calls.
+
+    `setup` (untimed) returns the arguments of one call, so a run that updates its input in
+    place (a weight vector) starts from the same state every time. The `warmup` calls before
+    timing take compilation, page faults and cold caches out of the number; the minimum
+    rather than the mean because noise on a shared machine only ever adds time.
+    Returns (seconds, what the last call returned).
+    """
+    setup = setup or tuple
+    result = None
+    for _ in range(warmup):
+        result = run(*setup())
+    best = float("inf")
+    for _ in range(max(repeat, 1)):
+        args = setup()
+        start = time.perf_counter()
+        result = run(*args)
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One row of a ratio table.
+
+    seconds: time for the whole workload of `units` items (samples, images...); when only
+    `timed_units` of them were timed, seconds is that time scaled linearly to `units`.
+    """
+
+    case: str
+    implementation: str
+    seconds: float
+    units: int
+    runs: int = 1
+    timed_units: int | None = None
+    note: str = ""
+
+    @property
+    def extrapolated(self):
+        return self.timed_units is not None and self.timed_units != self.units
+
+    def how(self):
+        runs = f"best of {self.runs}" if self.runs > 1 else "1 run"
+        if self.extrapolated:
+            return f"{runs} on {self.timed_units:,}, extrapolated x{self.units / self.timed_units:g}"
+        return runs
+
+
+def scaled(seconds, timed_units, units):
+    """Linear extrapolation of a time measured on `timed_units` items to `units` items."""
+    return seconds * units / timed_units
+
+
+def ratio(slow, fast):
+    """How many times slower `slow` is than `fast` (both Measurements)."""
+    return slow.seconds / fast.seconds
+
+
+def markdown_table(headers, rows):
+    """A Markdown table; numeric-looking columns are right-aligned."""
+    def numeric(text):
+        return text.replace(",", "").replace(".", "").replace("x", "").strip().isdigit()
+
+    align = [
+        "---:" if rows and all(numeric(row[k]) for row in rows) else "---"
+        for k in range(len(headers))
+    ]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def ratio_table(measurements, baseline, *, unit="sample", per="epoch"):
+    """Markdown table of measurements with each row's ratio to the `baseline` row of its case.
+
+    baseline: the implementation name every row of the same case is divided by ("x slower").
+    """
+    base = {m.case: m for m in measurements if m.implementation == baseline}
+    headers = ["case", "implementation", f"s per {per}", f"ns per {unit}",
+               f"x slower than {baseline}", "how measured", "note"]
+    rows = []
+    for m in measurements:
+        against = base.get(m.case)
+        rows.append([
+            m.case,
+            m.implementation,
+            f"{m.seconds:.4g}",
+            f"{m.seconds / m.units * 1e9:,.1f}",
+            f"{ratio(m, against):,.1f}" if against else "",
+            m.how(),
+            m.note,
+        ])
+    return markdown_table(headers, rows)
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_header():
+    """Markdown bullet lines naming what the numbers depend on: CPU, versions, threads, BLAS."""
+    import numba
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    pools = ", ".join(
+        " ".join(filter(None, (p["internal_api"], p.get("version"), p.get("architecture"))))
+        + f" ({p['user_api']}, {p['num_threads']} threads)"
+        for p in threadpool_info()
+    ) or "none loaded"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    coretype = {name: os.environ.get(name, "unset")
+                for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    return "\n".join([
+        f"- CPU: {_cpu_name()}, {os.cpu_count()} logical cores; Python {platform.python_version()}",
+        f"- numpy {np.__version__}, numba {numba.__version__} "
+        f"({numba.get_num_threads()} threads, NUMBA_NUM_THREADS="
+        f"{os.environ.get('NUMBA_NUM_THREADS', 'unset')})",
+        f"- thread pools (threadpoolctl): {pools}",
+        "- " + ", ".join(f"{k}={v}" for k, v in coretype.items()),
+        f"- load average (1, 5, 15 min) when the table was printed: {load}"
+        " (above the core count: other processes shared the CPU)",
+    ])
