@@ -98,7 +98,8 @@ def sklearn_partial_fit(X, y, lr):
     return model.partial_fit(X, y, classes=np.array([-1.0, 1.0], dtype=X.dtype))
 
 
-def measure_case(case, X, y, order, lr, *, repeat, numpy_slice, python_slice, seed):
+def measure_case(case, X, y, order, lr, *, repeat, slow_repeat, numpy_slice, python_slice,
+                 seed):
     """Time every implementation on one data set; returns (measurements, agreement line)."""
     n, d = X.shape
     dtype = X.dtype.type
@@ -126,16 +127,16 @@ def measure_case(case, X, y, order, lr, *, repeat, numpy_slice, python_slice, se
     m = min(numpy_slice, n)
     seconds, numpy_updates = best_of(
         lambda w: reference.perceptron_epoch(w, X, y, order[:m], lr),
-        setup=fresh, repeat=1, warmup=0)
-    add(NUMPY, seconds, 1, m, f"{numpy_updates:,} updates")
+        setup=fresh, repeat=slow_repeat, warmup=0)
+    add(NUMPY, seconds, slow_repeat, m, f"{numpy_updates:,} updates")
 
     k = min(python_slice, n)
     rows = X[order[:k]].tolist()
     labels = y[order[:k]].tolist()
     seconds, python_updates = best_of(
         lambda w: python_epoch(w, rows, labels, range(k), lr),
-        setup=lambda: ([0.0] * d,), repeat=1, warmup=0)
-    add(PYTHON, seconds, 1, k, f"{python_updates:,} updates")
+        setup=lambda: ([0.0] * d,), repeat=slow_repeat, warmup=0)
+    add(PYTHON, seconds, slow_repeat, k, f"{python_updates:,} updates")
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning: one epoch is what we asked for
@@ -172,6 +173,8 @@ def parse(argv):
     p.add_argument("--n784", type=int, default=10**6,
                    help="samples in the 784-D case (0 skips it; 10^6 needs about 4 GB)")
     p.add_argument("--repeat", type=int, default=5, help="best of this many runs (fast ones)")
+    p.add_argument("--slow-repeat", type=int, default=3,
+                   help="best of this many runs for the NumPy and pure-Python loops")
     p.add_argument("--numpy-slice", type=int, default=10**6,
                    help="samples the NumPy loop runs; fewer are scaled linearly to n")
     p.add_argument("--python-slice", type=int, default=10**5,
@@ -186,7 +189,8 @@ def parse(argv):
 def main(argv=None):
     """Run the benchmark, print the Markdown report and return it."""
     args = parse(argv)
-    common = dict(repeat=args.repeat, numpy_slice=args.numpy_slice, seed=args.seed)
+    common = dict(repeat=args.repeat, slow_repeat=args.slow_repeat,
+                  numpy_slice=args.numpy_slice, seed=args.seed)
     results, checks = [], []
     cases = [(CASE_2D, args.n, 2, np.float64, args.python_slice),
              (CASE_784, args.n784, 784, np.float32, args.python_slice784)]

@@ -21,8 +21,8 @@ def _load(name):
 timing = _load("_timing")
 bench = _load("bench_perceptron")
 
-TINY = ["--n", "3000", "--n784", "300", "--repeat", "1", "--numpy-slice", "3000",
-        "--python-slice", "1000", "--python-slice784", "100"]
+TINY = ["--n", "3000", "--n784", "300", "--repeat", "1", "--slow-repeat", "1",
+        "--numpy-slice", "3000", "--python-slice", "1000", "--python-slice784", "100"]
 
 
 def _table_rows(report):
