@@ -23,6 +23,19 @@ def warm_all():
             "perceptron_epoch": lambda: kernels.perceptron_epoch(np.zeros(3, dtype), X, y, order, 0.1),
             "perceptron_train": lambda: kernels.perceptron_train(np.zeros(3, dtype), X, y, order[None], 0.1),
             "linear_mse_epoch": lambda: kernels.linear_mse_epoch(np.zeros(3, dtype), X, y, order, 1, 0.1),
+            "sigmoid": lambda: kernels.sigmoid(X),
+            "sigmoid_backward": lambda: kernels.sigmoid_backward(X, X),
+            "tanh": lambda: kernels.tanh(X),
+            "tanh_backward": lambda: kernels.tanh_backward(X, X),
+            "relu": lambda: kernels.relu(X),
+            "relu_backward": lambda: kernels.relu_backward(X, X),
+            "dense_forward": lambda: kernels.dense_forward(X, X.T.copy(), y),
+            "dense_backward": lambda: kernels.dense_backward(X, X.T.copy(), X @ X.T),
+            "sgd_step": lambda: kernels.sgd_step(X.copy(), X, 0.1),
+            "half_sse": lambda: kernels.half_sse(X, X),
+            "binary_cross_entropy": lambda: kernels.binary_cross_entropy(X * X, X * X),
+            "softmax": lambda: kernels.softmax(X),
+            "softmax_cross_entropy": lambda: kernels.softmax_cross_entropy(X, order),
         }
         for name, call in calls.items():
             start = time.perf_counter()

@@ -5,10 +5,30 @@ as plain Python and step through it in a debugger.
 """
 from lessons.kernels.perceptron import perceptron_epoch, perceptron_predict, perceptron_train
 from lessons.kernels.descent import linear_mse_epoch
+from lessons.kernels.activations import (
+    relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward,
+)
+from lessons.kernels.dense import dense_backward, dense_forward, sgd_step
+from lessons.kernels.losses import (
+    binary_cross_entropy, half_sse, softmax, softmax_cross_entropy,
+)
 
 __all__ = [
     "perceptron_predict",
     "perceptron_epoch",
     "perceptron_train",
     "linear_mse_epoch",
+    "sigmoid",
+    "sigmoid_backward",
+    "tanh",
+    "tanh_backward",
+    "relu",
+    "relu_backward",
+    "dense_forward",
+    "dense_backward",
+    "sgd_step",
+    "half_sse",
+    "binary_cross_entropy",
+    "softmax",
+    "softmax_cross_entropy",
 ]

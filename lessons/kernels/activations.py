@@ -1,0 +1,133 @@
+"""Chapter 03, Sigmoid Neurons and Backpropagation: activation functions and their backward.
+
+Every activation acts elementwise on an array of any shape (a dense layer's Z[B, n_out], a
+convolution's Y[N, F, H, W]) and returns an array of the same shape and float dtype.
+Each backward takes the upstream gradient dY = dL/dY and returns dZ = dL/dZ = dY * f'(z).
+
+As in Ekman's chapter 3, the logistic and tanh derivatives come from the *output* y:
+S'(z) = y (1 - y) and tanh'(z) = 1 - y^2, so `sigmoid_backward` and `tanh_backward` take Y,
+and the backward pass needs nothing but what the forward pass stored. ReLU's derivative is
+read from Z instead, because y = 0 cannot tell z = 0 from z = -5.
+
+ReLU convention: relu'(z) = 1 for z >= 0 and 0 for z < 0 (Ekman defines it so). The
+derivative does not exist at z = 0 exactly; PyTorch and JAX pick 0 there. The choice only
+matters for inputs that are exactly zero.
+
+The kernels work on flat 1-D arrays; the public functions flatten a contiguous copy (a view,
+no copy, when the input already is one) and restore the shape.
+"""
+import numpy as np
+from numba import njit
+
+from lessons import validate
+
+
+@njit(cache=True)
+def _sigmoid_kernel(z):
+    y = np.empty_like(z)
+    for i in range(z.shape[0]):
+        # exp of a negative number only: 1 / (1 + e^-z) overflows e^-z for z = -1000
+        if z[i] >= 0.0:
+            y[i] = 1.0 / (1.0 + np.exp(-z[i]))
+        else:
+            e = np.exp(z[i])
+            y[i] = e / (1.0 + e)
+    return y
+
+
+@njit(cache=True)
+def _sigmoid_backward_kernel(y, dy):
+    dz = np.empty_like(dy)
+    for i in range(y.shape[0]):
+        dz[i] = dy[i] * y[i] * (1.0 - y[i])
+    return dz
+
+
+@njit(cache=True)
+def _tanh_kernel(z):
+    y = np.empty_like(z)
+    for i in range(z.shape[0]):
+        y[i] = np.tanh(z[i])
+    return y
+
+
+@njit(cache=True)
+def _tanh_backward_kernel(y, dy):
+    dz = np.empty_like(dy)
+    for i in range(y.shape[0]):
+        dz[i] = dy[i] * (1.0 - y[i] * y[i])
+    return dz
+
+
+@njit(cache=True)
+def _relu_kernel(z):
+    y = np.empty_like(z)
+    for i in range(z.shape[0]):
+        y[i] = z[i] if z[i] > 0.0 else 0.0
+    return y
+
+
+@njit(cache=True)
+def _relu_backward_kernel(z, dy):
+    dz = np.empty_like(dy)
+    for i in range(z.shape[0]):
+        dz[i] = dy[i] if z[i] >= 0.0 else 0.0
+    return dz
+
+
+def _values(func, name, a):
+    return validate.array(func, name, a, ndim=np.ndim(a), shape="[...] (any shape)")
+
+
+def _pair(func, name, a, grad_name, grad):
+    """The forward array and the upstream gradient: same shape, one float dtype."""
+    a, grad = _values(func, name, a), _values(func, grad_name, grad)
+    if a.shape != grad.shape:
+        raise ValueError(
+            f"{func}: {grad_name} has shape {grad.shape} but {name} has shape {a.shape} "
+            f"({grad_name} is the loss gradient with respect to the activation's output, "
+            f"so it has the same shape)"
+        )
+    dtype = np.result_type(a, grad)
+    return a.astype(dtype, copy=False), grad.astype(dtype, copy=False)
+
+
+def _flat(kernel, *arrays):
+    return kernel(*(a.reshape(-1) for a in arrays)).reshape(arrays[0].shape)
+
+
+def sigmoid(Z):
+    """Logistic sigmoid Y = 1 / (1 + e^-Z), elementwise; Z[...] -> Y[...] in (0, 1).
+
+    Computed without overflow for any finite z: sigmoid(-1000) is 0 and sigmoid(1000) is 1,
+    with no warnings.
+    """
+    return _flat(_sigmoid_kernel, _values("sigmoid", "Z", Z))
+
+
+def sigmoid_backward(Y, dY):
+    """dZ = dY * Y * (1 - Y): the logistic derivative read from its output Y = sigmoid(Z)."""
+    return _flat(_sigmoid_backward_kernel, *_pair("sigmoid_backward", "Y", Y, "dY", dY))
+
+
+def tanh(Z):
+    """Hyperbolic tangent Y = tanh(Z), elementwise; Z[...] -> Y[...] in (-1, 1)."""
+    return _flat(_tanh_kernel, _values("tanh", "Z", Z))
+
+
+def tanh_backward(Y, dY):
+    """dZ = dY * (1 - Y^2): the tanh derivative read from its output Y = tanh(Z)."""
+    return _flat(_tanh_backward_kernel, *_pair("tanh_backward", "Y", Y, "dY", dY))
+
+
+def relu(Z):
+    """Rectified linear unit Y = max(Z, 0), elementwise."""
+    return _flat(_relu_kernel, _values("relu", "Z", Z))
+
+
+def relu_backward(Z, dY):
+    """dZ = dY where Z >= 0 and 0 where Z < 0 (relu'(0) = 1, Ekman's convention).
+
+    Takes the ReLU's *input* Z, not its output: the output 0 hides which side z was on.
+    """
+    return _flat(_relu_backward_kernel, *_pair("relu_backward", "Z", Z, "dY", dY))
