@@ -7,28 +7,38 @@ import os
 import platform
 import time
 from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+
+class Timed(NamedTuple):
+    seconds: float  # best wall time
+    cpu_seconds: float  # best CPU time of the calling thread
+    result: Any  # what the last call returned
 
 
 def best_of(run, *, setup=None, repeat=5, warmup=1):
-    """Best wall time in seconds of `run(*setup())` over `repeat` timed calls.
+    """Best wall time (and best thread CPU time) of `run(*setup())` over `repeat` timed calls.
 
     `setup` (untimed) returns the arguments of one call, so a run that updates its input in
     place (a weight vector) starts from the same state every time. The `warmup` calls before
     timing take compilation, page faults and cold caches out of the number; the minimum
     rather than the mean because noise on a shared machine only ever adds time.
-    Returns (seconds, what the last call returned).
+    The calling thread's CPU time leaves out the time spent waiting for a core while other
+    processes run, so it is the steadier number on a busy machine; it undercounts code that
+    hands work to other threads (a parallel kernel, multi-threaded BLAS).
     """
     setup = setup or tuple
     result = None
     for _ in range(warmup):
         result = run(*setup())
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(max(repeat, 1)):
         args = setup()
-        start = time.perf_counter()
+        cpu, start = time.thread_time(), time.perf_counter()
         result = run(*args)
         best = min(best, time.perf_counter() - start)
-    return best, result
+        best_cpu = min(best_cpu, time.thread_time() - cpu)
+    return Timed(best, best_cpu, result)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class Measurement:
 
     seconds: time for the whole workload of `units` items (samples, images...); when only
     `timed_units` of them were timed, seconds is that time scaled linearly to `units`.
+    cpu_seconds: the same for the calling thread's CPU time (None if not measured).
     """
 
     case: str
@@ -46,6 +57,7 @@ class Measurement:
     runs: int = 1
     timed_units: int | None = None
     note: str = ""
+    cpu_seconds: float | None = None
 
     @property
     def extrapolated(self):
@@ -63,8 +75,10 @@ def scaled(seconds, timed_units, units):
     return seconds * units / timed_units
 
 
-def ratio(slow, fast):
-    """How many times slower `slow` is than `fast` (both Measurements)."""
+def ratio(slow, fast, *, cpu=False):
+    """How many times slower `slow` is than `fast` (both Measurements), in wall or CPU time."""
+    if cpu:
+        return slow.cpu_seconds / fast.cpu_seconds
     return slow.seconds / fast.seconds
 
 
@@ -89,16 +103,18 @@ def ratio_table(measurements, baseline, *, unit="sample", per="epoch"):
     """
     base = {m.case: m for m in measurements if m.implementation == baseline}
     headers = ["case", "implementation", f"s per {per}", f"ns per {unit}",
-               f"x slower than {baseline}", "how measured", "note"]
+               f"x slower than {baseline}", "same, in thread CPU time", "how measured", "note"]
     rows = []
     for m in measurements:
         against = base.get(m.case)
+        with_cpu = against and m.cpu_seconds and against.cpu_seconds
         rows.append([
             m.case,
             m.implementation,
             f"{m.seconds:.4g}",
             f"{m.seconds / m.units * 1e9:,.1f}",
             f"{ratio(m, against):,.1f}" if against else "",
+            f"{ratio(m, against, cpu=True):,.1f}" if with_cpu else "",
             m.how(),
             m.note,
         ])

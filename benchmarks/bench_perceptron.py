@@ -106,44 +106,46 @@ def measure_case(case, X, y, order, lr, *, repeat, slow_repeat, numpy_slice, pyt
     fresh = lambda: (np.zeros(d, dtype=dtype),)  # noqa: E731  (every run starts from w = 0)
     results = []
 
-    def add(name, seconds, runs, timed=None, note=""):
-        total = scaled(seconds, timed, n) if timed else seconds
-        results.append(Measurement(case, name, total, n, runs, timed, note))
+    def add(name, timed, runs, sliced=None, note=None):
+        """Record a row; without a note, the run returned its number of updates: show it."""
+        def whole(seconds):
+            return scaled(seconds, sliced, n) if sliced else seconds
+        note = note if note is not None else f"{timed.result:,} updates"
+        results.append(Measurement(case, name, whole(timed.seconds), n, runs, sliced, note,
+                                   whole(timed.cpu_seconds)))
+        return timed.result
 
-    seconds, updates = best_of(lambda w: _perceptron_epoch_kernel(w, X, y, order, lr),
-                               setup=fresh, repeat=repeat)
-    add(NUMBA, seconds, repeat, note=f"{updates:,} updates")
+    add(NUMBA, best_of(lambda w: _perceptron_epoch_kernel(w, X, y, order, lr), setup=fresh,
+                       repeat=repeat), repeat)
 
-    seconds, _ = best_of(lambda w: perceptron_epoch(w, X, y, order, lr), setup=fresh,
-                         repeat=repeat)
-    add(NUMBA_PUBLIC, seconds, repeat, note="checks shapes, dtypes, finiteness, index range")
+    add(NUMBA_PUBLIC, best_of(lambda w: perceptron_epoch(w, X, y, order, lr), setup=fresh,
+                              repeat=repeat),
+        repeat, note="checks shapes, dtypes, finiteness, index range")
 
     X_seq, y_seq = np.ascontiguousarray(X[order]), np.ascontiguousarray(y[order])
     in_turn = np.arange(n)
-    seconds, _ = best_of(lambda w: _perceptron_epoch_kernel(w, X_seq, y_seq, in_turn, lr),
-                         setup=fresh, repeat=repeat)
-    add(NUMBA_SEQ, seconds, repeat, note="same sequence, sequential reads; gather not timed")
+    add(NUMBA_SEQ, best_of(lambda w: _perceptron_epoch_kernel(w, X_seq, y_seq, in_turn, lr),
+                           setup=fresh, repeat=repeat),
+        repeat, note="same sequence, sequential reads; gather not timed")
 
     m = min(numpy_slice, n)
-    seconds, numpy_updates = best_of(
+    numpy_updates = add(NUMPY, best_of(
         lambda w: reference.perceptron_epoch(w, X, y, order[:m], lr),
-        setup=fresh, repeat=slow_repeat, warmup=0)
-    add(NUMPY, seconds, slow_repeat, m, f"{numpy_updates:,} updates")
+        setup=fresh, repeat=slow_repeat, warmup=0), slow_repeat, m)
 
     k = min(python_slice, n)
     rows = X[order[:k]].tolist()
     labels = y[order[:k]].tolist()
-    seconds, python_updates = best_of(
+    python_updates = add(PYTHON, best_of(
         lambda w: python_epoch(w, rows, labels, range(k), lr),
-        setup=lambda: ([0.0] * d,), repeat=slow_repeat, warmup=0)
-    add(PYTHON, seconds, slow_repeat, k, f"{python_updates:,} updates")
+        setup=lambda: ([0.0] * d,), repeat=slow_repeat, warmup=0), slow_repeat, k)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning: one epoch is what we asked for
-        seconds, _ = best_of(lambda: sklearn_fit(X, y, lr, seed), repeat=repeat)
-        add(SKLEARN, seconds, repeat, note="validation + own shuffle + 1 epoch; own order")
-        seconds, _ = best_of(lambda: sklearn_partial_fit(X_seq, y_seq, lr), repeat=repeat)
-        add(SKLEARN_SEQ, seconds, repeat, note="validation + 1 epoch in visiting order")
+        add(SKLEARN, best_of(lambda: sklearn_fit(X, y, lr, seed), repeat=repeat), repeat,
+            note="validation + own shuffle + 1 epoch; own order")
+        add(SKLEARN_SEQ, best_of(lambda: sklearn_partial_fit(X_seq, y_seq, lr), repeat=repeat),
+            repeat, note="validation + 1 epoch in visiting order")
 
     agreement = []
     for label, count, size in (("NumPy", numpy_updates, m), ("Python", python_updates, k)):
@@ -157,13 +159,19 @@ def measure_case(case, X, y, order, lr, *, repeat, slow_repeat, numpy_slice, pyt
 def targets(results):
     """The issue's two target lines, from the 2-D case."""
     by_name = {m.implementation: m for m in results if m.case == CASE_2D}
-    numba = by_name[NUMBA]
+
+    def both(slow, fast):
+        slow, fast = by_name[slow], by_name[fast]
+        return f"{ratio(slow, fast):.1f}x", f"{ratio(slow, fast, cpu=True):.1f}x in thread CPU time"
+
+    sk, sk_cpu = both(SKLEARN, NUMBA)
+    np_, np_cpu = both(NUMPY, NUMBA)
+    seq, seq_cpu = both(SKLEARN_SEQ, NUMBA_SEQ)
     return [
-        f"Numba vs scikit-learn (2-D): {ratio(by_name[SKLEARN], numba):.1f}x (target >= 10x)",
-        f"Numba vs NumPy per-sample loop (2-D): {ratio(by_name[NUMPY], numba):.1f}x "
-        f"(target >= 100x)",
+        f"Numba vs scikit-learn (2-D): {sk} (target >= 10x); {sk_cpu}",
+        f"Numba vs NumPy per-sample loop (2-D): {np_} (target >= 100x); {np_cpu}",
         f"Like for like, both reading rows in visiting order (2-D): scikit-learn partial_fit vs "
-        f"Numba {ratio(by_name[SKLEARN_SEQ], by_name[NUMBA_SEQ]):.1f}x",
+        f"Numba {seq}; {seq_cpu}",
     ]
 
 

@@ -40,7 +40,8 @@ def report():
 def test_table_has_every_implementation_in_both_cases(report):
     header, rows = _table_rows(report)
     assert header == ["case", "implementation", "s per epoch", "ns per sample",
-                      "x slower than Numba kernel", "how measured", "note"]
+                      "x slower than Numba kernel", "same, in thread CPU time", "how measured",
+                      "note"]
     assert [(r[0], r[1]) for r in rows] == [
         (case, name) for case in (bench.CASE_2D, bench.CASE_784)
         for name in bench.IMPLEMENTATIONS
@@ -49,21 +50,23 @@ def test_table_has_every_implementation_in_both_cases(report):
         assert len(row) == len(header)
         assert float(row[2]) > 0 and float(row[3].replace(",", "")) > 0
     baselines = [r for r in rows if r[1] == bench.NUMBA]
-    assert [r[4] for r in baselines] == ["1.0", "1.0"]
+    assert [r[4:6] for r in baselines] == [["1.0", "1.0"], ["1.0", "1.0"]]
 
 
 def test_slices_are_labelled_extrapolated(report):
     _, rows = _table_rows(report)
-    how = {(r[0], r[1]): r[5] for r in rows}
+    how = {(r[0], r[1]): r[6] for r in rows}
     assert how[(bench.CASE_2D, bench.PYTHON)] == "1 run on 1,000, extrapolated x3"
     assert how[(bench.CASE_784, bench.PYTHON)] == "1 run on 100, extrapolated x3"
     assert how[(bench.CASE_2D, bench.NUMPY)] == "1 run"
 
 
 def test_target_lines_and_header(report):
-    assert re.search(r"^Numba vs scikit-learn \(2-D\): [\d.,]+x \(target >= 10x\)$", report, re.M)
-    assert re.search(r"^Numba vs NumPy per-sample loop \(2-D\): [\d.,]+x \(target >= 100x\)$",
+    cpu = r"; [\d.,]+x in thread CPU time$"
+    assert re.search(r"^Numba vs scikit-learn \(2-D\): [\d.,]+x \(target >= 10x\)" + cpu,
                      report, re.M)
+    assert re.search(r"^Numba vs NumPy per-sample loop \(2-D\): [\d.,]+x \(target >= 100x\)"
+                     + cpu, report, re.M)
     assert "thread pools (threadpoolctl): " in report
     assert "OPENBLAS_CORETYPE=" in report and "numba " in report
 
@@ -103,18 +106,20 @@ def test_python_epoch_matches_the_numpy_twin():
 
 def test_best_of_sets_up_every_run_and_warms_up_first():
     calls = []
-    seconds, result = timing.best_of(lambda box: box.append(len(calls)) or len(box),
-                                     setup=lambda: (calls.append("setup") or [],),
-                                     repeat=3, warmup=2)
-    assert calls.count("setup") == 5 and result == 1 and seconds >= 0.0
+    timed = timing.best_of(lambda box: box.append(len(calls)) or len(box),
+                           setup=lambda: (calls.append("setup") or [],), repeat=3, warmup=2)
+    assert calls.count("setup") == 5 and timed.result == 1
+    assert timed.seconds >= 0.0 and timed.cpu_seconds >= 0.0
 
 
 def test_ratio_table_divides_by_the_baseline_of_each_case():
     M = timing.Measurement
-    rows = [M("a", "fast", 0.5, 1000, runs=3), M("a", "slow", 2.0, 1000, timed_units=100),
+    rows = [M("a", "fast", 0.5, 1000, runs=3, cpu_seconds=0.25),
+            M("a", "slow", 2.0, 1000, timed_units=100, cpu_seconds=2.0),
             M("b", "fast", 1.0, 10), M("b", "slow", 30.0, 10, note="n")]
     header, table = _table_rows(timing.ratio_table(rows, "fast", unit="image", per="batch"))
     assert header[2:5] == ["s per batch", "ns per image", "x slower than fast"]
     assert [r[4] for r in table] == ["1.0", "4.0", "1.0", "30.0"]
-    assert table[1][5] == "1 run on 100, extrapolated x10" and table[0][5] == "best of 3"
+    assert [r[5] for r in table] == ["1.0", "8.0", "", ""]
+    assert table[1][6] == "1 run on 100, extrapolated x10" and table[0][6] == "best of 3"
     assert table[0][3] == "500,000.0"
