@@ -1,0 +1,244 @@
+"""Every chapter in JupyterLab in a real browser, as a learner meets it.
+
+Per notebook: open it, clear the saved outputs, Run All, and check that every code cell ran
+and showed no error (cells tagged `raises-exception` may show one on purpose). Then press
+ArrowRight (ArrowLeft at the right end) on every slider of every dl-lessons widget and check
+that both the figure and the copy-as-code line changed; a slider whose one step leaves the
+figure as it was (a weight that only matters when a sign flips) goes on to its ends, and one
+of those moves must change the figure. This proves the wiring from slider to kernel to figure;
+sweeping every slider's range is the headless widget tests' job (rendering there is 100 times
+cheaper than a browser round trip).
+Screenshots go to test-artifacts/browser/<chapter>/.
+"""
+import json
+import re
+import time
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# A chapter runs within 60 s on two cores with a warm Numba cache; a cold cache compiles too.
+RUN_ALL_MS = 180_000
+# Kernel idle and the widget unchanged for this long: the redraw is complete.
+STABLE_S = 1.0
+SETTLE_S = 30.0
+ERROR_TEXT = re.compile(r"Traceback|\w*Error\b")
+NUMBERED = re.compile(r"^\[(\d+)\]:$")
+
+# Per cell: its input prompt ("[3]:", "[*]:", "[ ]:") and the text of its stderr outputs
+# (JupyterLab renders tracebacks as stderr).
+CELLS_JS = """panel => [...panel.querySelectorAll('.jp-Cell')].map(cell => ({
+    prompt: (cell.querySelector('.jp-InputArea-prompt')?.textContent ?? '').trim(),
+    stderr: [...cell.querySelectorAll(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+        .map(e => e.textContent),
+}))"""
+RUN_ALL_DONE_JS = """panel => {
+    const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+        .map(e => e.textContent.trim());
+    return !prompts.includes('[*]:') && prompts.some(p => /^\\[\\d+\\]:$/.test(p));
+}"""
+# What a slider move must change: the figure (images in the widget's Output) and the call line.
+WIDGET_JS = """widget => ({
+    images: [...widget.querySelectorAll('.jp-OutputArea-output img')].map(i => i.src),
+    output: [...widget.querySelectorAll('.jp-OutputArea')].map(o => o.textContent).join('\\n'),
+    code: widget.querySelector('.dl-lessons-code')?.textContent ?? null,
+    stderr: [...widget.querySelectorAll(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+        .map(e => e.textContent),
+})"""
+# JupyterLab sends what a widget callback prints or raises to the notebook's Log Console; its
+# status-bar item counts the entries ("1 new messages, 1 log entries for ...").
+LOG_ENTRIES_JS = """() => Number((document.querySelector('.jp-LogConsoleStatusItem [title]')
+    ?.title.match(/(\\d+) log entr/) ?? [0, 0])[1])"""
+# View.redraw sets the call line last, so a new call line, a traceback or a new log entry means
+# the kernel has handled the move.
+REDRAWN_JS = f"""([widget, code, logged]) =>
+    (widget.querySelector('.dl-lessons-code')?.textContent ?? null) !== code
+    || widget.querySelector(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') !== null
+    || ({LOG_ENTRIES_JS})() !== logged"""
+# A handle's value and position (0-100 %) from noUiSlider itself: the aria-value* attributes
+# are rounded to one decimal, too coarse for a learning-rate slider.
+HANDLE_JS = """handle => {
+    const slider = handle.closest('.noUi-target').noUiSlider, i = Number(handle.dataset.handle);
+    return {value: [].concat(slider.get(true))[i], position: slider.getPositions()[i],
+            label: handle.closest('.widget-slider').querySelector('.widget-label')?.textContent};
+}"""
+HANDLE_MOVED_JS = f"""([handle, before]) => ({HANDLE_JS})(handle).value !== before"""
+
+
+def saved_cells(notebook):
+    """Type, source and tags of each cell of the committed notebook, in order."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return [{"type": c["cell_type"],
+             "source": "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+             "tags": c.get("metadata", {}).get("tags", [])} for c in cells]
+
+
+def click_menu(page, menu, item):
+    page.get_by_role("menuitem", name=menu, exact=True).click()
+    page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+def wait_for_idle_kernel(page):
+    # The toolbar's kernel indicator reads idle while the kernel is still starting.
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("| Idle")
+
+
+def kernel_idle(page):
+    return "| Idle" in page.locator("#jp-main-statusbar").inner_text()
+
+
+def run_all(page, panel):
+    """Clear saved outputs (stale prompts and figures prove nothing), Run All, wait for the end."""
+    click_menu(page, "Edit", "Clear Outputs of All Cells")
+    expect(panel.locator(".jp-CodeCell .jp-InputArea-prompt", has_text=NUMBERED)).to_have_count(0)
+    click_menu(page, "Run", "Run All Cells")
+    page.wait_for_function(RUN_ALL_DONE_JS, arg=panel.element_handle(), timeout=RUN_ALL_MS)
+    wait_for_idle_kernel(page)
+
+
+def check_every_cell_ran_cleanly(cells, rendered):
+    assert len(rendered) == len(cells), (
+        f"JupyterLab shows {len(rendered)} cells, the notebook has {len(cells)}")
+    counts = []
+    for i, (cell, shown) in enumerate(zip(cells, rendered)):
+        if cell["type"] != "code":
+            continue
+        errors = [text for text in shown["stderr"] if ERROR_TEXT.search(text)]
+        assert not errors or "raises-exception" in cell["tags"], (
+            f"cell {i} shows an error (tag it raises-exception if that is the lesson):\n"
+            f"{errors[0][-2000:]}")
+        if not cell["source"].strip():
+            continue  # JupyterLab does not number an empty cell
+        number = NUMBERED.match(shown["prompt"])
+        assert number, (f"cell {i} did not run (prompt {shown['prompt']!r}): a cell above it "
+                        f"failed or Run All stopped\n{cell['source'][:300]}")
+        counts.append(int(number.group(1)))
+    assert counts == sorted(set(counts)), f"cells ran out of order: {counts}"
+
+
+def settle(page, widget):
+    """The widget once the kernel is idle and the widget has not changed for STABLE_S."""
+    deadline = time.monotonic() + SETTLE_S
+    last, since = widget.evaluate(WIDGET_JS), time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        now = widget.evaluate(WIDGET_JS)
+        if now != last or not kernel_idle(page):
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= STABLE_S:
+            return now
+    pytest.fail(f"the widget kept changing (or the kernel stayed busy) for {SETTLE_S} s",
+                pytrace=False)
+
+
+def press(page, widget, handle, key):
+    """Press `key` on a slider handle; the settled widget and the slider's value after."""
+    before, start = widget.evaluate(WIDGET_JS), handle.evaluate(HANDLE_JS)["value"]
+    logged = page.evaluate(LOG_ENTRIES_JS)
+    handle.press(key)
+    try:
+        page.wait_for_function(HANDLE_MOVED_JS, arg=[handle.element_handle(), start])
+        page.wait_for_function(REDRAWN_JS, arg=[widget.element_handle(), before["code"],
+                                                logged])
+    except PlaywrightTimeout:
+        pass  # settled below and reported with the values
+    return settle(page, widget), handle.evaluate(HANDLE_JS)["value"]
+
+
+def move(page, widget, handle):
+    """One step on a slider; if that leaves the figure as it was (a weight that only matters
+    when a sign flips), the slider's ends as well. What went wrong, as sentences."""
+    before, start = widget.evaluate(WIDGET_JS), handle.evaluate(HANDLE_JS)
+    keys = ("ArrowLeft", "Home") if start["position"] >= 100 else ("ArrowRight", "End", "Home")
+    where, value = f"slider {start['label']!r} from {start['value']}", start["value"]
+    for key in keys:
+        position = handle.evaluate(HANDLE_JS)["position"]
+        if (key, position) in (("End", 100), ("Home", 0)):
+            continue  # already there
+        after, moved_to = press(page, widget, handle, key)
+        where += f", {key} to {moved_to}"
+        if moved_to == value:
+            return [f"{where}: the slider ignored the key"]
+        value = moved_to
+        if after["stderr"]:
+            return [f"{where}: the redraw failed:\n{after['stderr'][0][-1500:]}"]
+        if not after["images"]:
+            return [f"{where}: no figure any more: {after['output'].strip()[:200]!r}"]
+        if after["code"] == before["code"]:
+            return [f"{where}: the call line did not change: {after['code']!r}"]
+        if after["images"] != before["images"]:
+            return []
+    return [f"{where}: the figure did not change"]
+
+
+def check_widget(page, widget, number):
+    """Move every slider of one widget; what went wrong, and how many sliders were moved."""
+    start = widget.evaluate(WIDGET_JS)
+    assert start["images"], (
+        f"widget {number} shows no image, its Output holds {start['output'].strip()[:200]!r} "
+        f"(a matplotlib Figure without the inline backend's PNG formatter shows as text)")
+    assert start["code"], f"widget {number} has no dl-lessons-code call line"
+    handles = widget.locator(".widget-slider .noUi-handle")
+    assert handles.count() > 0, f"widget {number} has no slider"
+    problems = []
+    for h in range(handles.count()):
+        problems += [f"widget {number}, {p}" for p in move(page, widget, handles.nth(h))]
+    return problems, handles.count()
+
+
+def logged_errors(page):
+    """Errors raised in widget callbacks, which JupyterLab shows only in the Log Console."""
+    if not page.evaluate(LOG_ENTRIES_JS):
+        return []
+    page.locator(".jp-LogConsoleStatusItem").click()
+    log = page.locator(".jp-LogConsolePanel")
+    expect(log).to_be_visible()
+    text = log.inner_text()
+    return [f"the Log Console shows an error from a widget callback:\n{text[-3000:]}"] if (
+        ERROR_TEXT.search(text)) else []
+
+
+def test_chapter_runs_and_every_slider_redraws(notebook, lab, page, artifacts):
+    cells = saved_cells(notebook)
+    t0 = time.monotonic()
+    # A workspace per chapter, so JupyterLab does not reopen the previous chapter beside it.
+    page.goto(f"{lab.url}/lab/workspaces/{quote(notebook.stem)}/tree/{quote(notebook.name)}")
+    panel = page.locator(".jp-NotebookPanel")
+    timings = []
+    try:
+        expect(panel).to_have_count(1)
+        wait_for_idle_kernel(page)
+        timings.append(f"open {time.monotonic() - t0:.1f} s")
+        t0 = time.monotonic()
+        run_all(page, panel)
+        timings.append(f"Run All {time.monotonic() - t0:.1f} s")
+        check_every_cell_ran_cleanly(cells, panel.evaluate(CELLS_JS))
+        widgets = panel.locator(".dl-lessons-widget")
+        assert widgets.count() > 0, f"{notebook.name} displays no dl-lessons widget"
+        t0, problems, moved = time.monotonic(), [], 0
+        for k in range(widgets.count()):
+            widget = widgets.nth(k)
+            found, sliders = check_widget(page, widget, k + 1)
+            problems, moved = problems + found, moved + sliders
+            widget.screenshot(path=artifacts / f"widget-{k + 1}.png")
+        timings.append(f"{moved} sliders in {widgets.count()} widgets "
+                       f"{time.monotonic() - t0:.1f} s")
+        problems += logged_errors(page)
+    finally:
+        page.screenshot(path=artifacts / "notebook.png", full_page=True)
+        print(f"{notebook.name}: {', '.join(timings)}; screenshots in {artifacts}")
+    assert not problems, "\n".join(problems)
+    toasts = page.locator(".Toastify__toast")
+    assert toasts.count() == 0, f"a notification toast is showing: {toasts.all_inner_texts()}"
+
+
+def test_there_are_chapters_to_test(notebook_dir):
+    # with no notebooks the parametrized test above would only be skipped
+    assert sorted(notebook_dir.glob("*.ipynb")), f"no notebooks in {notebook_dir}"
