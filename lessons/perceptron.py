@@ -65,7 +65,11 @@ def train(X, y, w0, lr=0.1, *, max_epochs=100, seed=0, orders=None):
     (e.g. `book_orders()` to replay the book). w0 is copied, never modified.
     """
     w = validate.array("train", "w0", w0, ndim=1, shape="[d]", dtype=np.float64).copy()
+    if np.ndim(X) == 2 and np.shape(X)[1] != w.shape[0]:
+        raise ValueError(f"train: w0 has {w.shape[0]} weights but X has {np.shape(X)[1]} "
+                         f"columns (X is [n, d] with the bias input in column 0)")
     if orders is None:
+        max_epochs = validate.number("train", "max_epochs", max_epochs, low=1, integer=True)
         orders = shuffled_orders(np.shape(X)[0], max_epochs, seed)
     epochs, converged, history = perceptron_train(w, X, y, orders, lr)
     return PerceptronRun(history, epochs, converged)

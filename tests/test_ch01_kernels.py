@@ -218,8 +218,7 @@ def test_train_rejects_bad_input_and_never_touches_w0():
     w0 = np.array([0.2, -0.6, 0.25])
     train(X, y, w0, 0.1)
     assert np.array_equal(w0, [0.2, -0.6, 0.25])
-    # train passes its copy of w0 on as perceptron_train's w, which reports the mismatch
-    with pytest.raises(ValueError, match="w has 2 weights but X has 3 columns"):
+    with pytest.raises(ValueError, match="w0 has 2 weights but X has 3 columns"):
         train(X, y, [0.0, 0.0], 0.1)
     with pytest.raises(ValueError, match="w0"):
         train(X, y, [[0.0, 0.0, 0.0]], 0.1)
@@ -231,7 +230,7 @@ def test_train_rejects_bad_input_and_never_touches_w0():
         train(X[:, :2], y, [0.0, 0.0, 0.0], 0.1)
     with pytest.raises(ValueError, match="y"):
         train(X, -2 * y, [0.0, 0.0, 0.0], 0.1)
-    with pytest.raises(ValueError, match="epochs"):
+    with pytest.raises(ValueError, match="train: max_epochs must be >= 1"):
         train(X, y, [0.0, 0.0, 0.0], 0.1, max_epochs=0)
     with pytest.raises(ValueError, match="orders"):
         train(X, y, [0.0, 0.0, 0.0], 0.1, orders=[[0, 1, 2, 4]])

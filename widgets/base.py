@@ -7,6 +7,7 @@ between slider moves.
 """
 import dataclasses
 import html
+import io
 
 import ipywidgets as W
 import numpy as np
@@ -25,8 +26,32 @@ SEQUENTIAL = "viridis"
 def new_figure(width=6.4, height=4.8, ncols=1, nrows=1, **kwargs):
     """A Figure with axes, independent of pyplot (so it is never auto-displayed)."""
     fig = Figure(figsize=(width, height), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+    axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
+
+
+def _figure_png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _show_figures_as_png():
+    """Let IPython display a pyplot-free Figure as an image.
+
+    Without pyplot the inline backend never registers its formatter, so `display(fig)` would
+    print only "<Figure size ...>". Registering here makes widgets work in any kernel.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "display_formatter"):
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
+
+
+_show_figures_as_png()
 
 
 def _literal(value):
