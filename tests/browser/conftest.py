@@ -1,9 +1,10 @@
 """A throwaway JupyterLab and Debian's Chromium (driven by Playwright) for the browser tests.
 
 JupyterLab serves a temporary copy of notebooks/ (so Run All never touches a committed
-notebook) with its own config, data, runtime, settings and workspace directories: the user's
-Jupyter set-up is never read, and lab_settings/overrides.json is the only preference applied
-(the same file the course can ship for learners: it silences the news toast).
+notebook) with its own config, data, runtime, settings and workspace directories: the user's ~/.jupyter,
+~/.ipython and Jupyter data are never read, and lab_settings/overrides.json is the only
+preference applied (the same file the course can ship for learners: it silences the news
+toast).
 
 DL_LESSONS_BROWSER_NOTEBOOKS=<dir> points the tests at another directory of notebooks.
 """
@@ -120,15 +121,17 @@ def lab(browser, tmp_path_factory):
     labconfig = base / "config" / "labconfig"
     labconfig.mkdir(parents=True)
     shutil.copyfile(SETTINGS, labconfig / "default_setting_overrides.json")
-    env = dict(os.environ,
-               JUPYTER_CONFIG_DIR=str(base / "config"),
+    # A learner's defaults: no inherited backend or extra Jupyter search paths.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MPLBACKEND", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_TOKEN")}
+    env.update(JUPYTER_CONFIG_DIR=str(base / "config"),
                JUPYTER_DATA_DIR=str(base / "data"),
                JUPYTER_RUNTIME_DIR=str(base / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(base / "user-settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
                IPYTHONDIR=str(base / "ipython"),
                # as if the venv were activated, for anything the kernel starts by name
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "jupyterlab.log"
