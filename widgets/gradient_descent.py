@@ -106,9 +106,9 @@ def _until_exit(points, segment, diverged):
     return points[: segment[0] + 1]
 
 
-def _arrow(ax, segment, xy_of):
+def _arrow(ax, segment):
     _, start, end = segment
-    ax.annotate("", xy=xy_of(end), xytext=xy_of(start), annotation_clip=False,
+    ax.annotate("", xy=tuple(end), xytext=tuple(start), annotation_clip=False,
                 arrowprops=dict(arrowstyle="-|>", color=ALARM, lw=2.2, mutation_scale=18))
 
 
@@ -176,7 +176,7 @@ def draw_walk(ax, surf, walk, state=None):
         _marks(ax, pts[0], pts[-1], surf.minima)
         ax.set(xlim=box[0], ylim=box[1], xlabel="x", ylabel="y")
     if segment is not None:
-        _arrow(ax, segment, lambda p: (p[0], p[1]))
+        _arrow(ax, segment)
     return ax
 
 
