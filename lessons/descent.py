@@ -63,11 +63,11 @@ SURFACES = {
                            lambda p: _tilted_well(p[..., 0]) + p[..., 1] ** 2,
                            lambda p: np.array([_tilted_well_grad(p[0]), 2 * p[1]]),
                            start=(2.5, 1.0), window=((-3, 3), (-1.5, 1.5)),
-                           minima=((-1.7144, 0.0),)),
+                           minima=((-1.7139, 0.0),)),
     "tilted well 1-D": Surface("tilted well 1-D", "0.1 w⁴ − 0.5 w² + 0.3 w",
                                lambda p: _tilted_well(p[..., 0]),
                                lambda p: np.array([_tilted_well_grad(p[0])]),
-                               start=(2.5,), window=((-3, 3),), minima=((-1.7144,),)),
+                               start=(2.5,), window=((-3, 3),), minima=((-1.7139,),)),
 }
 
 
