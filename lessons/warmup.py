@@ -18,6 +18,8 @@ def warm_all():
         X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
         y = np.array([1.0, -1.0], dtype=dtype)
         order = np.array([0, 1])
+        W1, W2 = np.zeros((2, 3), dtype), np.zeros((2, 3), dtype)  # a 2-2-2 network
+        T = np.eye(2, dtype=dtype)
         calls = {
             "perceptron_predict": lambda: kernels.perceptron_predict(np.zeros(3, dtype), X),
             "perceptron_epoch": lambda: kernels.perceptron_epoch(np.zeros(3, dtype), X, y, order, 0.1),
@@ -36,6 +38,11 @@ def warm_all():
             "binary_cross_entropy": lambda: kernels.binary_cross_entropy(X * X, X * X),
             "softmax": lambda: kernels.softmax(X),
             "softmax_cross_entropy": lambda: kernels.softmax_cross_entropy(X, order),
+            "mlp_sgd_epoch": lambda: kernels.mlp_sgd_epoch(W1, W2, X[:, 1:], T, order, 0.1),
+            "mlp_minibatch_epoch": lambda: kernels.mlp_minibatch_epoch(
+                W1, W2, X[:, 1:], T, order, 2, 0.1),
+            "mlp_forward": lambda: kernels.mlp_forward(W1, W2, X[:, 1:]),
+            "mlp_predict": lambda: kernels.mlp_predict(W1, W2, X[:, 1:]),
         }
         for name, call in calls.items():
             start = time.perf_counter()

@@ -12,6 +12,7 @@ from lessons.kernels.dense import dense_backward, dense_forward, sgd_step
 from lessons.kernels.losses import (
     binary_cross_entropy, half_sse, softmax, softmax_cross_entropy,
 )
+from lessons.kernels.mlp import mlp_forward, mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
 
 __all__ = [
     "perceptron_predict",
@@ -31,4 +32,8 @@ __all__ = [
     "binary_cross_entropy",
     "softmax",
     "softmax_cross_entropy",
+    "mlp_sgd_epoch",
+    "mlp_minibatch_epoch",
+    "mlp_forward",
+    "mlp_predict",
 ]
