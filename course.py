@@ -9,6 +9,7 @@ they go to pytest (e.g. -k perceptron -x).
 """
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -20,6 +21,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".dl-lessons-installed"
 NOTEBOOKS = ROOT / "notebooks"
+# JupyterLab reads <prefix>/share/jupyter/lab/settings/overrides.json as its defaults: ours
+# turn off the news and update checks (the course runs offline); learners can still change them.
+LAB_SETTINGS = ROOT / "lab-settings" / "overrides.json"
 
 
 def run(*cmd, **kwargs):
@@ -38,14 +42,18 @@ def setup():
     if sys.version_info < (3, 11):
         sys.exit(f"dl-lessons needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+    if (STAMP.exists() and PYTHON.exists() and STAMP.read_text()
+            == wanted + hashlib.sha256(LAB_SETTINGS.read_bytes()).hexdigest()):
         return
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
     must(PYTHON, "-m", "pip", "install", "--upgrade", "pip")
     must(PYTHON, "-m", "pip", "install", "-e", ".[test]")
-    STAMP.write_text(wanted)
+    settings = VENV / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(LAB_SETTINGS, settings / "overrides.json")
+    STAMP.write_text(wanted + hashlib.sha256(LAB_SETTINGS.read_bytes()).hexdigest())
 
 
 def warm():
@@ -56,7 +64,9 @@ def warm():
 def lab(args):
     setup()
     warm()
-    os.execv(PYTHON, [str(PYTHON), "-m", "jupyter", "lab", str(NOTEBOOKS), *args])
+    # readonly: the extension manager would otherwise query PyPI, and the course needs none.
+    os.execv(PYTHON, [str(PYTHON), "-m", "jupyter", "lab", "--LabApp.extension_manager=readonly",
+                      str(NOTEBOOKS), *args])
 
 
 def test(args):

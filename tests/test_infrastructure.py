@@ -176,3 +176,13 @@ def test_lessons_never_imports_widgets():
     imports = re.compile(r"^\s*(import|from)\s+(ipywidgets|widgets)\b", re.M)
     offenders = [p for p in (ROOT / "lessons").rglob("*.py") if imports.search(p.read_text())]
     assert offenders == [], "lessons/ must not import ipywidgets (DESIGN: layering)"
+
+
+def test_lab_settings_silence_network_checks_for_learners_and_binder():
+    import json
+
+    settings = json.loads((ROOT / "lab-settings" / "overrides.json").read_text())
+    notification = settings["@jupyterlab/apputils-extension:notification"]
+    assert notification["fetchNews"] == "false" and notification["checkForUpdates"] is False
+    assert "lab-settings/overrides.json" in (ROOT / "binder" / "postBuild").read_text()
+    assert "LAB_SETTINGS" in (ROOT / "course.py").read_text()

@@ -114,10 +114,11 @@ class View:
         return state_call(self.call_name, self.state)
 
     def redraw(self):
-        fig = self.render(self.state)
+        # Render inside the Output: if it ever raises, the traceback shows under the sliders
+        # instead of only in JupyterLab's log console beside a stale figure.
         with self.output:
             self.output.clear_output(wait=True)
-            display(fig)
+            display(self.render(self.state))
         self.code.value = (f"<code style='white-space:pre' title='copy this call into a cell'>"
                            f"{html.escape(self.call())}</code>")
 

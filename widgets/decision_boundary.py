@@ -63,6 +63,7 @@ class Replay:
     history: np.ndarray
     epochs: int
     converged: bool
+    first_order: np.ndarray  # the rows in the order the first pass visits them (set by seed)
 
     @property
     def n_updates(self):
@@ -89,9 +90,9 @@ def replay(state):
     """Train from the state's weights with the state's lr and orders; the slider weights are
     history[0], so `step` indexes the history directly."""
     X, y = dataset(state.dataset, state.seed)
-    run = train(X, y, (state.w0, state.w1, state.w2), state.lr,
-                orders=orders_for(state.dataset, len(y), state.seed))
-    return Replay(X, y, run.history, run.epochs, run.converged)
+    orders = orders_for(state.dataset, len(y), state.seed)
+    run = train(X, y, (state.w0, state.w1, state.w2), state.lr, orders=orders)
+    return Replay(X, y, run.history, run.epochs, run.converged, orders[0])
 
 
 def _limits(X):
@@ -186,6 +187,10 @@ def _draw(ax, rep, step, *, compact=False):
         ax.scatter(rep.X[wrong, 1], rep.X[wrong, 2], s=size * 3.2, facecolors="none",
                    edgecolors=WARNING, linewidths=2, zorder=4,
                    label=None if compact else "misclassified")
+    if not compact and len(rep.y) <= 8:  # the seed's visible effect on a gate: visiting order
+        for rank, i in enumerate(rep.first_order, start=1):
+            ax.annotate(f"{rank}", rep.X[i, 1:], xytext=(9, 9), textcoords="offset points",
+                        fontsize=9, color="0.2")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
@@ -207,8 +212,10 @@ def render(state):
     fig, ax = new_figure(6.0, 5.4)
     wrong = _draw(ax, rep, k)
     w = rep.history[k]
+    visits = (f"; seed {state.seed}: pass 1 visits rows {rep.first_order.tolist()} "
+              f"(numbered)" if len(rep.y) <= 8 else f"; seed {state.seed}")
     ax.set_title(f"{state.dataset}: {wrong} of {len(rep.y)} misclassified; {_status(rep, k)}\n"
-                 f"w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f})", fontsize=10)
+                 f"w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f}){visits}", fontsize=10)
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     return fig
 

@@ -2,7 +2,7 @@
 
 JupyterLab serves a temporary copy of notebooks/ (so Run All never touches a committed
 notebook) with its own config, data, runtime, settings and workspace directories: the user's ~/.jupyter,
-~/.ipython and Jupyter data are never read, and lab_settings/overrides.json is the only
+~/.ipython and Jupyter data are never read, and lab-settings/overrides.json is the only
 preference applied (the same file the course can ship for learners: it silences the news
 toast).
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 NOTEBOOK_DIR = Path(os.environ.get("DL_LESSONS_BROWSER_NOTEBOOKS", ROOT / "notebooks"))
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-SETTINGS = HERE / "lab_settings" / "overrides.json"
+SETTINGS = HERE.parents[1] / "lab-settings" / "overrides.json"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
