@@ -1,12 +1,13 @@
 """One epoch of the perceptron rule (Chapter 01, The Perceptron) over 10^6 samples, four ways.
 
-    python benchmarks/bench_perceptron.py                  # the full run (about 4 GB of memory)
+    python benchmarks/bench_perceptron.py                  # the full run (about 7 GB of memory)
     python benchmarks/bench_perceptron.py --n 20000 --n784 2000   # a quick look
 
 Two cases: 2-D inputs (X[n, 3] float64, the bias column included) and 784-D inputs
-(X[n, 785] float32, MNIST-sized rows; float32 keeps 10^6 rows at 3.1 GB). Every
-implementation starts from w = 0 and visits the rows in the same seeded random order,
-except scikit-learn, which cannot take an order and shuffles with its own seeded RNG.
+(X[n, 785] float32, MNIST-sized rows: 3.1 GB for 10^6 of them, and as much again for the
+copy gathered into visiting order, about 7 GB at the peak). Every implementation starts from
+w = 0 and visits the rows in the same seeded random order, except scikit-learn, which cannot
+take an order and shuffles with its own seeded RNG.
 
 - Numba: `_perceptron_epoch_kernel`, compiled before timing; also the public
   `perceptron_epoch` (which validates its input first) and the kernel on rows gathered into
@@ -179,7 +180,7 @@ def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=10**6, help="samples in the 2-D case")
     p.add_argument("--n784", type=int, default=10**6,
-                   help="samples in the 784-D case (0 skips it; 10^6 needs about 4 GB)")
+                   help="samples in the 784-D case (0 skips it; 10^6 needs about 7 GB)")
     p.add_argument("--repeat", type=int, default=5, help="best of this many runs (fast ones)")
     p.add_argument("--slow-repeat", type=int, default=3,
                    help="best of this many runs for the NumPy and pure-Python loops")
