@@ -1,0 +1,374 @@
+"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: layers as objects.
+
+A layer is a small object with one contract, the same for every layer this course adds
+(Dense and the activations here; convolution, pooling, Flatten and Dropout later):
+
+    forward(X, training=False) -> Y   computes the output and keeps what backward will need
+    backward(dY) -> dX                 takes dL/dY, stores dL/d(parameter) in its grads and
+                                       returns dL/dX for the layer below
+    params(), grads()                  lists of arrays (empty for a layer without parameters);
+                                       grads()[i] is the gradient of params()[i]
+    output_shape(shape)                the per-example output shape for a per-example input shape
+
+As in micrograd, each layer's forward and backward sit next to each other: the backward reads
+the arrays its forward stored (Dense its input X, Sigmoid and Tanh their output Y, ReLU its
+input Z) and calls the Chapter 03 kernel that applies the local chain rule.
+
+Parameters and gradients are allocated once and always updated *in place*, never rebound:
+an optimizer, a snapshot or an early-stopping callback may hold on to the arrays that
+params() returned and still see the current values after any number of steps.
+
+Initial weights are drawn in Python from np.random.default_rng(seed) (or a Generator you pass
+in, to draw several layers from one stream), so a model is the same on every run.
+"""
+import numbers
+
+import numpy as np
+
+from lessons import validate
+from lessons.kernels import (
+    dense_backward, dense_forward, relu, relu_backward, sigmoid, sigmoid_backward, tanh,
+    tanh_backward,
+)
+
+
+class Layer:
+    """The interface every layer follows; a subclass overrides forward and backward, and
+    params/grads/output_shape when it has parameters or changes the shape."""
+
+    name = None
+    input_shape = None  # the per-example input shape, for layers that fix one (Dense: (n_in,))
+
+    def forward(self, X, training=False):
+        raise NotImplementedError(f"{type(self).__name__} must define forward(X, training)")
+
+    def backward(self, dY):
+        raise NotImplementedError(f"{type(self).__name__} must define backward(dY)")
+
+    def params(self):
+        return []
+
+    def grads(self):
+        return []
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    @property
+    def n_params(self):
+        return sum(p.size for p in self.params())
+
+    def _label(self):
+        return f"{type(self).__name__} {self.name!r}" if self.name else type(self).__name__
+
+    def _stored(self, value):
+        """What forward kept for backward, or an error that says forward has to come first."""
+        if value is None:
+            raise RuntimeError(f"{self._label()}: backward() called before forward()")
+        return value
+
+
+# --- weight initialisation -------------------------------------------------------------------
+# Not from the books' text (Ekman names the schemes but prints no formulas); these match the
+# original papers and Keras. Each draws W[n_in, n_out] in float64 from the generator.
+
+def _glorot(rng, n_in, n_out):
+    """Glorot & Bengio (2010), uniform: U(-a, a), a = sqrt(6 / (n_in + n_out)). For tanh,
+    sigmoid and output layers; Keras' default."""
+    a = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-a, a, size=(n_in, n_out))
+
+
+def _he(rng, n_in, n_out):
+    """He et al. (2015), normal: N(0, 2 / n_in), keeping the variance of ReLU activations
+    from shrinking layer by layer. (Keras truncates the normal at 2 sigma; we do not.)"""
+    return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+
+
+def _uniform(rng, n_in, n_out):
+    """U(-0.1, 0.1) whatever the layer size: Ekman's hand-tuned choice for his MNIST network."""
+    return rng.uniform(-0.1, 0.1, size=(n_in, n_out))
+
+
+INITIALIZERS = {"glorot": _glorot, "he": _he, "uniform": _uniform}
+
+_DTYPES = {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+def _generator(func, seed, rng):
+    if rng is not None:
+        if seed is not None:
+            raise TypeError(f"{func}: pass seed or rng, not both")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{func}: rng must be a np.random.Generator, got {type(rng).__name__}")
+        return rng
+    if seed is None:
+        raise TypeError(
+            f"{func}: pass seed=<int> (or rng=np.random.default_rng(seed)) so that the initial "
+            f"weights are the same on every run"
+        )
+    return np.random.default_rng(validate.number(func, "seed", seed, low=0, integer=True))
+
+
+def _float_dtype(func, dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in _DTYPES:
+        raise TypeError(f"{func}: dtype must be np.float32 or np.float64, got {dtype!r}")
+    return dt
+
+
+class Dense(Layer):
+    """Fully connected layer: X[B, n_in] -> Z[B, n_out] = X W + b.
+
+    W[n_in, n_out] starts from `init` ("glorot", "he", "uniform", or a function
+    (rng, n_in, n_out) -> array), b[n_out] at zero. dW and db hold the gradients of the last
+    backward. dtype: np.float64 (book-exact chapters) or np.float32 (faster, half the memory).
+    """
+
+    def __init__(self, n_in, n_out, *, init="glorot", seed=None, rng=None, dtype=np.float64,
+                 name=None):
+        f = "Dense"
+        self.n_in = validate.number(f, "n_in", n_in, low=1, integer=True)
+        self.n_out = validate.number(f, "n_out", n_out, low=1, integer=True)
+        dtype = _float_dtype(f, dtype)
+        rng = _generator(f, seed, rng)
+        if callable(init):
+            draw, how = init, getattr(init, "__name__", "init")
+        elif init in INITIALIZERS:
+            draw, how = INITIALIZERS[init], init
+        else:
+            raise ValueError(f"{f}: init must be one of {sorted(INITIALIZERS)} or a function "
+                             f"(rng, n_in, n_out) -> W, got {init!r}")
+        W = np.asarray(draw(rng, self.n_in, self.n_out), dtype=np.float64)
+        if W.shape != (self.n_in, self.n_out):
+            raise ValueError(f"{f}: init {how!r} must return W of shape "
+                             f"{(self.n_in, self.n_out)} ([n_in, n_out]), got {W.shape}")
+        if not np.all(np.isfinite(W)):
+            raise ValueError(f"{f}: init {how!r} returned NaN or inf weights")
+        self.W = W.astype(dtype)
+        self.b = np.zeros(self.n_out, dtype=dtype)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self.name = name
+        self.input_shape = (self.n_in,)
+        self._X = None
+
+    def forward(self, X, training=False):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise ValueError(
+                f"{self._label()}: expects input [B, {self.n_in}] (n_in = {self.n_in}), "
+                f"got shape {X.shape}"
+            )
+        self._X = np.ascontiguousarray(X, dtype=self.W.dtype)
+        return dense_forward(self._X, self.W, self.b)
+
+    def backward(self, dY):
+        X = self._stored(self._X)
+        dX, dW, db = dense_backward(X, self.W, dY)
+        # Overwrite, not accumulate: each parameter is used once per forward pass, so its
+        # gradient is this one product (micrograd needs += because a value can feed many ops).
+        self.dW[...] = dW
+        self.db[...] = db
+        return dX
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grads(self):
+        return [self.dW, self.db]
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != (self.n_in,):
+            raise ValueError(f"{self._label()}: expects {self.n_in} features per example, "
+                             f"got input shape {tuple(input_shape)}")
+        return (self.n_out,)
+
+    def __repr__(self):
+        return f"Dense({self.n_in}, {self.n_out}, dtype={self.W.dtype.name})"
+
+
+class Sigmoid(Layer):
+    """Logistic activation, elementwise on any shape. Keeps its output Y: S' = Y (1 - Y)."""
+
+    def __init__(self, *, name=None):
+        self.name = name
+        self._Y = None
+
+    def forward(self, X, training=False):
+        self._Y = sigmoid(X)
+        return self._Y
+
+    def backward(self, dY):
+        return sigmoid_backward(self._stored(self._Y), dY)
+
+    def __repr__(self):
+        return "Sigmoid()"
+
+
+class Tanh(Layer):
+    """tanh activation, elementwise on any shape. Keeps its output Y: tanh' = 1 - Y^2."""
+
+    def __init__(self, *, name=None):
+        self.name = name
+        self._Y = None
+
+    def forward(self, X, training=False):
+        self._Y = tanh(X)
+        return self._Y
+
+    def backward(self, dY):
+        return tanh_backward(self._stored(self._Y), dY)
+
+    def __repr__(self):
+        return "Tanh()"
+
+
+class ReLU(Layer):
+    """max(Z, 0), elementwise on any shape. Keeps its *input* Z: an output 0 cannot tell
+    z = 0 (slope 1, Ekman's convention) from z = -5 (slope 0)."""
+
+    def __init__(self, *, name=None):
+        self.name = name
+        self._Z = None
+
+    def forward(self, X, training=False):
+        self._Z = np.asarray(X)
+        return relu(self._Z)
+
+    def backward(self, dY):
+        return relu_backward(self._stored(self._Z), dY)
+
+    def __repr__(self):
+        return "ReLU()"
+
+
+class Sequential:
+    """Layers applied one after the other; itself follows the layer contract.
+
+    forward runs the layers first to last, backward last to first, each layer's dX becoming
+    the dY of the layer below. params() and grads() concatenate the layers' lists, in layer
+    order, so an optimizer sees one flat list of arrays.
+    Layers without a name are named like Keras does: dense_1, relu_1, dense_2, ...
+    """
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Sequential: layers is empty; pass a list such as "
+                             "[Dense(2, 4, seed=0), Tanh(), Dense(4, 1, seed=1)]")
+        for i, layer in enumerate(layers):
+            if not all(callable(getattr(layer, m, None))
+                       for m in ("forward", "backward", "params", "grads")):
+                raise TypeError(f"Sequential: layers[{i}] ({type(layer).__name__}) is not a "
+                                f"layer (it needs forward, backward, params and grads)")
+        counts = {}
+        for layer in layers:
+            kind = type(layer).__name__.lower()
+            counts[kind] = counts.get(kind, 0) + 1
+            if layer.name is None:
+                layer.name = f"{kind}_{counts[kind]}"
+        self.layers = layers
+
+    def forward(self, X, training=False):
+        """X[B, ...] -> the last layer's output; training=True is passed to every layer
+        (Dropout, for one, behaves differently while training)."""
+        for layer in self.layers:
+            X = layer.forward(X, training=training)
+        return X
+
+    __call__ = forward
+
+    def backward(self, dY):
+        """dY = dL/d(output) -> dL/dX; every layer's grads now hold this batch's gradients."""
+        for layer in reversed(self.layers):
+            dY = layer.backward(dY)
+        return dY
+
+    def params(self):
+        return [p for layer in self.layers for p in layer.params()]
+
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads()]
+
+    @property
+    def n_params(self):
+        return sum(p.size for p in self.params())
+
+    @property
+    def dtype(self):
+        """The parameters' float dtype (float64 for a model without parameters)."""
+        params = self.params()
+        return params[0].dtype if params else np.dtype(np.float64)
+
+    @property
+    def input_shape(self):
+        return self.layers[0].input_shape
+
+    def output_shape(self, input_shape):
+        for layer in self.layers:
+            input_shape = layer.output_shape(input_shape)
+        return input_shape
+
+    def summary(self, input_shape=None):
+        """A table of layer, output shape ([B, ...]: B examples) and parameter count.
+
+        input_shape: the per-example input shape, e.g. (64,); needed only when the first
+        layer does not fix it (Dense does).
+        """
+        shape = self.input_shape if input_shape is None else tuple(input_shape)
+        if shape is None:
+            raise ValueError("Sequential.summary: the first layer does not fix the input "
+                             "shape; pass input_shape, e.g. summary(input_shape=(1, 28, 28))")
+        rows = [("Layer", "Output shape", "Params")]
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            rows.append((f"{layer.name} ({type(layer).__name__})",
+                         "[B, " + ", ".join(str(s) for s in shape) + "]",
+                         f"{layer.n_params:,}"))
+        widths = [max(len(row[k]) for row in rows) for k in range(3)]
+        lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
+        rule = "-" * len(lines[0])
+        return "\n".join([lines[0], rule, *lines[1:], rule,
+                          f"Total parameters: {self.n_params:,}"])
+
+    def __repr__(self):
+        return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+_DEFAULT_INIT = {"relu": "he", "tanh": "glorot", "sigmoid": "glorot"}
+
+
+def mlp(sizes, *, activation="relu", output=None, seed, dtype=np.float64):
+    """A fully connected network: mlp([64, 64, 10], seed=0) is
+    Sequential([Dense(64, 64), ReLU(), Dense(64, 10)]).
+
+    sizes: [n_in, hidden..., n_out]; activation: "relu", "tanh" or "sigmoid" after every
+    hidden layer (initialised "he" for relu, "glorot" otherwise); output: None (raw outputs:
+    logits for softmax_cross_entropy, or a linear regression output), "sigmoid" (for
+    binary_cross_entropy) or "tanh". The output layer is initialised "glorot". All layers
+    draw their weights, in order, from one np.random.default_rng(seed).
+    """
+    f = "mlp"
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+        raise ValueError(f"{f}: sizes must list at least [n_in, n_out], got {sizes!r}")
+    if not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
+        raise ValueError(f"{f}: sizes must be positive integers, got {list(sizes)}")
+    for what, value, allowed in (("activation", activation, ACTIVATIONS),
+                                 ("output", output, {None: None, **ACTIVATIONS})):
+        if value not in allowed:
+            raise ValueError(f"{f}: {what} must be one of {list(allowed)}, got {value!r}")
+    rng = _generator(f, seed, None)
+    layers = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = k == len(sizes) - 2
+        init = "glorot" if last else _DEFAULT_INIT[activation]
+        layers.append(Dense(n_in, n_out, init=init, rng=rng, dtype=dtype))
+        act = output if last else activation
+        if act is not None:
+            layers.append(ACTIVATIONS[act]())
+    return Sequential(layers)
