@@ -1,8 +1,10 @@
 """Root pytest configuration for nbval runs, from any working directory.
 
 - Point nbval at the committed sanitize file.
-- Silence tqdm progress bars in the notebook kernels nbval starts (they inherit this
-  process's environment): a bar's text differs run to run. Learners still see bars.
+- Silence progress bars in the notebook kernels nbval starts (they inherit this process's
+  environment): a bar's text differs run to run. lessons.train.ProgressBar reads
+  TQDM_DISABLE when it creates a bar (tqdm's notebook bar ignores the variable, so chapters
+  must not call tqdm directly). Learners still see bars.
 """
 import os
 from pathlib import Path
