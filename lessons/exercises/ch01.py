@@ -11,12 +11,11 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 import numpy as np
 
 from lessons.data import gate
-from lessons.data.toy import with_bias
 from lessons.exercises import Exercise
 from lessons.kernels import perceptron_predict
 from lessons.perceptron import book_orders, train
 
-_INPUTS = with_bias(np.array([[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]]))
+_INPUTS = gate("NAND")[0]  # the four +-1 input pairs with the bias column, in Table 1-1 order
 NAND_WEIGHTS = (0.9, -0.6, -0.5)  # Table 1-1
 NOR_TARGETS = np.array([1.0, -1.0, -1.0, -1.0])  # +1 only when both inputs are false (-1)
 
