@@ -3,9 +3,10 @@
 The Python side of the 784-25-10 network (tanh hidden layer, logistic outputs, half sum of
 squared errors): seeded initial weights, standardized inputs and one-hot targets, and a fit
 loop that draws every epoch's order from a seeded generator and calls the fused kernels of
-lessons.kernels.mlp. Measured on this course's 2-core machines (float32, seeds 0-4): one
-epoch over the 60,000 training images at lr 0.01 takes about a quarter of a second and
-reaches a test accuracy of 0.905-0.92 (the book printed 0.9157 for its seed).
+lessons.kernels.mlp. Measured on this course's 2-core machines (float32, one core): an epoch
+over the 60,000 training images takes about 0.25 s, and after one epoch at lr 0.01 the test
+accuracy was 0.9149-0.9185 for seeds 0-4 (the book printed 0.9157 for its seed; float64
+agrees within 0.0003).
 """
 import os
 from dataclasses import dataclass, field
