@@ -1,0 +1,332 @@
+"""Chapter 03, Sigmoid Neurons and Backpropagation: the MLP playground.
+
+Train a network 2 -> hidden -> 1 (Dense, an activation, Dense, Sigmoid; binary cross-entropy;
+plain SGD on minibatches of 32) on a seeded 2-D problem, then scrub through its training:
+left, the predicted probability over the plane with the 0.5 boundary and the points; middle,
+the loss on all points after every epoch with the shown epoch marked; right, what each hidden
+unit computes over the plane (one small map per unit). The output neuron can only draw a
+weighted sum of these maps through a sigmoid, so the maps are the features the network made.
+
+Training runs once per training setting (`train_run` is cached), so moving the epoch slider
+only redraws. `render(state)` is pure and never raises: a learning rate that blows up shows
+the last finite epoch and says so. `static_figure()` is the fallback without a kernel.
+"""
+import dataclasses
+import functools
+import math
+
+import ipywidgets as W
+import matplotlib
+import numpy as np
+
+from lessons import reference
+from lessons.data.generators import circles, moons, spirals, xor_points
+from lessons.kernels import binary_cross_entropy
+from lessons.layers import Dense, ReLU, Sequential, Sigmoid, Tanh
+from lessons.optim import SGD
+from lessons.train import Snapshots, fit
+from widgets.base import DIVERGING, NEGATIVE, POSITIVE, WARNING, View, new_figure
+
+N_POINTS = 200
+BATCH = 32
+HIDDEN_MAX = 16
+EPOCHS_MAX = 300
+SEED_MAX = 20
+LR_RANGE = (1e-3, 10.0)
+DATASETS = {
+    "xor": lambda seed: xor_points(N_POINTS, noise=0.25, seed=seed),
+    "moons": lambda seed: moons(N_POINTS, noise=0.15, seed=seed),
+    "circles": lambda seed: circles(N_POINTS, noise=0.08, factor=0.5, seed=seed),
+    "spirals": lambda seed: spirals(N_POINTS, k=2, noise=0.03, turns=0.75, seed=seed),
+}
+ACTIVATIONS = {"tanh": (Tanh, reference.tanh), "relu": (ReLU, reference.relu),
+               "sigmoid": (Sigmoid, reference.sigmoid)}
+BOUNDARY_RES, UNIT_RES = 90, 40
+
+
+@dataclasses.dataclass(frozen=True)
+class PlaygroundState:
+    """The playground's settings; all but `epoch` decide the training run, `epoch` picks the
+    snapshot shown (clamped to the epochs actually trained)."""
+
+    dataset: str = "xor"
+    hidden: int = 4
+    activation: str = "tanh"
+    lr: float = 0.1
+    epochs: int = 150
+    seed: int = 0
+    epoch: int = 150
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One training run: the data, a parameter snapshot per recorded epoch (epoch k is
+    params[k]), the loss and accuracy on all points at each snapshot, and the epoch in which
+    training diverged (None if it did not)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    params: tuple
+    loss: np.ndarray
+    accuracy: np.ndarray
+    diverged_at: object
+    box: tuple
+
+
+def _model(hidden, activation, seed):
+    layer, _ = ACTIVATIONS[activation]
+    rng = np.random.default_rng(seed)
+    init = "he" if activation == "relu" else "glorot"  # He keeps ReLU units from dying at start
+    return Sequential([Dense(2, hidden, init=init, rng=rng), layer(),
+                       Dense(hidden, 1, init="glorot", rng=rng), Sigmoid()])
+
+
+def _hidden_of(params, activation, P):
+    W1, b1 = params[0], params[1]
+    return ACTIVATIONS[activation][1](reference.dense_forward(P, W1, b1))
+
+
+def _probability(params, activation, P):
+    W2, b2 = params[2], params[3]
+    z = reference.dense_forward(_hidden_of(params, activation, P), W2, b2)
+    return reference.sigmoid(np.nan_to_num(z, nan=0.0, posinf=1e300, neginf=-1e300)).ravel()
+
+
+def _box(X):
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.15 * (hi - lo)
+    return tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad))
+
+
+@functools.lru_cache(maxsize=64)
+def train_run(dataset, hidden, activation, lr, epochs, seed):
+    """Train once for these settings (cached: the same settings return the same Run)."""
+    X, y = DATASETS[dataset](seed)
+    model = _model(hidden, activation, seed)
+    snaps = Snapshots(every=1)
+    diverged_at = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            history = fit(model, binary_cross_entropy, SGD(lr), X, y[:, None].astype(float),
+                          epochs=epochs, batch_size=BATCH, seed=seed, callbacks=[snaps],
+                          progress=False)
+            if history.diverged:
+                diverged_at = len(history) + 1
+        except ValueError:
+            # an activation overflowed to inf inside an epoch (the kernels refuse inf)
+            diverged_at = snaps.epochs[-1] + 1
+        losses, accuracies = [], []
+        for params in snaps.params:
+            p = _probability(params, activation, X)
+            losses.append(reference.binary_cross_entropy(p, y.astype(float))[0])
+            accuracies.append(float(np.mean((p > 0.5) == (y == 1))))
+    params = tuple(tuple(_frozen(a) for a in p) for p in snaps.params)
+    return Run(_frozen(X), _frozen(y), params, np.array(losses), np.array(accuracies),
+               diverged_at, _box(X))
+
+
+def _frozen(a):
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+def run_of(state):
+    """The cached training Run that `state` describes."""
+    return train_run(state.dataset, int(state.hidden), state.activation, float(state.lr),
+                     int(state.epochs), int(state.seed))
+
+
+def shown_epoch(state, run=None):
+    """The epoch the figure shows: state.epoch, clamped to 0..the last recorded epoch."""
+    run = run_of(state) if run is None else run
+    return int(min(max(int(state.epoch), 0), len(run.params) - 1))
+
+
+def _grid(box, res):
+    (x0, x1), (y0, y1) = box
+    gx, gy = np.meshgrid(np.linspace(x0, x1, res), np.linspace(y0, y1, res))
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def draw_boundary(ax, run, activation, epoch, *, points=True):
+    """The probability map of `epoch` on `ax`, the 0.5 contour, and the points by class."""
+    params = run.params[epoch]
+    P = _grid(run.box, BOUNDARY_RES)
+    with np.errstate(over="ignore", invalid="ignore"):
+        prob = _probability(params, activation, P).reshape(BOUNDARY_RES, BOUNDARY_RES)
+    extent = (*run.box[0], *run.box[1])
+    ax.imshow(prob, origin="lower", extent=extent, cmap=DIVERGING, vmin=0.0, vmax=1.0,
+              aspect="auto", interpolation="bilinear", alpha=0.8)
+    if prob.min() < 0.5 < prob.max():
+        gx = np.linspace(*run.box[0], BOUNDARY_RES)
+        gy = np.linspace(*run.box[1], BOUNDARY_RES)
+        ax.contour(gx, gy, prob, levels=[0.5], colors="black", linewidths=1.2)
+    if points:
+        for label, colour, marker in ((1, POSITIVE, "o"), (0, NEGATIVE, "s")):
+            mine = run.y == label
+            ax.scatter(run.X[mine, 0], run.X[mine, 1], s=14, c=colour, marker=marker,
+                       edgecolors="white", linewidths=0.5, label=f"class {label}")
+    ax.set(xlim=run.box[0], ylim=run.box[1], xticks=[], yticks=[])
+    return ax
+
+
+def _draw_loss(ax, run, epoch):
+    epochs = np.arange(len(run.loss))
+    ax.plot(epochs, run.loss, color="black", lw=1.5)
+    ax.axvline(epoch, color=WARNING, lw=1.2)
+    ax.plot([epoch], [run.loss[epoch]], "o", ms=7, mfc=WARNING, mec="black")
+    ax.set(xlabel="epoch", ylabel="cross-entropy on all points",
+           title=f"loss {run.loss[epoch]:.4f}, accuracy {run.accuracy[epoch]:.0%}")
+    if np.all(run.loss > 0):
+        ax.set_yscale("log")  # the late, small improvements stay visible
+
+
+def _mosaic(maps, cols, gap=2):
+    """Tile the maps [k, res, res] into one image, `gap` pixels of NaN between tiles: one
+    imshow instead of one axes per unit keeps a redraw fast."""
+    k, res, _ = maps.shape
+    rows = math.ceil(k / cols)
+    tile = res + gap
+    out = np.full((rows * tile - gap, cols * tile - gap), np.nan)
+    for j in range(k):
+        r, c = divmod(j, cols)
+        # row 0 of the mosaic is drawn at the top (origin="upper"), each map upright in it
+        out[r * tile:r * tile + res, c * tile:c * tile + res] = maps[j][::-1]
+    return out
+
+
+def _draw_units(ax, run, activation, epoch):
+    params = run.params[epoch]
+    hidden = params[0].shape[1]
+    cols = math.ceil(math.sqrt(hidden))
+    P = _grid(run.box, UNIT_RES)
+    with np.errstate(over="ignore", invalid="ignore"):
+        H = np.nan_to_num(_hidden_of(params, activation, P), nan=0.0, posinf=1e6, neginf=-1e6)
+    if activation == "relu":
+        top = max(float(H.max()), 1e-12)
+        low, high = -top, top  # a diverging map centred on 0, where ReLU switches off
+    else:
+        low, high = (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)
+    maps = H.T.reshape(hidden, UNIT_RES, UNIT_RES)
+    cmap = matplotlib.colormaps[DIVERGING].with_extremes(bad="white")
+    ax.imshow(_mosaic(maps, cols), cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
+    tile = UNIT_RES + 2
+    w_out = params[2][:, 0]
+    for j in range(hidden):
+        r, c = divmod(j, cols)
+        ax.text(c * tile + 1, r * tile + 1, f"{j + 1}: {w_out[j]:+.1f}", fontsize=6, va="top",
+                ha="left", bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.7))
+    ax.set_axis_off()
+    ax.set_title(f"hidden units' outputs ({activation}); w = weight into the output",
+                 fontsize=9)
+    return hidden
+
+
+def render(state):
+    """Figure of `state`: boundary, loss curve and hidden-unit maps at the shown epoch."""
+    run = run_of(state)
+    epoch = shown_epoch(state, run)
+    fig, (left, middle, right) = new_figure(13.5, 4.3, ncols=3, width_ratios=(1.1, 1.0, 1.0))
+    draw_boundary(left, run, state.activation, epoch)
+    left.set_title(f"{state.dataset}: P(class 1) after epoch {epoch} of {state.epochs}",
+                   fontsize=10)
+    left.legend(loc="lower right", fontsize=7, framealpha=0.8)
+    _draw_loss(middle, run, epoch)
+    _draw_units(right, run, state.activation, epoch)
+    head = (f"{state.hidden} {state.activation} hidden unit{'s' if state.hidden > 1 else ''}, "
+            f"lr = {state.lr:.4g}, seed {state.seed}")
+    if run.diverged_at is not None:
+        fig.suptitle(f"{head}: diverged in epoch {run.diverged_at} (the learning rate is too "
+                     f"large); showing epoch {epoch}, the last finite one", color=WARNING,
+                     fontweight="bold", fontsize=10)
+    elif run.loss[-1] > run.loss[0]:
+        fig.suptitle(f"{head}: the loss ended higher than it started (the learning rate is "
+                     f"too large; the units saturate)", color=WARNING, fontweight="bold",
+                     fontsize=10)
+    else:
+        fig.suptitle(head, fontsize=10)
+    return fig
+
+
+def summary(state):
+    """The numbers behind the figure, as text: shown epoch, loss, accuracy, divergence."""
+    run = run_of(state)
+    epoch = shown_epoch(state, run)
+    text = (f"{state.dataset}, {state.hidden} {state.activation} units, lr {state.lr:.4g}, "
+            f"seed {state.seed}: epoch {epoch}/{state.epochs}, loss {run.loss[epoch]:.4f}, "
+            f"accuracy {run.accuracy[epoch]:.4f}")
+    if run.diverged_at is not None:
+        text += f", diverged in epoch {run.diverged_at}"
+    return text
+
+
+# The static path: fixed states for nbval, GitHub and HTML exports.
+XOR_STORY = tuple(PlaygroundState("xor", 4, "tanh", 0.1, 150, 0, e) for e in (0, 10, 50, 150))
+DATASET_STORY = tuple(PlaygroundState(name, 8, "tanh", 0.5, 300, 0, 300) for name in DATASETS)
+
+
+def static_figure(stories=(XOR_STORY, DATASET_STORY)):
+    """Small multiples, one row per story: the XOR boundary at epochs 0, 10, 50 and 150, then
+    the final boundary on each of the four datasets."""
+    stories = [tuple(s) for s in stories]
+    ncols = max(len(s) for s in stories)
+    fig, axes = new_figure(3.0 * ncols, 3.0 * len(stories), ncols=ncols, nrows=len(stories),
+                           squeeze=False)
+    for row, story in zip(axes, stories):
+        for ax in row[len(story):]:
+            ax.set_visible(False)
+        for ax, state in zip(row, story):
+            run = run_of(state)
+            epoch = shown_epoch(state, run)
+            draw_boundary(ax, run, state.activation, epoch)
+            ax.set_title(f"{state.dataset}, {state.hidden} {state.activation} units\n"
+                         f"epoch {epoch}: accuracy {run.accuracy[epoch]:.0%}", fontsize=9)
+    return fig
+
+
+def mlp_playground(dataset="xor", hidden=4, activation="tanh", lr=0.1, epochs=150, seed=0,
+                   epoch=None):
+    """The interactive playground; returns a View. epoch=None shows the last epoch."""
+    if dataset not in DATASETS:
+        raise ValueError(f"mlp_playground: dataset must be one of {list(DATASETS)}, "
+                         f"got {dataset!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"mlp_playground: activation must be one of {list(ACTIVATIONS)}, "
+                         f"got {activation!r}")
+    epochs = int(epochs)
+    state = PlaygroundState(dataset, int(hidden), activation, float(lr), epochs, int(seed),
+                            epochs if epoch is None else int(epoch))
+    train = dict(continuous_update=False, style={"description_width": "initial"})
+    controls = {
+        "dataset": W.Dropdown(options=list(DATASETS), value=dataset, description="data"),
+        "activation": W.ToggleButtons(options=list(ACTIVATIONS), value=activation,
+                                      description="activation"),
+        "hidden": W.IntSlider(value=state.hidden, min=1, max=max(HIDDEN_MAX, state.hidden),
+                              description="hidden units", **train),
+        "lr": W.FloatLogSlider(value=state.lr, base=10, min=math.log10(LR_RANGE[0]),
+                               max=math.log10(max(LR_RANGE[1], state.lr)), step=0.1,
+                               readout_format=".4f", description="learning rate", **train),
+        "epochs": W.IntSlider(value=epochs, min=10, max=max(EPOCHS_MAX, epochs), step=10,
+                              description="epochs", **train),
+        "seed": W.IntSlider(value=state.seed, min=0, max=max(SEED_MAX, state.seed),
+                            description="seed", **train),
+        "epoch": W.IntSlider(value=state.epoch, min=0, max=epochs, description="show epoch",
+                             **train),
+    }
+    view = View(render, state, controls, "mlp_playground")
+    scrub = controls["epoch"]
+
+    def follow_epochs(change):
+        # The scrub slider spans the trained epochs; if it sat at the end it stays there.
+        old, new = change["old"], change["new"]
+        target = new if view.state.epoch >= old else min(view.state.epoch, new)
+        if new > scrub.max:
+            scrub.max = new
+            view.set(epoch=target)
+        else:
+            view.set(epoch=target)
+            scrub.max = new
+
+    controls["epochs"].observe(follow_epochs, names="value")
+    return view
