@@ -6,14 +6,17 @@
 (a) One SGD step of a 784-256-10 network (relu hidden layer, softmax cross-entropy, float32)
     at batch 32 and 128, with BLAS limited to 1 and then 2 threads (threadpoolctl, and
     torch.set_num_threads for PyTorch):
+    - lessons layers: Sequential([Dense, ReLU, Dense]) with softmax_cross_entropy and
+      optim.SGD, what the chapters train with: Dense checks its input and calls the kernels,
+      and a training step skips dL/dX of the first layer (as PyTorch does for data that
+      needs no gradient);
     - lessons kernels: the public, validated dense_forward, relu, softmax_cross_entropy,
       dense_backward, relu_backward and sgd_step (Chapter 03), one call per stage;
     - the same Numba kernels called directly, without the input checks;
     - the NumPy twins of lessons.reference;
     - PyTorch eager on the CPU (nn.Linear, F.cross_entropy, torch.optim.SGD), if installed.
-    Our dense_backward also returns dX for the first layer, which a training step does not
-    need (PyTorch skips it because X does not require a gradient): about 1/6 of the step's
-    multiply-adds.
+    The validated-kernel and twin rows also compute dX for the first layer (dense_backward
+    returns it), about 1/6 of the step's multiply-adds; the layers and raw rows skip it.
 (b) One epoch of the per-example 784-25-10 trainer (Chapter 04) over the full MNIST training
     set: the Numba kernel in float32 and float64, the validated mlp_sgd_epoch, and the NumPy
     twin, which is timed on a slice (--twin-slice rows) and extrapolated linearly. Its
@@ -41,17 +44,20 @@ from lessons import kernels, reference  # noqa: E402
 from lessons.data import load_mnist  # noqa: E402
 from lessons.kernels.activations import _relu_backward_kernel, _relu_kernel  # noqa: E402
 from lessons.kernels.dense import (  # noqa: E402
-    _dense_backward_kernel, _dense_forward_kernel, _sgd_step_kernel,
+    _dense_backward_kernel, _dense_forward_kernel, _dense_param_grads_kernel, _sgd_step_kernel,
 )
+from lessons.layers import Dense, ReLU, Sequential  # noqa: E402
+from lessons.optim import SGD  # noqa: E402
 from lessons.kernels.losses import _softmax_cross_entropy_kernel  # noqa: E402
 from lessons.kernels.mlp import _mlp_sgd_epoch_kernel  # noqa: E402
 from lessons.mnist_net import init_weights, prepare  # noqa: E402
 
+LAYERS = "lessons layers (Dense, ReLU, SGD)"
 LESSONS = "lessons kernels (validated)"
 RAW = "Numba kernels, no input checks"
 TWINS = "NumPy twins"
 TORCH = "PyTorch eager"
-STEP_IMPLEMENTATIONS = (LESSONS, RAW, TWINS, TORCH)
+STEP_IMPLEMENTATIONS = (LAYERS, LESSONS, RAW, TWINS, TORCH)
 TORCH_MISSING = "PyTorch not installed: pip install torch==2.13.0 (CPU build on disk here)"
 
 EPOCH32 = "Numba kernel, float32"
@@ -96,10 +102,28 @@ def raw_step(params, X, labels, lr):
     loss, dZ2 = _softmax_cross_entropy_kernel(_dense_forward_kernel(A1, W2, b2), labels)
     dA1, dW2, db2 = _dense_backward_kernel(A1, W2, dZ2)
     dZ1 = _relu_backward_kernel(Z1.reshape(-1), dA1.reshape(-1)).reshape(Z1.shape)
-    _, dW1, db1 = _dense_backward_kernel(X, W1, dZ1)
+    dW1, db1 = _dense_param_grads_kernel(X, dZ1)
     for param, grad in zip(params, (dW1, db1, dW2, db2)):
         _sgd_step_kernel(param.reshape(-1), grad.reshape(-1), lr)
     return loss
+
+
+def layers_stepper(params, X, labels, lr):
+    """A Sequential holding copies of params, and its training step (as lessons.train runs it)."""
+    W1, b1, W2, b2 = params
+    model = Sequential([Dense(784, 256, seed=0, dtype=np.float32), ReLU(),
+                        Dense(256, 10, seed=0, dtype=np.float32)])
+    for target, value in zip(model.params(), (W1, b1, W2, b2)):
+        target[...] = value
+    opt = SGD(lr)
+
+    def step():
+        loss, d_out = kernels.softmax_cross_entropy(model.forward(X, training=True), labels)
+        model.backward(d_out, input_grad=False)
+        opt.step(model.params(), model.grads())
+        return loss
+    step.params = model.params  # [W1, b1, W2, b2], as the other steps update theirs
+    return step
 
 
 def twin_step(params, X, labels, lr):
@@ -193,7 +217,8 @@ def step_entries(batch, threads, args, torch):
             return lambda: step(params, X, labels, lr)
         return make_step
 
-    makers = {LESSONS: fresh(lessons_step), RAW: fresh(raw_step), TWINS: fresh(twin_step)}
+    makers = {LAYERS: lambda: layers_stepper(init_dense(args.seed), X, labels, lr),
+              LESSONS: fresh(lessons_step), RAW: fresh(raw_step), TWINS: fresh(twin_step)}
     if torch is not None:
         makers[TORCH] = lambda: torch_stepper(torch, init_dense(args.seed), X, labels, lr)
     entries, losses = [], {}
@@ -216,7 +241,7 @@ def measure_steps(args, torch):
             entries += more
             if threads == 1:
                 spread = max(losses.values()) - min(losses.values())
-                checks.append(f"- B={batch}: first-step loss {losses[LESSONS]:.6f}, largest "
+                checks.append(f"- B={batch}: first-step loss {losses[LAYERS]:.6f}, largest "
                               f"difference between implementations {spread:.1e}")
     best = interleaved_best(entries, torch)
     k = args.steps
@@ -299,11 +324,12 @@ def step_targets(rows):
     lines = []
     for m in rows:
         if m.implementation == TORCH:
+            layers = next(r for r in rows if r.case == m.case and r.implementation == LAYERS)
             ours = next(r for r in rows if r.case == m.case and r.implementation == LESSONS)
             raw = next(r for r in rows if r.case == m.case and r.implementation == RAW)
-            lines.append(f"- {m.case}: PyTorch eager / lessons kernels = {ratio(m, ours):.2f} "
-                         f"(validated), {ratio(m, raw):.2f} (no checks); above 1 means ours is "
-                         f"faster (target: >= 1)")
+            lines.append(f"- {m.case}: PyTorch eager / lessons = {ratio(m, layers):.2f} (layers), "
+                         f"{ratio(m, ours):.2f} (validated kernels), {ratio(m, raw):.2f} (no "
+                         f"checks); above 1 means ours is faster (target: >= 1)")
     return lines
 
 
@@ -357,7 +383,7 @@ def main(argv=None):
     report = "\n\n".join([
         "### (a) One SGD step, 784-256-10, relu + softmax cross-entropy, float32",
         machine_header() + f"\n- {torch_note}",
-        ratio_table(step_rows, LESSONS, unit="sample", per="step"),
+        ratio_table(step_rows, LAYERS, unit="sample", per="step"),
         "\n".join(checks + step_targets(step_rows)),
         f"### (b) One epoch of the per-example 784-25-10 trainer (MNIST, n = {n:,}, lr 0.01)",
         ratio_table(epoch_rows, EPOCH32, unit="sample", per="epoch"),

@@ -6,6 +6,8 @@ A layer is a small object with one contract, the same for every layer this cours
     forward(X, training=False) -> Y   computes the output and keeps what backward will need
     backward(dY) -> dX                 takes dL/dY, stores dL/d(parameter) in its grads and
                                        returns dL/dX for the layer below
+    backward_params(dY)                the same without dL/dX, for the first layer of a
+                                       training step (nothing below it needs dL/dX)
     params(), grads()                  lists of arrays (empty for a layer without parameters);
                                        grads()[i] is the gradient of params()[i]
     output_shape(shape)                the per-example output shape for a per-example input shape
@@ -26,9 +28,9 @@ import numbers
 import numpy as np
 
 from lessons import validate
-from lessons.kernels import (
-    dense_backward, dense_forward, relu, relu_backward, sigmoid, sigmoid_backward, tanh,
-    tanh_backward,
+from lessons.kernels import relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward
+from lessons.kernels.dense import (
+    _dense_backward_kernel, _dense_forward_kernel, _dense_param_grads_kernel,
 )
 
 
@@ -44,6 +46,10 @@ class Layer:
 
     def backward(self, dY):
         raise NotImplementedError(f"{type(self).__name__} must define backward(dY)")
+
+    def backward_params(self, dY):
+        """Fill grads() from dY without returning dL/dX; layers where dX is costly override."""
+        self.backward(dY)
 
     def params(self):
         return []
@@ -163,17 +169,32 @@ class Dense(Layer):
                 f"{self._label()}: expects input [B, {self.n_in}] (n_in = {self.n_in}), "
                 f"got shape {X.shape}"
             )
+        # The layer owns W and b (checked when made, updated only in place), so after this
+        # check of X it calls the compiled kernel directly: dense_forward would re-scan all of
+        # W for NaN on every batch, ~40% of a small training step.
         self._X = np.ascontiguousarray(X, dtype=self.W.dtype)
-        return dense_forward(self._X, self.W, self.b)
+        return _dense_forward_kernel(self._X, self.W, self.b)
+
+    def _check_dY(self, dY):
+        X = self._stored(self._X)
+        dY = np.ascontiguousarray(dY, dtype=self.W.dtype)
+        if dY.shape != (X.shape[0], self.n_out):
+            raise ValueError(f"{self._label()}: backward expects dY [{X.shape[0]}, {self.n_out}] "
+                             f"(one row per row of the last forward's X), got {dY.shape}")
+        return X, dY
 
     def backward(self, dY):
-        X = self._stored(self._X)
-        dX, dW, db = dense_backward(X, self.W, dY)
+        X, dY = self._check_dY(dY)
+        dX, dW, db = _dense_backward_kernel(X, self.W, dY)
         # Overwrite, not accumulate: each parameter is used once per forward pass, so its
         # gradient is this one product (micrograd needs += because a value can feed many ops).
         self.dW[...] = dW
         self.db[...] = db
         return dX
+
+    def backward_params(self, dY):
+        X, dY = self._check_dY(dY)
+        self.dW[...], self.db[...] = _dense_param_grads_kernel(X, dY)
 
     def params(self):
         return [self.W, self.b]
@@ -282,11 +303,20 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, dY):
-        """dY = dL/d(output) -> dL/dX; every layer's grads now hold this batch's gradients."""
-        for layer in reversed(self.layers):
+    def backward(self, dY, input_grad=True):
+        """dY = dL/d(output) -> dL/dX; every layer's grads now hold this batch's gradients.
+
+        input_grad=False skips dL/dX of the first layer and returns None: a training step
+        never uses the gradient with respect to the data (PyTorch skips it too, for inputs
+        that do not require grad), and for a Dense first layer it is a third of its work.
+        """
+        for layer in reversed(self.layers[1:]):
             dY = layer.backward(dY)
-        return dY
+        first = self.layers[0]
+        if input_grad:
+            return first.backward(dY)
+        first.backward_params(dY)
+        return None
 
     def params(self):
         return [p for layer in self.layers for p in layer.params()]

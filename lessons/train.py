@@ -322,15 +322,16 @@ def _train_epoch(model, loss, optimizer, X, y, order, batch_size, kind):
         value, d_out = loss(out, y[batch])
         if not np.isfinite(value):
             return None
-        model.backward(d_out)
-        params = model.params()
-        optimizer.step(params, model.grads())
-        if not all(np.all(np.isfinite(p)) for p in params):
-            return None
+        model.backward(d_out, input_grad=False)
+        optimizer.step(model.params(), model.grads())
         total += value * len(batch)
         if kind:
             c, j = _count_correct(out, y[batch], kind)
             correct, judged = correct + c, judged + j
+    # A non-finite weight shows as a non-finite loss on the next batch; the last step's
+    # update is checked here, once per epoch rather than by scanning every weight every step.
+    if not all(np.all(np.isfinite(p)) for p in model.params()):
+        return None
     return total / len(order), (correct / judged if kind else None)
 
 

@@ -43,12 +43,12 @@ def report():
 def test_step_table_has_every_case_and_implementation(report):
     (header, rows), _, _ = _tables(report)
     assert header[:5] == ["case", "implementation", "s per step", "ns per sample",
-                          "x slower than lessons kernels (validated)"]
-    names = [bench.LESSONS, bench.RAW, bench.TWINS]
+                          "x slower than lessons layers (Dense, ReLU, SGD)"]
+    names = [bench.LAYERS, bench.LESSONS, bench.RAW, bench.TWINS]
     assert [(r[0], r[1]) for r in rows] == [
         (case, name) for case in ("B=8, 1 thread", "B=8, 2 threads") for name in names]
     assert all(float(r[2]) > 0 for r in rows)
-    assert [r[4] for r in rows if r[1] == bench.LESSONS] == ["1.0", "1.0"]
+    assert [r[4] for r in rows if r[1] == bench.LAYERS] == ["1.0", "1.0"]
     assert "PyTorch left out (--no-torch)" in report
 
 
@@ -85,7 +85,8 @@ def test_torch_column_or_install_note(capsys):
     if torch is None:
         assert bench.TORCH_MISSING in text
     else:
-        assert re.search(r"PyTorch eager / lessons kernels = [\d.]+ \(validated\)", text)
+        assert re.search(r"PyTorch eager / lessons = [\d.]+ \(layers\), [\d.]+ \(validated "
+                         r"kernels\)", text)
     assert capsys.readouterr().out.strip() == text
 
 
@@ -98,6 +99,8 @@ def test_step_implementations_compute_the_same_step():
         params = bench.init_dense(0)
         loss = step(params, X, labels, 0.1)
         results.append((loss, params))
+    layers_step = bench.layers_stepper(bench.init_dense(0), X, labels, 0.1)
+    results.append((layers_step(), layers_step.params()))
     for loss, params in results[1:]:
         assert loss == pytest.approx(results[0][0], rel=1e-5)
         for got, want in zip(params, results[0][1]):

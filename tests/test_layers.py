@@ -235,7 +235,7 @@ def test_backward_before_forward():
 def test_backward_with_wrong_gradient_shape():
     layer = Dense(2, 3, seed=0)
     layer.forward(np.ones((4, 2)))
-    with pytest.raises(ValueError, match="dZ has shape"):
+    with pytest.raises(ValueError, match=r"backward expects dY \[4, 3\].*got \(4, 2\)"):
         layer.backward(np.ones((4, 2)))
 
 
@@ -269,3 +269,18 @@ def test_sequential_and_mlp_bad_arguments():
         mlp([3, 2], activation="softmax", seed=0)
     with pytest.raises(TypeError, match="pass seed"):
         mlp([3, 2], seed=None)
+
+
+def test_training_backward_skips_only_the_data_gradient():
+    from lessons.layers import Dense, ReLU, Sequential
+
+    rng = np.random.default_rng(0)
+    X, dY = rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
+    full = Sequential([Dense(4, 6, seed=1), ReLU(), Dense(6, 3, seed=2)])
+    lean = Sequential([Dense(4, 6, seed=1), ReLU(), Dense(6, 3, seed=2)])
+    full.forward(X, training=True)
+    lean.forward(X, training=True)
+    assert full.backward(dY).shape == X.shape
+    assert lean.backward(dY, input_grad=False) is None
+    for a, b in zip(full.grads(), lean.grads()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

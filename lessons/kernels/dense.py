@@ -34,13 +34,19 @@ def _dense_forward_kernel(X, W, b):
 
 
 @njit(cache=True)
-def _dense_backward_kernel(X, W, dZ):
-    dX = dZ @ W.T
+def _dense_param_grads_kernel(X, dZ):
+    """(dW, db) alone: all a first layer needs, since dL/dX of the data is never used."""
     dW = X.T @ dZ
     db = np.zeros(dZ.shape[1], dtype=dZ.dtype)
     for i in range(dZ.shape[0]):
         db += dZ[i]
-    return dX, dW, db
+    return dW, db
+
+
+@njit(cache=True)
+def _dense_backward_kernel(X, W, dZ):
+    dW, db = _dense_param_grads_kernel(X, dZ)
+    return dZ @ W.T, dW, db
 
 
 @njit(cache=True)
