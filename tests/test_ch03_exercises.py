@@ -53,6 +53,9 @@ def test_derivative_feedback(capsys):
     assert not ex.check_sigmoid_derivative(lambda y: 1 / 0)
     assert "ZeroDivisionError" in capsys.readouterr().out
     assert not ex.check_sigmoid_derivative("y (1 - y)")
+    assert not ex.check_sigmoid_derivative(lambda y: ...)
+    out = capsys.readouterr().out
+    assert "still returns ..." in out and "Hint" in out
 
 
 def test_error_terms_feedback(capsys):

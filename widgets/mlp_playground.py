@@ -42,6 +42,9 @@ DATASETS = {
 ACTIVATIONS = {"tanh": (Tanh, reference.tanh), "relu": (ReLU, reference.relu),
                "sigmoid": (Sigmoid, reference.sigmoid)}
 BOUNDARY_RES, UNIT_RES = 90, 40
+# Probability of class 1: purple where high, next to the blue class-1 points; orange where
+# low, next to the vermillion class-0 points (both ends colour-blind safe).
+PROBABILITY = "PuOr"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,18 +152,18 @@ def _grid(box, res):
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def draw_boundary(ax, run, activation, epoch, *, points=True):
+def draw_boundary(ax, run, activation, epoch, *, points=True, resolution=BOUNDARY_RES):
     """The probability map of `epoch` on `ax`, the 0.5 contour, and the points by class."""
     params = run.params[epoch]
-    P = _grid(run.box, BOUNDARY_RES)
+    P = _grid(run.box, resolution)
     with np.errstate(over="ignore", invalid="ignore"):
-        prob = _probability(params, activation, P).reshape(BOUNDARY_RES, BOUNDARY_RES)
+        prob = _probability(params, activation, P).reshape(resolution, resolution)
     extent = (*run.box[0], *run.box[1])
-    ax.imshow(prob, origin="lower", extent=extent, cmap=DIVERGING, vmin=0.0, vmax=1.0,
+    ax.imshow(prob, origin="lower", extent=extent, cmap=PROBABILITY, vmin=0.0, vmax=1.0,
               aspect="auto", interpolation="bilinear", alpha=0.8)
     if prob.min() < 0.5 < prob.max():
-        gx = np.linspace(*run.box[0], BOUNDARY_RES)
-        gy = np.linspace(*run.box[1], BOUNDARY_RES)
+        gx = np.linspace(*run.box[0], resolution)
+        gy = np.linspace(*run.box[1], resolution)
         ax.contour(gx, gy, prob, levels=[0.5], colors="black", linewidths=1.2)
     if points:
         for label, colour, marker in ((1, POSITIVE, "o"), (0, NEGATIVE, "s")):
@@ -253,7 +256,8 @@ def summary(state):
     """The numbers behind the figure, as text: shown epoch, loss, accuracy, divergence."""
     run = run_of(state)
     epoch = shown_epoch(state, run)
-    text = (f"{state.dataset}, {state.hidden} {state.activation} units, lr {state.lr:.4g}, "
+    units = "unit" if state.hidden == 1 else "units"
+    text = (f"{state.dataset}, {state.hidden} {state.activation} {units}, lr {state.lr:.4g}, "
             f"seed {state.seed}: epoch {epoch}/{state.epochs}, loss {run.loss[epoch]:.4f}, "
             f"accuracy {run.accuracy[epoch]:.4f}")
     if run.diverged_at is not None:
@@ -271,7 +275,7 @@ def static_figure(stories=(XOR_STORY, DATASET_STORY)):
     the final boundary on each of the four datasets."""
     stories = [tuple(s) for s in stories]
     ncols = max(len(s) for s in stories)
-    fig, axes = new_figure(3.0 * ncols, 3.0 * len(stories), ncols=ncols, nrows=len(stories),
+    fig, axes = new_figure(2.6 * ncols, 2.6 * len(stories), ncols=ncols, nrows=len(stories),
                            squeeze=False)
     for row, story in zip(axes, stories):
         for ax in row[len(story):]:
@@ -279,7 +283,7 @@ def static_figure(stories=(XOR_STORY, DATASET_STORY)):
         for ax, state in zip(row, story):
             run = run_of(state)
             epoch = shown_epoch(state, run)
-            draw_boundary(ax, run, state.activation, epoch)
+            draw_boundary(ax, run, state.activation, epoch, resolution=60)
             ax.set_title(f"{state.dataset}, {state.hidden} {state.activation} units\n"
                          f"epoch {epoch}: accuracy {run.accuracy[epoch]:.0%}", fontsize=9)
     return fig

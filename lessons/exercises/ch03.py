@@ -68,7 +68,12 @@ def _number(exercise, x, what):
 def _call(exercise, fn, *args):
     """fn(*args) as a float array, or None after reporting the learner's error."""
     try:
-        return np.asarray(fn(*args), dtype=float)
+        value = fn(*args)
+        if value is ...:
+            exercise.feedback(False, "Your function still returns ...: replace it with your "
+                                     "formula.")
+            return None
+        return np.asarray(value, dtype=float)
     except Exception as error:  # the learner's code: report it, do not crash the check
         exercise.feedback(False, f"your function raised {type(error).__name__}: {error}.")
         return None
