@@ -20,12 +20,9 @@ _F = "perceptron"
 @njit(cache=True, inline="always")
 def _perceptron_output(w, x):
     """The perceptron's output for one input row x[d]: sign(w . x) with z >= 0 -> +1."""
-    if x.shape[0] >= 32:  # wide rows (784 pixels): BLAS's vectorised dot, ~3x the loop here
-        z = np.dot(w, x)
-    else:  # a handful of inputs: the plain loop, ~4x faster than calling BLAS
-        z = 0.0
-        for j in range(x.shape[0]):
-            z += w[j] * x[j]
+    z = 0.0
+    for j in range(x.shape[0]):
+        z += w[j] * x[j]
     return 1.0 if z >= 0.0 else -1.0
 
 
