@@ -38,8 +38,9 @@ class Optimizer:
             raise ValueError(f"{f}: got {len(params)} params but {len(grads)} grads "
                              f"(one gradient per parameter array)")
         for i, (p, g) in enumerate(zip(params, grads)):
-            validate.inplace(f, f"params[{i}]", p, ndim=np.ndim(p), shape="(a weight array)")
-            if np.shape(g) != p.shape:
+            if self.state is None:  # full check (dtype, layout, NaN scan) on the first step
+                validate.inplace(f, f"params[{i}]", p, ndim=np.ndim(p), shape="(a weight array)")
+            if np.shape(g) != np.shape(p):
                 raise ValueError(f"{f}: grads[{i}] has shape {np.shape(g)} but params[{i}] "
                                  f"has shape {p.shape}")
         if self.state is None:
