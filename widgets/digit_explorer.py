@@ -141,7 +141,8 @@ def _draw_outputs(ax, s):
     bars[s.label].set_edgecolor("black")
     bars[s.label].set_linewidth(2.5)
     ax.set(xticks=digits, ylim=(0, 1.12), xlabel="digit", ylabel="logistic output")
-    ax.text(s.label, min(s.outputs[s.label], 1.0) + 0.03, "true", ha="center", fontsize=8)
+    ax.text(s.label, min(s.outputs[s.label], 1.0) + 0.03, "true = predicted" if ok else "true",
+            ha="center", fontsize=8)
     if not ok:
         ax.text(s.predicted, min(s.outputs[s.predicted], 1.0) + 0.03, "predicted",
                 ha="center", fontsize=8, color=WARNING)
