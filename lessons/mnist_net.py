@@ -121,7 +121,9 @@ def prepare(images, labels, mean=None, std=None, dtype=np.float32):
         mean, std = float(pixels.mean()), float(pixels.std())
     mean = validate.number(f, "mean", mean)
     std = validate.number(f, "std", std, low=0.0, low_open=True)
-    X = ((pixels - mean) / std).astype(dtype)
+    X = pixels - mean  # a new array: the caller's images are never modified
+    X /= std
+    X = X.astype(dtype, copy=False)
     return Prepared(X, one_hot(labels, dtype=dtype), labels, mean, std)
 
 
