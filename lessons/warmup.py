@@ -43,6 +43,12 @@ def warm_all():
                 W1, W2, X[:, 1:], T, order, 2, 0.1),
             "mlp_forward": lambda: kernels.mlp_forward(W1, W2, X[:, 1:]),
             "mlp_predict": lambda: kernels.mlp_predict(W1, W2, X[:, 1:]),
+            "conv_output_size": lambda: kernels.conv_output_size(4, 3, 1, 0),
+            "conv1d_forward": lambda: kernels.conv1d_forward(X[None], X[None], y[:1], 1, 1),
+            "conv1d_backward": lambda: kernels.conv1d_backward(X[None], X[None], X[None, :1], 1, 1),
+            "conv2d_forward": lambda: kernels.conv2d_forward(X[None, None], X[None, None], y[:1], 1, 1),
+            "conv2d_backward": lambda: kernels.conv2d_backward(
+                X[None, None], X[None, None], X[None, None, :1, :1], 1, 0),
         }
         for name, call in calls.items():
             start = time.perf_counter()

@@ -12,6 +12,9 @@ from lessons.kernels.dense import dense_backward, dense_forward, sgd_step
 from lessons.kernels.losses import (
     binary_cross_entropy, half_sse, softmax, softmax_cross_entropy,
 )
+from lessons.kernels.conv import (
+    conv1d_backward, conv1d_forward, conv2d_backward, conv2d_forward, conv_output_size,
+)
 from lessons.kernels.mlp import mlp_forward, mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
 
 __all__ = [
@@ -36,4 +39,9 @@ __all__ = [
     "mlp_minibatch_epoch",
     "mlp_forward",
     "mlp_predict",
+    "conv_output_size",
+    "conv1d_forward",
+    "conv1d_backward",
+    "conv2d_forward",
+    "conv2d_backward",
 ]

@@ -1,0 +1,240 @@
+"""Chapter 07, Convolutional Neural Networks: convolution forward and backward, 1D and 2D.
+
+Like every deep-learning library, "convolution" here is cross-correlation: the kernel slides
+over the input unflipped (a true convolution flips it by 180 degrees, Ekman's Appendix G).
+
+    Y[n, f, i, j] = b[f] + sum over c, u, v of  K[f, c, u, v] * Xp[n, c, i*s + u, j*s + v]
+
+with X[N, C, H, W] (NCHW), K[F, C, kh, kw], b[F], stride s >= 1 and Xp the input with `pad`
+zeros on every side. Each output side has conv_output_size(n, k, s, pad) =
+floor((n + 2 pad - k) / s) + 1 positions ("valid" when pad = 0).
+
+Backward, for the upstream gradient dY[N, F, OH, OW] (Weidman's chapter 5 formulas, in 2D):
+    db[f]          = sum of dY[:, f]                         (the bias input is 1)
+    dK[f, c, u, v] = sum over n, i, j of dY[n, f, i, j] * Xp[n, c, i*s + u, j*s + v]
+                     (shared weights: one kernel, so its gradient adds up every image and
+                     every output position it touched)
+    dXp[n, c, i*s + u, j*s + v] += K[f, c, u, v] * dY[n, f, i, j]
+                     (each input cell collects the errors of every output it fed; the padding
+                     border's share is dropped, since the zeros are not inputs)
+
+How it is computed: im2col ("image to columns"). Every receptive field is copied into one
+column of a matrix `cols[C*kh*kw, N*OH*OW]`, so the whole layer becomes one matrix product
+K[F, C*kh*kw] @ cols, and the backward two more (dK = dY cols^T, dcols = K^T dY) followed by
+col2im, which adds each column back onto the input cells it came from. Measured on this
+course's 2-core machines at LeNet-like sizes (batch 32, 1->8 and 1->16 channels 5x5 on
+28x28, 16->32 3x3 on 14x14, float32) against six nested loops with `prange` over the batch:
+see benchmarks/bench_conv.py and the module's docstring in lessons/reference.py for the
+readable loop version. The products call BLAS (np.dot inside @njit needs SciPy); these
+kernels contain no `prange`, so BLAS may use its own threads.
+
+A 1D convolution is the 2D one over images of height 1 with no padding along the height:
+conv1d_forward reshapes and calls the same kernels.
+"""
+import numpy as np
+from numba import njit
+
+from lessons import validate
+
+_LAYOUT2 = "(X is [N, C, H, W], K is [F, C, kh, kw])"
+_LAYOUT1 = "(X is [N, C, L], K is [F, C, k])"
+
+
+@njit(cache=True)
+def _pad(X, ph, pw):
+    """X[N, C, H, W] with ph zero rows above and below and pw zero columns left and right."""
+    N, C, H, W = X.shape
+    if ph == 0 and pw == 0:
+        return X
+    Xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=X.dtype)
+    Xp[:, :, ph:ph + H, pw:pw + W] = X
+    return Xp
+
+
+@njit(cache=True)
+def _im2col(Xp, kh, kw, sh, sw, OH, OW):
+    """cols[C*kh*kw, N*OH*OW]: column (n, i, j) holds the receptive field of output (i, j)."""
+    N, C = Xp.shape[0], Xp.shape[1]
+    cols = np.empty((C * kh * kw, N * OH * OW), dtype=Xp.dtype)
+    for c in range(C):
+        for u in range(kh):
+            for v in range(kw):
+                row = (c * kh + u) * kw + v
+                for n in range(N):
+                    for i in range(OH):
+                        start = (n * OH + i) * OW
+                        for j in range(OW):
+                            cols[row, start + j] = Xp[n, c, i * sh + u, j * sw + v]
+    return cols
+
+
+@njit(cache=True)
+def _col2im(dcols, Hp, Wp, N, C, kh, kw, sh, sw, OH, OW):
+    """The adjoint of _im2col: add each column back onto the cells it was copied from."""
+    dXp = np.zeros((N, C, Hp, Wp), dtype=dcols.dtype)
+    for c in range(C):
+        for u in range(kh):
+            for v in range(kw):
+                row = (c * kh + u) * kw + v
+                for n in range(N):
+                    for i in range(OH):
+                        start = (n * OH + i) * OW
+                        for j in range(OW):
+                            dXp[n, c, i * sh + u, j * sw + v] += dcols[row, start + j]
+    return dXp
+
+
+@njit(cache=True)
+def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
+    N, C, H, W = X.shape
+    F, _, kh, kw = K.shape
+    OH, OW = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    cols = _im2col(_pad(X, ph, pw), kh, kw, sh, sw, OH, OW)
+    Yf = np.dot(K.reshape(F, C * kh * kw), cols)  # [F, N*OH*OW]
+    Y = np.empty((N, F, OH, OW), dtype=X.dtype)
+    P = OH * OW
+    for n in range(N):
+        for f in range(F):
+            Y[n, f] = (Yf[f, n * P:(n + 1) * P] + b[f]).reshape(OH, OW)
+    return Y
+
+
+@njit(cache=True)
+def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
+    """(dX, dK, db); with input_grad False, dX is an empty array (a first layer's step)."""
+    N, C, H, W = X.shape
+    F, _, kh, kw = K.shape
+    OH, OW = dY.shape[2], dY.shape[3]
+    P = OH * OW
+    dYf = np.empty((F, N * P), dtype=dY.dtype)  # dY with the batch folded into the columns
+    db = np.zeros(F, dtype=dY.dtype)
+    for n in range(N):
+        for f in range(F):
+            plane = dY[n, f].reshape(P)
+            dYf[f, n * P:(n + 1) * P] = plane
+            db[f] += plane.sum()
+    cols = _im2col(_pad(X, ph, pw), kh, kw, sh, sw, OH, OW)
+    dK = np.dot(dYf, cols.T).reshape(F, C, kh, kw)
+    if not input_grad:
+        return np.empty((0, C, H, W), dtype=X.dtype), dK, db
+    dcols = np.dot(K.reshape(F, C * kh * kw).T, dYf)
+    dXp = _col2im(dcols, H + 2 * ph, W + 2 * pw, N, C, kh, kw, sh, sw, OH, OW)
+    dX = np.ascontiguousarray(dXp[:, :, ph:ph + H, pw:pw + W])
+    return dX, dK, db
+
+
+# --- checked public entry points -------------------------------------------------------------
+
+def conv_output_size(n, k, stride=1, pad=0):
+    """Output positions along one side: floor((n + 2 pad - k) / stride) + 1.
+
+    Chapter 07. n: input size, k: kernel size, stride >= 1, pad >= 0 (zeros on each side).
+    Skansi's 3x3 "valid" fields: 10 -> 8 -> 6 -> 4. Keras' 'same' (pad = k // 2, odd k) keeps
+    n at stride 1.
+    """
+    f = "conv_output_size"
+    n = validate.number(f, "n", n, low=1, integer=True)
+    k = validate.number(f, "k", k, low=1, integer=True)
+    stride = validate.number(f, "stride", stride, low=1, integer=True)
+    pad = validate.number(f, "pad", pad, low=0, integer=True)
+    if k > n + 2 * pad:
+        raise ValueError(f"{f}: the kernel (k = {k}) is larger than the padded input "
+                         f"(n + 2 pad = {n + 2 * pad})")
+    return (n + 2 * pad - k) // stride + 1
+
+
+def _check_conv(func, X, K, stride, pad, ndim):
+    """Validated (X, K, stride, pad) for a conv with `ndim` spatial axes (1 or 2)."""
+    layout, xs, ks = ((_LAYOUT1, "[N, C, L]", "[F, C, k]") if ndim == 1 else
+                      (_LAYOUT2, "[N, C, H, W]", "[F, C, kh, kw]"))
+    X = validate.array(func, "X", X, ndim=ndim + 2, shape=xs)
+    K = validate.array(func, "K", K, ndim=ndim + 2, shape=ks)
+    stride = validate.number(func, "stride", stride, low=1, integer=True)
+    pad = validate.number(func, "pad", pad, low=0, integer=True)
+    if K.shape[1] != X.shape[1]:
+        raise ValueError(f"{func}: K has {K.shape[1]} input channels but X has {X.shape[1]} "
+                         f"{layout}")
+    for axis, name in enumerate(("H", "W") if ndim == 2 else ("L",)):
+        n, k = X.shape[2 + axis], K.shape[2 + axis]
+        if k > n + 2 * pad:
+            raise ValueError(f"{func}: K is {k} wide along {name} but the padded input X is "
+                             f"only {n} + 2*{pad} = {n + 2 * pad} {layout}")
+    return X, K, stride, pad
+
+
+def _check_bias(func, b, F, dtype_of):
+    b = validate.array(func, "b", b, ndim=1, shape="[F]")
+    if b.shape[0] != F:
+        raise ValueError(f"{func}: b has {b.shape[0]} entries but K has {F} filters "
+                         f"(b is [F], one bias per output channel)")
+    return b
+
+
+def _check_dY(func, dY, want, ndim):
+    dY = validate.array(func, "dY", dY, ndim=ndim + 2,
+                        shape="[N, F, L_out]" if ndim == 1 else "[N, F, OH, OW]")
+    if dY.shape != want:
+        raise ValueError(f"{func}: dY has shape {dY.shape} but the forward output is {want} "
+                         f"(dY is dL/dY, the same shape as Y)")
+    return dY
+
+
+def _out_shape(X, K, stride, pad):
+    return (X.shape[0], K.shape[0]) + tuple(
+        (n + 2 * pad - k) // stride + 1 for n, k in zip(X.shape[2:], K.shape[2:]))
+
+
+def conv2d_forward(X, K, b, stride=1, pad=0):
+    """Y[N, F, OH, OW] = the cross-correlation of X[N, C, H, W] with K[F, C, kh, kw], plus b[F].
+
+    Chapter 07. OH = conv_output_size(H, kh, stride, pad), likewise OW. The result is float32
+    when all inputs are float32, float64 otherwise.
+    """
+    f = "conv2d_forward"
+    X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
+    b = _check_bias(f, b, K.shape[0], X)
+    dt = np.result_type(X, K, b)
+    return _conv_forward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
+                                b.astype(dt, copy=False), stride, stride, pad, pad)
+
+
+def conv2d_backward(X, K, dY, stride=1, pad=0):
+    """Gradients (dX[N, C, H, W], dK[F, C, kh, kw], db[F]) from dY[N, F, OH, OW].
+
+    Chapter 07. X, K, stride and pad are the forward's; dK and db add up over the batch and
+    over every output position (the weights are shared).
+    """
+    f = "conv2d_backward"
+    X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
+    dY = _check_dY(f, dY, _out_shape(X, K, stride, pad), 2)
+    dt = np.result_type(X, K, dY)
+    return _conv_backward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
+                                 dY.astype(dt, copy=False), stride, stride, pad, pad, True)
+
+
+def conv1d_forward(X, K, b, stride=1, pad=0):
+    """Y[N, F, L_out] from X[N, C, L], K[F, C, k], b[F]: the 1D cross-correlation.
+
+    Chapter 07. Weidman's example: [1, 2, 3, 4, 5] with kernel [1, 1, 1] and pad 1 gives
+    [3, 6, 9, 12, 9].
+    """
+    f = "conv1d_forward"
+    X, K, stride, pad = _check_conv(f, X, K, stride, pad, 1)
+    b = _check_bias(f, b, K.shape[0], X)
+    dt = np.result_type(X, K, b)
+    Y = _conv_forward_kernel(X.astype(dt, copy=False)[:, :, None, :],
+                             K.astype(dt, copy=False)[:, :, None, :],
+                             b.astype(dt, copy=False), 1, stride, 0, pad)
+    return Y[:, :, 0, :]
+
+
+def conv1d_backward(X, K, dY, stride=1, pad=0):
+    """Gradients (dX[N, C, L], dK[F, C, k], db[F]) from dY[N, F, L_out]. Chapter 07."""
+    f = "conv1d_backward"
+    X, K, stride, pad = _check_conv(f, X, K, stride, pad, 1)
+    dY = _check_dY(f, dY, _out_shape(X, K, stride, pad), 1)
+    dt = np.result_type(X, K, dY)
+    dX, dK, db = _conv_backward_kernel(
+        X.astype(dt, copy=False)[:, :, None, :], K.astype(dt, copy=False)[:, :, None, :],
+        dY.astype(dt, copy=False)[:, :, None, :], 1, stride, 0, pad, True)
+    return dX[:, :, 0, :], dK[:, :, 0, :], db
