@@ -49,6 +49,12 @@ def warm_all():
             "conv2d_forward": lambda: kernels.conv2d_forward(X[None, None], X[None, None], y[:1], 1, 1),
             "conv2d_backward": lambda: kernels.conv2d_backward(
                 X[None, None], X[None, None], X[None, None, :1, :1], 1, 0),
+            "maxpool2d_forward": lambda: kernels.maxpool2d_forward(X[None, None], 2, 1),
+            "maxpool2d_backward": lambda: kernels.maxpool2d_backward(
+                X[None, None, :1, :2], np.zeros((1, 1, 1, 2), np.int64), (1, 1, 2, 3)),
+            "avgpool2d_forward": lambda: kernels.avgpool2d_forward(X[None, None], 2, 1),
+            "avgpool2d_backward": lambda: kernels.avgpool2d_backward(
+                X[None, None, :1, :2], (1, 1, 2, 3), 2, 1),
         }
         for name, call in calls.items():
             start = time.perf_counter()

@@ -15,6 +15,9 @@ from lessons.kernels.losses import (
 from lessons.kernels.conv import (
     conv1d_backward, conv1d_forward, conv2d_backward, conv2d_forward, conv_output_size,
 )
+from lessons.kernels.pool import (
+    avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward,
+)
 from lessons.kernels.mlp import mlp_forward, mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
 
 __all__ = [
@@ -44,4 +47,8 @@ __all__ = [
     "conv1d_backward",
     "conv2d_forward",
     "conv2d_backward",
+    "maxpool2d_forward",
+    "maxpool2d_backward",
+    "avgpool2d_forward",
+    "avgpool2d_backward",
 ]
