@@ -1,0 +1,225 @@
+"""Convolution and max-pool benchmarks at LeNet-like sizes (Chapter 07 kernels), float32.
+
+    python benchmarks/bench_conv.py            # full size, about a minute
+    python benchmarks/bench_conv.py --tiny --repeat 1 --no-torch   # what the smoke test runs
+
+For each case, forward + backward of one batch (batch 32 by default):
+    conv 1->8 5x5 on 28x28, conv 1->16 5x5 on 28x28 (valid), conv 16->32 3x3 on 14x14 (pad 1),
+    and 2x2 max pooling of [32, 8, 24, 24] (the first conv's output).
+Implementations:
+    - lessons kernels: the validated conv2d_forward + conv2d_backward (maxpool2d_forward +
+      maxpool2d_backward), what a learner calls;
+    - the same Numba kernels called directly, without the input checks (what Conv2D and
+      MaxPool2D call);
+    - the NumPy twins of lessons.reference (one output position at a time);
+    - PyTorch eager on the CPU (F.conv2d / F.max_pool2d and autograd's backward), if installed.
+All run with 1 and then 2 threads (threadpoolctl for BLAS, numba.set_num_threads,
+torch.set_num_threads). Every time is the best of several rounds; each round runs every
+implementation once in turn (interleaved), so that load from other processes on this shared
+2-core machine falls on all rows alike.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import Measurement, best_of, machine_header, ratio, ratio_table  # noqa: E402
+
+from lessons import kernels, reference  # noqa: E402
+from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel  # noqa: E402
+from lessons.kernels.pool import (  # noqa: E402
+    _maxpool_backward_kernel, _maxpool_forward_kernel,
+)
+
+LESSONS = "lessons kernels (validated)"
+RAW = "Numba kernels, no input checks"
+TWINS = "NumPy twins"
+TORCH = "PyTorch eager"
+TORCH_MISSING = "PyTorch not installed: pip install torch==2.13.0 (CPU build on disk here)"
+
+# (label, C, H, F, k, pad); the max-pool case pools the first conv's output
+CONV_SHAPES = [("conv 1->8 5x5 on 28x28", 1, 28, 8, 5, 0),
+               ("conv 1->16 5x5 on 28x28", 1, 28, 16, 5, 0),
+               ("conv 16->32 3x3 on 14x14, pad 1", 16, 14, 32, 3, 1)]
+TINY_SHAPES = [("conv 1->2 3x3 on 8x8", 1, 8, 2, 3, 0),
+               ("conv 2->3 3x3 on 6x6, pad 1", 2, 6, 3, 3, 1)]
+
+
+def import_torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def conv_runs(X, K, b, pad, torch):
+    """{implementation: a no-argument function doing forward + backward of one batch}."""
+    dY = np.ones((X.shape[0], K.shape[0]) + tuple(
+        n + 2 * pad - k + 1 for n, k in zip(X.shape[2:], K.shape[2:])), dtype=X.dtype)
+
+    def lessons():
+        kernels.conv2d_forward(X, K, b, 1, pad)
+        return kernels.conv2d_backward(X, K, dY, 1, pad)
+
+    def raw():
+        _conv_forward_kernel(X, K, b, 1, 1, pad, pad)
+        return _conv_backward_kernel(X, K, dY, 1, 1, pad, pad, True)
+
+    def twin():
+        reference.conv2d_forward(X, K, b, 1, pad)
+        return reference.conv2d_backward(X, K, dY, 1, pad)
+
+    runs = {LESSONS: lessons, RAW: raw, TWINS: twin}
+    if torch is not None:
+        tX, tK, tb = (torch.tensor(a, requires_grad=True) for a in (X, K, b))
+        tdY = torch.tensor(dY)
+
+        def eager():
+            for t in (tX, tK, tb):
+                t.grad = None
+            torch.nn.functional.conv2d(tX, tK, tb, padding=pad).backward(tdY)
+            return tX.grad, tK.grad, tb.grad
+
+        runs[TORCH] = eager
+    return runs
+
+
+def pool_runs(X, torch):
+    Y, _ = reference.maxpool2d_forward(X, 2)
+    dY = np.ones_like(Y)
+
+    def lessons():
+        _, argmax = kernels.maxpool2d_forward(X, 2)
+        return kernels.maxpool2d_backward(dY, argmax, X.shape)
+
+    def raw():
+        _, argmax = _maxpool_forward_kernel(X, 2, 2)
+        return _maxpool_backward_kernel(dY, argmax, X.shape[2], X.shape[3])
+
+    def twin():
+        _, argmax = reference.maxpool2d_forward(X, 2)
+        return reference.maxpool2d_backward(dY, argmax, X.shape)
+
+    runs = {LESSONS: lessons, RAW: raw, TWINS: twin}
+    if torch is not None:
+        tX, tdY = torch.tensor(X, requires_grad=True), torch.tensor(dY)
+
+        def eager():
+            tX.grad = None
+            torch.nn.functional.max_pool2d(tX, 2).backward(tdY)
+            return tX.grad
+
+        runs[TORCH] = eager
+    return runs
+
+
+def cases(args, torch):
+    """[(case label, {implementation: run})] for every shape, plus max pooling."""
+    rng = np.random.default_rng(args.seed)
+    out, first = [], None
+    for label, C, H, F, k, pad in (TINY_SHAPES if args.tiny else CONV_SHAPES):
+        X = rng.standard_normal((args.batch, C, H, H)).astype(np.float32)
+        K = (0.1 * rng.standard_normal((F, C, k, k))).astype(np.float32)
+        b = rng.standard_normal(F).astype(np.float32)
+        out.append((label, conv_runs(X, K, b, pad, torch)))
+        if first is None:
+            first = reference.conv2d_forward(X, K, b, 1, pad)
+    out.append((f"max-pool 2x2 of {list(first.shape)}", pool_runs(first, torch)))
+    return out
+
+
+def set_threads(threads, torch):
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+def measure(args, torch):
+    """Measurements for every (threads, case, implementation), timed interleaved."""
+    rows, agreement = [], []
+    for threads in (1, 2):
+        set_threads(threads, torch)
+        with threadpool_limits(threads):
+            all_cases = cases(args, torch)
+            best = {}
+            for _ in range(args.repeat):
+                for label, runs in all_cases:
+                    for name, run in runs.items():
+                        timed = best_of(run, repeat=1, warmup=1 if label not in best else 0)
+                        key = (label, name)
+                        if key not in best or timed.seconds < best[key].seconds:
+                            best[key] = timed
+            for label, runs in all_cases:
+                case = f"{label}, {threads} thread{'s' if threads > 1 else ''}"
+                for name in runs:
+                    t = best[(label, name)]
+                    rows.append(Measurement(case, name, t.seconds, args.batch, args.repeat,
+                                            cpu_seconds=t.cpu_seconds))
+                if threads == 1:
+                    agreement.append(f"- {label}: largest difference from the NumPy twin's "
+                                     f"gradients {largest_difference(runs):.1e} (float32)")
+    set_threads(2, torch)
+    return rows, agreement
+
+
+def largest_difference(runs):
+    want = runs[TWINS]()
+    want = want if isinstance(want, tuple) else (want,)
+    worst = 0.0
+    for name, run in runs.items():
+        got = run()
+        got = got if isinstance(got, tuple) else (got,)
+        for g, w in zip(got, want):
+            g = g.detach().numpy() if hasattr(g, "detach") else g
+            worst = max(worst, float(np.max(np.abs(g - w))))
+    return worst
+
+
+def target_lines(rows):
+    lines = []
+    for m in rows:
+        if m.implementation != TORCH:
+            continue
+        ours = next(r for r in rows if r.case == m.case and r.implementation == LESSONS)
+        raw = next(r for r in rows if r.case == m.case and r.implementation == RAW)
+        what = "max-pool" if m.case.startswith("max-pool") else "conv"
+        lines.append(f"- PyTorch / Numba {what} fwd+bwd at {m.case}: {ratio(m, ours):.2f} "
+                     f"(validated), {ratio(m, raw):.2f} (no checks) (target: within 1.5x, "
+                     f"i.e. >= 0.67)")
+    return lines
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--repeat", type=int, default=15, help="best of this many rounds")
+    p.add_argument("--tiny", action="store_true", help="tiny shapes (the smoke test)")
+    p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    """Run the benchmark, print the Markdown report and return it."""
+    args = parse(argv)
+    torch = None if args.no_torch else import_torch()
+    rows, agreement = measure(args, torch)
+    torch_note = (f"PyTorch {torch.__version__}" if torch is not None
+                  else "PyTorch left out (--no-torch)" if args.no_torch else TORCH_MISSING)
+    report = "\n\n".join([
+        f"### Convolution and max-pool, forward + backward, batch {args.batch}, float32",
+        machine_header() + f"\n- {torch_note}",
+        ratio_table(rows, LESSONS, unit="image", per="batch"),
+        "\n".join(agreement + target_lines(rows)),
+    ])
+    print(report)
+    return report
+
+
+if __name__ == "__main__":
+    main()
