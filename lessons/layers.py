@@ -601,3 +601,61 @@ class Flatten(Layer):
 
     def __repr__(self):
         return "Flatten()"
+
+
+# --- Chapter 08, Training CNNs ----------------------------------------------------------------
+
+class Dropout(Layer):
+    """Inverted dropout (Srivastava et al. 2014), elementwise on any shape; no parameters.
+
+    While training, each value is kept with probability keep_prob and divided by keep_prob,
+    or set to 0: Y = X * mask with mask in {0, 1 / keep_prob}. The mean of every unit is
+    unchanged, so at inference the layer is the identity and nothing has to be rescaled.
+    Give keep_prob (Weidman: keep 0.8) or rate = 1 - keep_prob (Keras, Skansi: Dropout(0.3)),
+    as keywords, never both. The mask is drawn in Python from a seeded np.random.Generator
+    at every training forward, so the same seed gives the same masks; backward sends each
+    gradient through the mask of the last forward (a dropped unit gets no gradient).
+    """
+
+    def __init__(self, *, keep_prob=None, rate=None, seed=None, rng=None, name=None):
+        f = "Dropout"
+        if (keep_prob is None) == (rate is None):
+            raise TypeError(f"{f}: pass keep_prob=<probability of keeping a unit> or "
+                            f"rate=<probability of dropping it>, exactly one of them")
+        if rate is not None:
+            rate = validate.number(f, "rate", rate, low=0.0)
+            if rate >= 1.0:
+                raise ValueError(f"{f}: rate must be in [0, 1) (rate 1 drops every unit), "
+                                 f"got {rate}")
+            keep_prob = 1.0 - rate
+        else:
+            keep_prob = validate.number(f, "keep_prob", keep_prob, low=0.0, low_open=True)
+            if keep_prob > 1.0:
+                raise ValueError(f"{f}: keep_prob must be in (0, 1], got {keep_prob}")
+        self.keep_prob = float(keep_prob)
+        self.rng = _generator(f, seed, rng)
+        self.name = name
+        self.mask = None  # None after an inference forward: backward passes dY through
+        self._shape = None
+
+    def forward(self, X, training=False):
+        X = np.asarray(X)
+        self._shape = X.shape
+        if not training or self.keep_prob == 1.0:
+            self.mask = None
+            return X
+        dtype = X.dtype if X.dtype in validate.FLOATS else np.dtype(np.float64)
+        keep = self.rng.random(X.shape) < self.keep_prob
+        self.mask = keep.astype(dtype) / dtype.type(self.keep_prob)
+        return X * self.mask
+
+    def backward(self, dY):
+        shape = self._stored(self._shape)
+        dY = np.asarray(dY)
+        if dY.shape != shape:
+            raise ValueError(f"{self._label()}: backward expects dY {list(shape)} (the shape "
+                             f"of the last forward's input), got {dY.shape}")
+        return dY if self.mask is None else dY * self.mask
+
+    def __repr__(self):
+        return f"Dropout(keep_prob={self.keep_prob:g})"
