@@ -10,7 +10,11 @@ Implementations:
     - lessons kernels: the validated conv2d_forward + conv2d_backward (maxpool2d_forward +
       maxpool2d_backward), what a learner calls;
     - the same Numba kernels called directly, without the input checks (what Conv2D and
-      MaxPool2D call);
+      MaxPool2D call): the serial kernels, one image after the other;
+    - at full size only (--tiny leaves them out), two variants without checks: the parallel
+      im2col kernels that conv2d_forward/backward choose with 2 threads (prange over the
+      images, BLAS held to one thread), and direct loops with no im2col and no BLAS (prange
+      over (image, filter) and (image, channel); defined here, since no chapter calls them);
     - the NumPy twins of lessons.reference (one output position at a time);
     - PyTorch eager on the CPU (F.conv2d / F.max_pool2d and autograd's backward), if installed.
 All run with 1 and then 2 threads (threadpoolctl for BLAS, numba.set_num_threads,
@@ -30,7 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import Measurement, best_of, machine_header, ratio, ratio_table  # noqa: E402
 
 from lessons import kernels, reference  # noqa: E402
-from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel  # noqa: E402
+from lessons.kernels.conv import (  # noqa: E402
+    _blas_threads, _conv_backward_kernel, _conv_backward_parallel, _conv_forward_kernel,
+    _conv_forward_parallel, _pad,
+)
 from lessons.kernels.pool import (  # noqa: E402
     _maxpool_backward_kernel, _maxpool_forward_kernel,
 )
@@ -38,6 +45,8 @@ from lessons.kernels.pool import (  # noqa: E402
 LESSONS = "lessons kernels (validated)"
 RAW = "Numba kernels, no input checks"
 TWINS = "NumPy twins"
+PARALLEL = "im2col, prange over images, BLAS 1 thread, no checks"
+DIRECT = "direct loops, prange, no BLAS, no checks"
 TORCH = "PyTorch eager"
 TORCH_MISSING = "PyTorch not installed: pip install torch==2.13.0 (CPU build on disk here)"
 
@@ -57,7 +66,58 @@ def import_torch():
     return torch
 
 
-def conv_runs(X, K, b, pad, torch):
+@numba.njit(cache=True, parallel=True)
+def direct_forward(X, K, b, pad):
+    """Stride-1 Y = b + sum over c, u, v of K[f, c, u, v] times the shifted input plane."""
+    N, C, H, W = X.shape
+    F, _, kh, kw = K.shape
+    Xp = _pad(X, pad, pad)
+    OH, OW = H + 2 * pad - kh + 1, W + 2 * pad - kw + 1
+    Y = np.empty((N, F, OH, OW), dtype=X.dtype)
+    for q in numba.prange(N * F):
+        n, f = q // F, q % F
+        Y[n, f] = b[f]
+        for c in range(C):
+            for u in range(kh):
+                for v in range(kw):
+                    for i in range(OH):
+                        for j in range(OW):
+                            Y[n, f, i, j] += K[f, c, u, v] * Xp[n, c, i + u, j + v]
+    return Y
+
+
+@numba.njit(cache=True, parallel=True)
+def direct_backward(X, K, dY, pad):
+    """Stride-1 (dX, dK, db) by the scatter and the sums of the module docstring of conv.py."""
+    N, C, H, W = X.shape
+    F, _, kh, kw = K.shape
+    OH, OW = dY.shape[2], dY.shape[3]
+    Xp = _pad(X, pad, pad)
+    dK = np.zeros(K.shape, dtype=X.dtype)
+    for q in numba.prange(F * C):
+        f, c = q // C, q % C
+        for u in range(kh):
+            for v in range(kw):
+                for n in range(N):
+                    for i in range(OH):
+                        for j in range(OW):
+                            dK[f, c, u, v] += dY[n, f, i, j] * Xp[n, c, i + u, j + v]
+    dXp = np.zeros(Xp.shape, dtype=X.dtype)
+    for q in numba.prange(N * C):
+        n, c = q // C, q % C
+        for f in range(F):
+            for u in range(kh):
+                for v in range(kw):
+                    for i in range(OH):
+                        for j in range(OW):
+                            dXp[n, c, i + u, j + v] += K[f, c, u, v] * dY[n, f, i, j]
+    db = np.zeros(F, dtype=X.dtype)
+    for f in range(F):
+        db[f] = dY[:, f].sum()
+    return np.ascontiguousarray(dXp[:, :, pad:pad + H, pad:pad + W]), dK, db
+
+
+def conv_runs(X, K, b, pad, torch, variants):
     """{implementation: a no-argument function doing forward + backward of one batch}."""
     dY = np.ones((X.shape[0], K.shape[0]) + tuple(
         n + 2 * pad - k + 1 for n, k in zip(X.shape[2:], K.shape[2:])), dtype=X.dtype)
@@ -74,7 +134,19 @@ def conv_runs(X, K, b, pad, torch):
         reference.conv2d_forward(X, K, b, 1, pad)
         return reference.conv2d_backward(X, K, dY, 1, pad)
 
-    runs = {LESSONS: lessons, RAW: raw, TWINS: twin}
+    def parallel():
+        with _blas_threads().limit(limits=1, user_api="blas"):
+            _conv_forward_parallel(X, K, b, 1, 1, pad, pad)
+            return _conv_backward_parallel(X, K, dY, 1, 1, pad, pad, True)
+
+    def direct():
+        direct_forward(X, K, b, pad)
+        return direct_backward(X, K, dY, pad)
+
+    runs = {LESSONS: lessons, RAW: raw}
+    if variants:
+        runs.update({PARALLEL: parallel, DIRECT: direct})
+    runs[TWINS] = twin
     if torch is not None:
         tX, tK, tb = (torch.tensor(a, requires_grad=True) for a in (X, K, b))
         tdY = torch.tensor(dY)
@@ -126,7 +198,7 @@ def cases(args, torch):
         X = rng.standard_normal((args.batch, C, H, H)).astype(np.float32)
         K = (0.1 * rng.standard_normal((F, C, k, k))).astype(np.float32)
         b = rng.standard_normal(F).astype(np.float32)
-        out.append((label, conv_runs(X, K, b, pad, torch)))
+        out.append((label, conv_runs(X, K, b, pad, torch, not args.tiny)))
         if first is None:
             first = reference.conv2d_forward(X, K, b, 1, pad)
     out.append((f"max-pool 2x2 of {list(first.shape)}", pool_runs(first, torch)))

@@ -222,3 +222,43 @@ def test_bad_input_names_the_argument(call, error, message):
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+# --- the serial and the parallel kernels (conv2d_forward/backward choose by thread count) -----
+
+@pytest.mark.parametrize("x_shape, k_shape, stride, pad, input_grad", [
+    ((5, 3, 9, 8), (4, 3, 3, 3), 1, 1, True),
+    ((4, 2, 10, 7), (3, 2, 3, 2), 2, 2, True),
+    ((3, 1, 8, 8), (2, 1, 5, 5), 1, 0, False),
+])
+def test_serial_and_parallel_kernels_agree_with_the_twin(x_shape, k_shape, stride, pad,
+                                                         input_grad):
+    from threadpoolctl import threadpool_limits
+
+    from lessons.kernels import conv
+    rng = np.random.default_rng(11)
+    X, K = rng.standard_normal(x_shape), rng.standard_normal(k_shape)
+    b = rng.standard_normal(k_shape[0])
+    args = (stride, stride, pad, pad)
+    Y = conv._conv_forward_kernel(X, K, b, *args)
+    dY = rng.standard_normal(Y.shape)
+    want = reference.conv2d_backward(X, K, dY, stride, pad)
+    with threadpool_limits(1, user_api="blas"):
+        np.testing.assert_array_equal(conv._conv_forward_parallel(X, K, b, *args), Y)
+        parallel = conv._conv_backward_parallel(X, K, dY, *args, input_grad)
+    assert_twin(Y, reference.conv2d_forward(X, K, b, stride, pad), np.float64)
+    for grads in (conv._conv_backward_kernel(X, K, dY, *args, input_grad), parallel):
+        if input_grad:
+            assert_twin(grads[0], want[0], np.float64)
+        else:
+            assert grads[0].shape == (0,) + x_shape[1:]
+        assert_twin(grads[1], want[1], np.float64)
+        assert_twin(grads[2], want[2], np.float64)
+
+
+def test_public_functions_restore_the_blas_threads():
+    from threadpoolctl import threadpool_info
+    before = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    kernels.conv2d_backward(X1, K1, np.ones((2, 2, 3, 3)))
+    after = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert after[:len(before)] == before

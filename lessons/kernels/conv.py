@@ -20,19 +20,33 @@ Backward, for the upstream gradient dY[N, F, OH, OW] (Weidman's chapter 5 formul
 
 How it is computed: im2col ("image to columns"). Every receptive field is copied into one
 column of a matrix `cols[C*kh*kw, N*OH*OW]`, so the whole layer becomes one matrix product
-K[F, C*kh*kw] @ cols, and the backward two more (dK = dY cols^T, dcols = K^T dY) followed by
-col2im, which adds each column back onto the input cells it came from. The products call BLAS
-(np.dot inside @njit needs SciPy); these kernels contain no `prange`, so BLAS may use its own
-threads. At batch 32, float32, this is faster than PyTorch's CPU convolution for 1->8 and
-1->16 channels 5x5 on 28x28, and about 2.3x slower for 16->32 3x3 on 14x14, where the patch
-copies cost as much as the products (benchmarks/bench_conv.py, benchmarks/README.md).
+K[F, C*kh*kw] @ cols. The backward goes image by image: dK is the sum over the images of
+dY[n] cols[n]^T (each image's columns are copied again rather than kept from the forward,
+which returns only Y), and dX[n] is col2im of K^T dY[n], where col2im adds each column back
+onto the input cells it came from. At stride 1 each copy is a run of adjacent input cells,
+which the compiler turns into vector loads. The products call BLAS (np.dot inside @njit needs
+SciPy).
+
+Two versions of each kernel: `_conv_forward_kernel`/`_conv_backward_kernel` run the images one
+after the other and let BLAS thread its products (what Conv2D calls); `_conv_forward_parallel`
+/`_conv_backward_parallel` share the images (the copies, and in the backward the products too)
+among Numba's threads with `prange`, and must run with BLAS held to one thread, since two
+thread pools spinning on the same 2 cores were 5-10x slower. conv2d_forward and
+conv2d_backward choose: the parallel version, BLAS held to one thread for the call, when
+Numba has more than one thread and the batch more than one image; the serial one otherwise.
+Both give the same forward bits (the same product), and backward results equal up to
+rounding. Direct loops without im2col (benchmarks/bench_conv.py) were 3-5x slower at LeNet
+sizes; the measured table is in benchmarks/README.md.
 lessons/reference.py holds the readable version: one output position at a time.
 
 A 1D convolution is the 2D one over images of height 1 with no padding along the height:
 conv1d_forward reshapes and calls the same kernels.
 """
+import functools
+
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from lessons import validate
 
@@ -52,48 +66,104 @@ def _pad(X, ph, pw):
 
 
 @njit(cache=True)
-def _im2col(Xp, kh, kw, sh, sw, OH, OW):
-    """cols[C*kh*kw, N*OH*OW]: column (n, i, j) holds the receptive field of output (i, j)."""
-    N, C = Xp.shape[0], Xp.shape[1]
-    cols = np.empty((C * kh * kw, N * OH * OW), dtype=Xp.dtype)
+def _im2col(Xn, kh, kw, sh, sw, OH, OW, cols, start):
+    """Copy one padded image Xn[C, Hp, Wp] into cols[C*kh*kw, :] from column `start` on:
+    column start + i*OW + j holds the receptive field of output (i, j)."""
+    C = Xn.shape[0]
     for c in range(C):
         for u in range(kh):
             for v in range(kw):
                 row = (c * kh + u) * kw + v
-                for n in range(N):
-                    for i in range(OH):
-                        start = (n * OH + i) * OW
+                for i in range(OH):
+                    first = start + i * OW
+                    if sw == 1:  # a contiguous run of the input row: the compiler vectorizes it
                         for j in range(OW):
-                            cols[row, start + j] = Xp[n, c, i * sh + u, j * sw + v]
+                            cols[row, first + j] = Xn[c, i * sh + u, j + v]
+                    else:
+                        for j in range(OW):
+                            cols[row, first + j] = Xn[c, i * sh + u, j * sw + v]
     return cols
 
 
 @njit(cache=True)
-def _col2im(dcols, Hp, Wp, N, C, kh, kw, sh, sw, OH, OW):
-    """The adjoint of _im2col: add each column back onto the cells it was copied from."""
-    dXp = np.zeros((N, C, Hp, Wp), dtype=dcols.dtype)
+def _image_cols(Xn, kh, kw, sh, sw, OH, OW):
+    """cols[C*kh*kw, OH*OW] of one padded image."""
+    cols = np.empty((Xn.shape[0] * kh * kw, OH * OW), dtype=Xn.dtype)
+    return _im2col(Xn, kh, kw, sh, sw, OH, OW, cols, 0)
+
+
+@njit(cache=True)
+def _col2im(dcols, Hp, Wp, kh, kw, sh, sw, OH, OW):
+    """The adjoint of _im2col: dXp[C, Hp, Wp] collects each column back onto the cells it
+    was copied from."""
+    C = dcols.shape[0] // (kh * kw)
+    dXp = np.zeros((C, Hp, Wp), dtype=dcols.dtype)
     for c in range(C):
         for u in range(kh):
             for v in range(kw):
                 row = (c * kh + u) * kw + v
-                for n in range(N):
-                    for i in range(OH):
-                        start = (n * OH + i) * OW
+                for i in range(OH):
+                    if sw == 1:
                         for j in range(OW):
-                            dXp[n, c, i * sh + u, j * sw + v] += dcols[row, start + j]
+                            dXp[c, i * sh + u, j + v] += dcols[row, i * OW + j]
+                    else:
+                        for j in range(OW):
+                            dXp[c, i * sh + u, j * sw + v] += dcols[row, i * OW + j]
     return dXp
 
 
 @njit(cache=True)
+def _kernel_gradient_image(Xn, dYn, kh, kw, sh, sw, dKn):
+    """dKn[F, C*kh*kw] = dY cols^T: one padded image's share of the (shared) kernel's gradient."""
+    F, OH, OW = dYn.shape
+    dKn[:] = np.dot(dYn.reshape(F, OH * OW), _image_cols(Xn, kh, kw, sh, sw, OH, OW).T)
+
+
+@njit(cache=True)
+def _input_gradient_image(Kf, dYn, kh, kw, sh, sw, ph, pw, dXn):
+    """dXn[C, H, W] = col2im(Kf^T dY) without the padding border (its zeros are not inputs)."""
+    F, OH, OW = dYn.shape
+    C, H, W = dXn.shape
+    dcols = np.dot(Kf.T, dYn.reshape(F, OH * OW))
+    dXn[:] = _col2im(dcols, H + 2 * ph, W + 2 * pw, kh, kw, sh, sw, OH, OW)[:, ph:ph + H, pw:pw + W]
+
+
+@njit(cache=True)
 def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
+    """Y[N, F, OH, OW] from one product K[F, C*kh*kw] @ cols[C*kh*kw, N*OH*OW] over the whole
+    batch (BLAS may use its own threads)."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     OH, OW = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
-    cols = _im2col(_pad(X, ph, pw), kh, kw, sh, sw, OH, OW)
-    Yf = np.dot(K.reshape(F, C * kh * kw), cols)  # [F, N*OH*OW]
-    Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     P = OH * OW
+    Xp = _pad(X, ph, pw)
+    cols = np.empty((C * kh * kw, N * P), dtype=X.dtype)
     for n in range(N):
+        _im2col(Xp[n], kh, kw, sh, sw, OH, OW, cols, n * P)
+    Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)  # [F, N*OH*OW]
+    Y = np.empty((N, F, OH, OW), dtype=X.dtype)
+    for n in range(N):
+        for f in range(F):
+            Y[n, f] = (Yf[f, n * P:(n + 1) * P] + b[f]).reshape(OH, OW)
+    return Y
+
+
+@njit(cache=True, parallel=True)
+def _conv_forward_parallel(X, K, b, sh, sw, ph, pw):
+    """_conv_forward_kernel with the copies shared among Numba's threads, image by image, and
+    the same product (the same bits); call it only with BLAS limited to one thread (two thread
+    pools spinning on 2 cores were 5-10x slower)."""
+    N, C, H, W = X.shape
+    F, _, kh, kw = K.shape
+    OH, OW = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    P = OH * OW
+    Xp = _pad(X, ph, pw)
+    cols = np.empty((C * kh * kw, N * P), dtype=X.dtype)
+    for n in prange(N):
+        _im2col(Xp[n], kh, kw, sh, sw, OH, OW, cols, n * P)
+    Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)
+    Y = np.empty((N, F, OH, OW), dtype=X.dtype)
+    for n in prange(N):
         for f in range(F):
             Y[n, f] = (Yf[f, n * P:(n + 1) * P] + b[f]).reshape(OH, OW)
     return Y
@@ -101,26 +171,45 @@ def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
 
 @njit(cache=True)
 def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
-    """(dX, dK, db); with input_grad False, dX is an empty array (a first layer's step)."""
+    """(dX, dK, db), one image after the other; with input_grad False, dX is an empty array
+    (a first layer's step)."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
-    OH, OW = dY.shape[2], dY.shape[3]
-    P = OH * OW
-    dYf = np.empty((F, N * P), dtype=dY.dtype)  # dY with the batch folded into the columns
+    Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
+    dX = np.empty((N if input_grad else 0, C, H, W), dtype=X.dtype)
+    dKs = np.empty((N, F, C * kh * kw), dtype=X.dtype)  # per image: the weights are shared
+    for n in range(N):
+        _kernel_gradient_image(Xp[n], dY[n], kh, kw, sh, sw, dKs[n])
+        if input_grad:
+            _input_gradient_image(Kf, dY[n], kh, kw, sh, sw, ph, pw, dX[n])
+    return dX, dKs.sum(axis=0).reshape(F, C, kh, kw), _bias_gradient(dY)
+
+
+@njit(cache=True, parallel=True)
+def _conv_backward_parallel(X, K, dY, sh, sw, ph, pw, input_grad):
+    """_conv_backward_kernel with the images shared among Numba's threads; call it only with
+    BLAS limited to one thread."""
+    N, C, H, W = X.shape
+    F, _, kh, kw = K.shape
+    Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
+    dX = np.empty((N if input_grad else 0, C, H, W), dtype=X.dtype)
+    dKs = np.empty((N, F, C * kh * kw), dtype=X.dtype)
+    for n in prange(N):
+        _kernel_gradient_image(Xp[n], dY[n], kh, kw, sh, sw, dKs[n])
+        if input_grad:
+            _input_gradient_image(Kf, dY[n], kh, kw, sh, sw, ph, pw, dX[n])
+    return dX, dKs.sum(axis=0).reshape(F, C, kh, kw), _bias_gradient(dY)
+
+
+@njit(cache=True)
+def _bias_gradient(dY):
+    """db[f] = the sum of dY[:, f] (the bias input is 1)."""
+    N, F = dY.shape[0], dY.shape[1]
     db = np.zeros(F, dtype=dY.dtype)
     for n in range(N):
         for f in range(F):
-            plane = dY[n, f].reshape(P)
-            dYf[f, n * P:(n + 1) * P] = plane
-            db[f] += plane.sum()
-    cols = _im2col(_pad(X, ph, pw), kh, kw, sh, sw, OH, OW)
-    dK = np.dot(dYf, cols.T).reshape(F, C, kh, kw)
-    if not input_grad:
-        return np.empty((0, C, H, W), dtype=X.dtype), dK, db
-    dcols = np.dot(K.reshape(F, C * kh * kw).T, dYf)
-    dXp = _col2im(dcols, H + 2 * ph, W + 2 * pw, N, C, kh, kw, sh, sw, OH, OW)
-    dX = np.ascontiguousarray(dXp[:, :, ph:ph + H, pw:pw + W])
-    return dX, dK, db
+            db[f] += dY[n, f].sum()
+    return db
 
 
 # --- checked public entry points -------------------------------------------------------------
@@ -184,6 +273,25 @@ def _out_shape(X, K, stride, pad):
         (n + 2 * pad - k) // stride + 1 for n, k in zip(X.shape[2:], K.shape[2:]))
 
 
+@functools.cache
+def _blas_threads():
+    """threadpoolctl's handle on the loaded BLAS libraries, SciPy's included (np.dot inside
+    @njit calls SciPy's BLAS, which may not be loaded before the first product)."""
+    import scipy.linalg.cython_blas  # noqa: F401
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
+
+
+def _run(serial, parallel, X, *args):
+    """The kernel for this call: with more than one Numba thread and more than one image, the
+    images are shared among Numba's threads and BLAS is held to one thread (about 10 us);
+    otherwise the serial kernel, whose products BLAS may thread."""
+    if numba.get_num_threads() > 1 and X.shape[0] > 1:
+        with _blas_threads().limit(limits=1, user_api="blas"):
+            return parallel(X, *args)
+    return serial(X, *args)
+
+
 def conv2d_forward(X, K, b, stride=1, pad=0):
     """Y[N, F, OH, OW] = the cross-correlation of X[N, C, H, W] with K[F, C, kh, kw], plus b[F].
 
@@ -194,8 +302,8 @@ def conv2d_forward(X, K, b, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
     b = _check_bias(f, b, K.shape[0])
     dt = np.result_type(X, K, b)
-    return _conv_forward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
-                                b.astype(dt, copy=False), stride, stride, pad, pad)
+    return _run(_conv_forward_kernel, _conv_forward_parallel, X.astype(dt, copy=False),
+                K.astype(dt, copy=False), b.astype(dt, copy=False), stride, stride, pad, pad)
 
 
 def conv2d_backward(X, K, dY, stride=1, pad=0):
@@ -208,8 +316,9 @@ def conv2d_backward(X, K, dY, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
     dY = _check_dY(f, dY, _out_shape(X, K, stride, pad), 2)
     dt = np.result_type(X, K, dY)
-    return _conv_backward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
-                                 dY.astype(dt, copy=False), stride, stride, pad, pad, True)
+    return _run(_conv_backward_kernel, _conv_backward_parallel, X.astype(dt, copy=False),
+                K.astype(dt, copy=False), dY.astype(dt, copy=False), stride, stride, pad, pad,
+                True)
 
 
 def conv1d_forward(X, K, b, stride=1, pad=0):
@@ -222,9 +331,8 @@ def conv1d_forward(X, K, b, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 1)
     b = _check_bias(f, b, K.shape[0])
     dt = np.result_type(X, K, b)
-    Y = _conv_forward_kernel(X.astype(dt, copy=False)[:, :, None, :],
-                             K.astype(dt, copy=False)[:, :, None, :],
-                             b.astype(dt, copy=False), 1, stride, 0, pad)
+    Y = _run(_conv_forward_kernel, _conv_forward_parallel, X.astype(dt, copy=False)[:, :, None, :],
+             K.astype(dt, copy=False)[:, :, None, :], b.astype(dt, copy=False), 1, stride, 0, pad)
     return Y[:, :, 0, :]
 
 
@@ -234,7 +342,8 @@ def conv1d_backward(X, K, dY, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 1)
     dY = _check_dY(f, dY, _out_shape(X, K, stride, pad), 1)
     dt = np.result_type(X, K, dY)
-    dX, dK, db = _conv_backward_kernel(
-        X.astype(dt, copy=False)[:, :, None, :], K.astype(dt, copy=False)[:, :, None, :],
-        dY.astype(dt, copy=False)[:, :, None, :], 1, stride, 0, pad, True)
+    dX, dK, db = _run(
+        _conv_backward_kernel, _conv_backward_parallel, X.astype(dt, copy=False)[:, :, None, :],
+        K.astype(dt, copy=False)[:, :, None, :], dY.astype(dt, copy=False)[:, :, None, :],
+        1, stride, 0, pad, True)
     return dX[:, :, 0, :], dK[:, :, 0, :], db
