@@ -1,0 +1,168 @@
+"""Chapter 08, Training CNNs: the books' convolutional networks, built from lessons.layers.
+
+    weidman_cnn(seed=)   Weidman's chapter 5 experiment: Conv2D(32, 5x5, 'same') -> tanh ->
+                         Dropout(keep 0.8) -> Flatten -> Dense(10); 25,418 parameters
+    lenet5(seed=)        LeCun's LeNet-5 as Tavenard gives it, on 28 x 28 MNIST padded by 2
+                         (the 32 x 32 the network was designed for); 61,706 parameters
+    skansi_cnn(seed=)    Skansi's MNIST CNN: two conv + max-pool stages, dropout 0.3;
+                         17,802 parameters
+    layer_table(model, input_shape)   (name, output shape, parameters) per layer
+    standardize(X, mean, std)         images [n, 28, 28] -> float [n, 1, 28, 28]
+    one_blas_thread()                 a `with` block in which BLAS uses one thread
+
+and the counting rules of Ekman's Chapter 7 (Table 7-1) and Chapter 8:
+conv_params(c_in, c_out, k) = c_out (c_in k^2 + 1), dense_params(n_in, n_out) =
+n_out (n_in + 1), receptive_field(n_layers, k) = 1 + n_layers (k - 1) for stride 1.
+
+Every builder draws all its layers' initial weights, and the dropout masks, from one
+np.random.default_rng(seed), so a model and its training run are the same on every run.
+"""
+import contextlib
+
+import numpy as np
+
+from lessons import validate
+from lessons.layers import (
+    Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Tanh, _float_dtype,
+    _generator,
+)
+
+MNIST_SHAPE = (1, 28, 28)  # one example: [channels, height, width]
+
+# Weidman's run, Deep Learning from Scratch chapter 5: validation accuracy (%) on the
+# 10,000 MNIST test images after 100, 200, ..., 900 batches, and after the whole epoch.
+WEIDMAN_SEED = 20190402
+WEIDMAN_LR, WEIDMAN_MOMENTUM = 0.01, 0.9
+WEIDMAN_BATCHES = (100, 200, 300, 400, 500, 600, 700, 800, 900)
+WEIDMAN_ACCURACY = (79.65, 86.25, 85.47, 87.27, 88.93, 88.25, 89.91, 89.59, 89.96)
+WEIDMAN_EPOCH_ACCURACY = 90.50
+WEIDMAN_EPOCH_MINUTES = 10  # "about 10 minutes per epoch" for the book's NumPy code
+
+# Tavenard's LeNet-5 table: per-example output shapes (channels first) and parameters of
+# the five layers with weights.
+LENET5_SHAPES = ((6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (400,))
+LENET5_PARAMS = (156, 2416, 48120, 10164, 850)
+LENET5_TOTAL = 61706
+
+
+def weidman_cnn(*, seed=WEIDMAN_SEED, dtype=np.float32):
+    """Weidman's one-conv-layer network: X[B, 1, 28, 28] -> logits[B, 10].
+
+    Conv2D(1 -> 32, 5 x 5, pad 2: 'same', Glorot) -> Tanh -> Dropout(keep_prob=0.8) ->
+    Flatten (32 x 28 x 28 = 25,088 features) -> Dense(25,088 -> 10, Glorot); train with
+    softmax_cross_entropy and SGD(0.01, momentum=0.9). Parameters: 800 + 32 in the conv
+    layer, 250,880 + 10 in the dense one.
+    """
+    rng = _generator("weidman_cnn", seed, None)
+    dtype = _float_dtype("weidman_cnn", dtype)
+    return Sequential([
+        Conv2D(1, 32, 5, pad=2, init="glorot", rng=rng, dtype=dtype),
+        Tanh(),
+        Dropout(keep_prob=0.8, rng=rng),
+        Flatten(),
+        Dense(32 * 28 * 28, 10, init="glorot", rng=rng, dtype=dtype),
+    ])
+
+
+def lenet5(*, seed, dtype=np.float32, input_size=28):
+    """LeNet-5 (LeCun et al. 1998) as in Tavenard's notes, with ReLU and max pooling:
+    Conv(6, 5x5) -> pool 2 -> Conv(16, 5x5) -> pool 2 -> Dense 120 -> Dense 84 -> Dense 10.
+
+    The network expects 32 x 32 images. For input_size=28 (MNIST) the first convolution
+    pads by 2, giving the digit that border, so the shapes are the paper's: 6 x 28 x 28,
+    6 x 14 x 14, 16 x 10 x 10, 16 x 5 x 5, 400. input_size=32 (images padded beforehand)
+    is the same network with pad 0. 61,706 parameters either way.
+    """
+    rng = _generator("lenet5", seed, None)
+    dtype = _float_dtype("lenet5", dtype)
+    if input_size not in (28, 32):
+        raise ValueError(f"lenet5: input_size must be 28 (MNIST, padded by 2 in the first "
+                         f"convolution) or 32 (LeNet-5's own size), got {input_size!r}")
+    pad = (32 - input_size) // 2
+    return Sequential([
+        Conv2D(1, 6, 5, pad=pad, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
+        Conv2D(6, 16, 5, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
+        Flatten(),
+        Dense(16 * 5 * 5, 120, init="he", rng=rng, dtype=dtype),
+        ReLU(),
+        Dense(120, 84, init="he", rng=rng, dtype=dtype), ReLU(),
+        Dense(84, 10, init="glorot", rng=rng, dtype=dtype),
+    ])
+
+
+def skansi_cnn(*, seed, dtype=np.float32):
+    """Skansi's MNIST CNN: Conv(32, 4x4, ReLU) -> MaxPool 2 -> Conv(32, 3x3, ReLU) ->
+    MaxPool 2 -> Dropout(rate=0.3) -> Flatten -> Dense(10).
+
+    Shapes 32 x 25 x 25, 32 x 12 x 12, 32 x 10 x 10, 32 x 5 x 5, 800; parameters
+    544 + 9,248 + 8,010 = 17,802. The book trains with softmax outputs and MSE; this course
+    trains the logits with softmax_cross_entropy.
+    """
+    rng = _generator("skansi_cnn", seed, None)
+    dtype = _float_dtype("skansi_cnn", dtype)
+    return Sequential([
+        Conv2D(1, 32, 4, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
+        Conv2D(32, 32, 3, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
+        Dropout(rate=0.3, rng=rng),
+        Flatten(),
+        Dense(32 * 5 * 5, 10, init="glorot", rng=rng, dtype=dtype),
+    ])
+
+
+def layer_table(model, input_shape=MNIST_SHAPE):
+    """[(layer name, per-example output shape, parameters)] for each layer of a Sequential:
+    the numbers of model.summary(), as data."""
+    shape = tuple(input_shape)
+    rows = []
+    for layer in model.layers:
+        shape = layer.output_shape(shape)
+        rows.append((layer.name, shape, layer.n_params))
+    return rows
+
+
+def standardize(images, mean, std, *, dtype=np.float32):
+    """images[n, 28, 28] (uint8 pixels) -> X[n, 1, 28, 28] = (images - mean) / std.
+
+    Use the *training* set's mean and std for every set (Chapter 04: no leak from the test
+    set). The channel axis is what Conv2D expects (NCHW).
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"standardize: images must be [n, height, width], got shape "
+                         f"{images.shape}")
+    std = validate.number("standardize", "std", std, low=0.0, low_open=True)
+    mean = validate.number("standardize", "mean", mean)
+    return ((images.astype(np.float64) - mean) / std).astype(dtype)[:, None]
+
+
+def conv_params(c_in, c_out, k):
+    """Parameters of a conv layer with c_out k x k kernels over c_in channels:
+    c_out (c_in k^2 + 1), whatever the image size (Ekman, Table 7-1)."""
+    return c_out * (c_in * k * k + 1)
+
+
+def dense_params(n_in, n_out):
+    """Parameters of a fully connected layer: n_out (n_in + 1) (Ekman, Table 7-1)."""
+    return n_out * (n_in + 1)
+
+
+def receptive_field(n_layers, k=3):
+    """Side of the input window one neuron sees after n_layers stacked stride-1 k x k convs:
+    1 + n_layers (k - 1). Two 3 x 3 layers see 5 x 5, three see 7 x 7 (Ekman, Chapter 8)."""
+    return 1 + n_layers * (k - 1)
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Hold BLAS (NumPy's and SciPy's, which np.dot inside @njit calls) to one thread.
+
+    Training these CNNs alternates Numba kernels (max pooling runs on Numba's threads) with
+    small BLAS products (the im2col convolution); on 2 cores the two thread pools spin against
+    each other. Measured here: Skansi's CNN, 3 epochs on 1,000 images, 56 s of wall time with
+    BLAS free, 4.3 s with one BLAS thread, the same weights.
+    """
+    import scipy.linalg.cython_blas  # noqa: F401  (loaded, so that it is limited too)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
