@@ -113,6 +113,17 @@ def _col2im(dcols, Hp, Wp, kh, kw, sh, sw, OH, OW):
 
 
 @njit(cache=True)
+def _image_output(Yf, b, n, Yn):
+    """Yn[F, OH, OW] = image n's columns of the product Yf[F, N*OH*OW], plus the bias."""
+    F, OH, OW = Yn.shape
+    start = n * OH * OW
+    for f in range(F):
+        for i in range(OH):
+            for j in range(OW):
+                Yn[f, i, j] = Yf[f, start + i * OW + j] + b[f]
+
+
+@njit(cache=True)
 def _kernel_gradient_image(Xn, dYn, kh, kw, sh, sw, dKn):
     """dKn[F, C*kh*kw] = dY cols^T: one padded image's share of the (shared) kernel's gradient."""
     F, OH, OW = dYn.shape
@@ -143,8 +154,7 @@ def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
     Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)  # [F, N*OH*OW]
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     for n in range(N):
-        for f in range(F):
-            Y[n, f] = (Yf[f, n * P:(n + 1) * P] + b[f]).reshape(OH, OW)
+        _image_output(Yf, b, n, Y[n])
     return Y
 
 
@@ -164,8 +174,7 @@ def _conv_forward_parallel(X, K, b, sh, sw, ph, pw):
     Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     for n in prange(N):
-        for f in range(F):
-            Y[n, f] = (Yf[f, n * P:(n + 1) * P] + b[f]).reshape(OH, OW)
+        _image_output(Yf, b, n, Y[n])
     return Y
 
 
