@@ -35,7 +35,7 @@ thread pools spinning on the same 2 cores were 5-10x slower. conv2d_forward and
 conv2d_backward choose: the parallel version, BLAS held to one thread for the call, when
 Numba has more than one thread and the batch more than one image; the serial one otherwise.
 Both give the same forward bits (the same product), and backward results equal up to
-rounding. Direct loops without im2col (benchmarks/bench_conv.py) were 3-5x slower at LeNet
+rounding. Direct loops without im2col (benchmarks/bench_conv.py) were 2-6x slower at LeNet
 sizes; the measured table is in benchmarks/README.md.
 lessons/reference.py holds the readable version: one output position at a time.
 
