@@ -158,8 +158,8 @@ def one_blas_thread():
 
     Training these CNNs alternates Numba kernels (max pooling runs on Numba's threads) with
     small BLAS products (the im2col convolution); on 2 cores the two thread pools spin against
-    each other. Measured here: Skansi's CNN, 3 epochs on 1,000 images, 56 s of wall time with
-    BLAS free, 4.3 s with one BLAS thread, the same weights.
+    each other. Measured on a busy 2-core machine: Skansi's CNN, 3 epochs on 1,000 images,
+    56 s of wall time with BLAS free, 4.3 s with one BLAS thread, the same weights.
     """
     import scipy.linalg.cython_blas  # noqa: F401  (loaded, so that it is limited too)
     from threadpoolctl import threadpool_limits
