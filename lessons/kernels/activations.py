@@ -44,14 +44,6 @@ def _sigmoid_backward_kernel(y, dy):
 
 
 @njit(cache=True)
-def _tanh_kernel(z):
-    y = np.empty_like(z)
-    for i in range(z.shape[0]):
-        y[i] = np.tanh(z[i])
-    return y
-
-
-@njit(cache=True)
 def _tanh_backward_kernel(y, dy):
     dz = np.empty_like(dy)
     for i in range(y.shape[0]):
@@ -111,8 +103,14 @@ def sigmoid_backward(Y, dY):
 
 
 def tanh(Z):
-    """Hyperbolic tangent Y = tanh(Z), elementwise; Z[...] -> Y[...] in (-1, 1)."""
-    return _flat(_tanh_kernel, _values("tanh", "Z", Z))
+    """Hyperbolic tangent Y = tanh(Z), elementwise; Z[...] -> Y[...] in (-1, 1).
+
+    No Numba kernel here, on purpose: NumPy's tanh is vectorised (SIMD), while tanh or exp
+    inside @njit is one libm call per value with pip's llvmlite (no SVML). Measured on this
+    course's machines for a 60 x 32 x 28 x 28 float32 batch: 0.5 ms against 26 ms, which
+    made tanh three quarters of a training step of Chapter 08's CNN.
+    """
+    return np.tanh(_values("tanh", "Z", Z))
 
 
 def tanh_backward(Y, dY):
