@@ -45,28 +45,10 @@ MOMENTUM = Exercise("momentum, fixed", [
 ], "ch02")
 
 
-def _number(exercise, x, what):
-    """x as a float, or None after printing what is wrong."""
-    if x is ... or x is None:
-        exercise.feedback(False, f"Replace ... with {what}.")
-        return None
-    if isinstance(x, bool):
-        exercise.feedback(False, f"Expected {what}, got {x!r}.")
-        return None
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        exercise.feedback(False, f"Expected {what}, got {x!r}.")
-        return None
-    if not math.isfinite(value):
-        exercise.feedback(False, f"Expected a finite number, got {x!r}.")
-        return None
-    return value
-
 
 def check_largest_stable_lr(lr):
     """Gradient descent on f = 0.5 x² + 10 y²: below which learning rate does it converge?"""
-    value = _number(STABLE, lr, "a learning rate")
+    value = STABLE.number(lr, "a learning rate")
     if value is None:
         return None
     if value <= 0:

@@ -8,7 +8,6 @@
 Each check prints ✔ or ✘ with what is off and the next hint. Worked solutions:
 `from lessons.solutions import ch03`.
 """
-import math
 
 import numpy as np
 
@@ -46,37 +45,6 @@ SHARED = Exercise("a weight used twice", [
 ], "ch03")
 
 
-def _number(exercise, x, what):
-    """x as a finite float, or None after printing what is wrong."""
-    if x is ... or x is None:
-        exercise.feedback(False, f"Replace ... with {what}.")
-        return None
-    if isinstance(x, bool):
-        exercise.feedback(False, f"Expected {what}, got {x!r}.")
-        return None
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        exercise.feedback(False, f"Expected {what}, got {x!r}.")
-        return None
-    if not math.isfinite(value):
-        exercise.feedback(False, f"Expected a finite number, got {x!r}.")
-        return None
-    return value
-
-
-def _call(exercise, fn, *args):
-    """fn(*args) as a float array, or None after reporting the learner's error."""
-    try:
-        value = fn(*args)
-        if value is ...:
-            exercise.feedback(False, "Your function still returns ...: replace it with your "
-                                     "formula.")
-            return None
-        return np.asarray(value, dtype=float)
-    except Exception as error:  # the learner's code: report it, do not crash the check
-        exercise.feedback(False, f"your function raised {type(error).__name__}: {error}.")
-        return None
 
 
 def check_sigmoid_derivative(fn):
@@ -85,7 +53,7 @@ def check_sigmoid_derivative(fn):
         return DERIVATIVE.feedback(False, "Pass your function: check_sigmoid_derivative(fn).")
     z = np.linspace(-6.0, 6.0, 25)
     y = 1.0 / (1.0 + np.exp(-z))
-    got = _call(DERIVATIVE, fn, y.copy())
+    got = DERIVATIVE.call(fn, y.copy(), as_array=True)
     if got is None:
         return None
     want = y * (1.0 - y)
@@ -116,10 +84,10 @@ def book_error_terms():
 def check_error_terms(err_f, err_g):
     """The error terms of the book's two-neuron network (weights 0.3, 0.6, -0.1, -0.2, 0.5)
     for x1 = 0.5, x2 = -0.3 and target y = 0."""
-    f_value = _number(ERRORS, err_f, "a number for err_f")
+    f_value = ERRORS.number(err_f, "a number for err_f")
     if f_value is None:
         return None
-    g_value = _number(ERRORS, err_g, "a number for err_g")
+    g_value = ERRORS.number(err_g, "a number for err_g")
     if g_value is None:
         return None
     want_f, want_g = book_error_terms()
@@ -179,7 +147,7 @@ def check_shared_weight_gradient(fn):
     if fn is ... or not callable(fn):
         return SHARED.feedback(False, "Pass your function: check_shared_weight_gradient(fn).")
     for w, x1, x2, t in _SHARED_CASES:
-        got = _call(SHARED, fn, w, x1, x2, t)
+        got = SHARED.call(fn, w, x1, x2, t, as_array=True)
         if got is None:
             return None
         if got.size != 1:
