@@ -121,6 +121,25 @@ def ratio_table(measurements, baseline, *, unit="sample", per="epoch"):
     return markdown_table(headers, rows)
 
 
+TORCH_MISSING = "PyTorch not installed: pip install torch==2.13.0 (CPU build on disk here)"
+
+
+def import_torch():
+    """PyTorch if installed (the optional [bench] extra), else None: benchmarks then skip it."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def torch_note(torch, left_out):
+    """The line saying which PyTorch the table compares against, or why it has none."""
+    if torch is not None:
+        return f"PyTorch {torch.__version__}"
+    return "PyTorch left out (--no-torch)" if left_out else TORCH_MISSING
+
+
 def _cpu_name():
     try:
         with open("/proc/cpuinfo") as info:

@@ -31,7 +31,10 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import Measurement, best_of, machine_header, ratio, ratio_table  # noqa: E402
+from _timing import (  # noqa: E402
+    TORCH_MISSING, Measurement, best_of, import_torch, machine_header, ratio, ratio_table,
+    torch_note,
+)
 
 from lessons import kernels, reference  # noqa: E402
 from lessons.kernels.conv import (  # noqa: E402
@@ -48,7 +51,6 @@ TWINS = "NumPy twins"
 PARALLEL = "im2col, prange over images, BLAS 1 thread, no checks"
 DIRECT = "direct loops, prange, no BLAS, no checks"
 TORCH = "PyTorch eager"
-TORCH_MISSING = "PyTorch not installed: pip install torch==2.13.0 (CPU build on disk here)"
 
 # (label, C, H, F, k, pad); the max-pool case pools the first conv's output
 CONV_SHAPES = [("conv 1->8 5x5 on 28x28", 1, 28, 8, 5, 0),
@@ -56,14 +58,6 @@ CONV_SHAPES = [("conv 1->8 5x5 on 28x28", 1, 28, 8, 5, 0),
                ("conv 16->32 3x3 on 14x14, pad 1", 16, 14, 32, 3, 1)]
 TINY_SHAPES = [("conv 1->2 3x3 on 8x8", 1, 8, 2, 3, 0),
                ("conv 2->3 3x3 on 6x6, pad 1", 2, 6, 3, 3, 1)]
-
-
-def import_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
 
 
 @numba.njit(cache=True, parallel=True)
@@ -281,11 +275,9 @@ def main(argv=None):
     args = parse(argv)
     torch = None if args.no_torch else import_torch()
     rows, agreement = measure(args, torch)
-    torch_note = (f"PyTorch {torch.__version__}" if torch is not None
-                  else "PyTorch left out (--no-torch)" if args.no_torch else TORCH_MISSING)
     report = "\n\n".join([
         f"### Convolution and max-pool, forward + backward, batch {args.batch}, float32",
-        machine_header() + f"\n- {torch_note}",
+        machine_header() + f"\n- {torch_note(torch, args.no_torch)}",
         ratio_table(rows, LESSONS, unit="image", per="batch"),
         "\n".join(agreement + target_lines(rows)),
     ])

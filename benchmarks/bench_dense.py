@@ -37,7 +37,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import (  # noqa: E402
-    Measurement, Timed, best_of, machine_header, markdown_table, ratio, ratio_table, scaled,
+    TORCH_MISSING, Measurement, Timed, best_of, import_torch, machine_header, markdown_table,
+    ratio, ratio_table, scaled, torch_note,
 )
 
 from lessons import kernels, reference  # noqa: E402
@@ -58,7 +59,6 @@ RAW = "Numba kernels, no input checks"
 TWINS = "NumPy twins"
 TORCH = "PyTorch eager"
 STEP_IMPLEMENTATIONS = (LAYERS, LESSONS, RAW, TWINS, TORCH)
-TORCH_MISSING = "PyTorch not installed: pip install torch==2.13.0 (CPU build on disk here)"
 
 EPOCH32 = "Numba kernel, float32"
 EPOCH_PUBLIC = "Numba mlp_sgd_epoch (validated), float32"
@@ -158,14 +158,6 @@ def torch_stepper(torch, params, X, labels, lr):
         opt.step()
         return loss.item()
     return step
-
-
-def import_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
 
 
 class Entry(NamedTuple):
@@ -375,14 +367,12 @@ def main(argv=None):
              for dtype in (np.float32, np.float64) for threads in (1, 2)}
     epoch_rows, agreement = measure_epoch(args)
     n = epoch_rows[0].units
-    torch_note = (f"PyTorch {torch.__version__}" if torch is not None
-                  else "PyTorch left out (--no-torch)" if args.no_torch else TORCH_MISSING)
     peak_table = markdown_table(
         ["dtype", "BLAS threads", f"GFLOP/s, {args.peak_n}^3 matmul"],
         [[dtype, str(threads), f"{rate:.1f}"] for (dtype, threads), rate in peaks.items()])
     report = "\n\n".join([
         "### (a) One SGD step, 784-256-10, relu + softmax cross-entropy, float32",
-        machine_header() + f"\n- {torch_note}",
+        machine_header() + f"\n- {torch_note(torch, args.no_torch)}",
         ratio_table(step_rows, LAYERS, unit="sample", per="step"),
         "\n".join(checks + step_targets(step_rows)),
         f"### (b) One epoch of the per-example 784-25-10 trainer (MNIST, n = {n:,}, lr 0.01)",

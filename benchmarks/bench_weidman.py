@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import Measurement, machine_header, ratio, ratio_table, scaled  # noqa: E402
+from _timing import (  # noqa: E402
+    Measurement, import_torch, machine_header, ratio, ratio_table, scaled, torch_note,
+)
 
 from lessons import reference as R  # noqa: E402
 from lessons.cnn import WEIDMAN_EPOCH_MINUTES, standardize, weidman_cnn  # noqa: E402
@@ -79,14 +81,6 @@ def twin_stepper(seed):
             p += v
         return loss
     return step
-
-
-def import_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
 
 
 def torch_stepper(torch, seed):
@@ -153,7 +147,7 @@ def main(argv=None):
         lines.append(f"- PyTorch eager / lessons: {ratio(by[TORCH], by[LESSONS]):.2f} "
                      f"(above 1: ours is faster)")
     else:
-        lines.append("- PyTorch not installed (or --no-torch): pip install torch==2.13.0")
+        lines.append(f"- {torch_note(None, args.no_torch)}")
     lines.append(f"- Weidman's NumPy code: about {WEIDMAN_EPOCH_MINUTES} minutes per epoch "
                  f"(his book); lessons: {by[LESSONS].seconds * n / args.n:.1f} s here")
     report = "\n".join(lines)
