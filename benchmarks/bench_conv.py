@@ -10,11 +10,13 @@ Implementations:
     - lessons kernels: the validated conv2d_forward + conv2d_backward (maxpool2d_forward +
       maxpool2d_backward), what a learner calls;
     - the same Numba kernels called directly, without the input checks (what Conv2D and
-      MaxPool2D call): the serial kernels, one image after the other;
-    - at full size only (--tiny leaves them out), two variants without checks: the parallel
-      im2col kernels that conv2d_forward/backward choose with 2 threads (prange over the
-      images, BLAS held to one thread), and direct loops with no im2col and no BLAS (prange
-      over (image, filter) and (image, channel); defined here, since no chapter calls them);
+      MaxPool2D call): prange over the images, one small product per image, BLAS held to one
+      thread;
+    - at full size only (--tiny leaves them out), two variants without checks, defined here
+      since no chapter calls them: the forward as one product over the whole batch (a column
+      matrix of N*OH*OW columns, BLAS threading it; the backward is the lessons kernel), and
+      direct loops with no im2col and no BLAS (prange over (image, filter) and (image,
+      channel));
     - the NumPy twins of lessons.reference (one output position at a time);
     - PyTorch eager on the CPU (F.conv2d / F.max_pool2d and autograd's backward), if installed.
 All run with 1 and then 2 threads (threadpoolctl for BLAS, numba.set_num_threads,
@@ -38,8 +40,7 @@ from _timing import (  # noqa: E402
 
 from lessons import kernels, reference  # noqa: E402
 from lessons.kernels.conv import (  # noqa: E402
-    _blas_threads, _conv_backward_kernel, _conv_backward_parallel, _conv_forward_kernel,
-    _conv_forward_parallel, _pad,
+    _conv_backward_kernel, _conv_forward_kernel, _im2col, _pad, one_blas_thread,
 )
 from lessons.kernels.pool import (  # noqa: E402
     _maxpool_backward_kernel, _maxpool_forward_kernel,
@@ -48,7 +49,7 @@ from lessons.kernels.pool import (  # noqa: E402
 LESSONS = "lessons kernels (validated)"
 RAW = "Numba kernels, no input checks"
 TWINS = "NumPy twins"
-PARALLEL = "im2col, prange over images, BLAS 1 thread, no checks"
+WHOLE_BATCH = "forward as one product over the batch, no checks"
 DIRECT = "direct loops, prange, no BLAS, no checks"
 TORCH = "PyTorch eager"
 
@@ -58,6 +59,25 @@ CONV_SHAPES = [("conv 1->8 5x5 on 28x28", 1, 28, 8, 5, 0),
                ("conv 16->32 3x3 on 14x14, pad 1", 16, 14, 32, 3, 1)]
 TINY_SHAPES = [("conv 1->2 3x3 on 8x8", 1, 8, 2, 3, 0),
                ("conv 2->3 3x3 on 6x6, pad 1", 2, 6, 3, 3, 1)]
+
+
+@numba.njit(cache=True)
+def whole_batch_forward(X, K, b, pad):
+    """Stride-1 Y from one product K[F, C*kh*kw] @ cols[C*kh*kw, N*OH*OW] over the whole
+    batch, BLAS free to thread it (what conv.py did before its per-image products)."""
+    N, C, H, W = X.shape
+    F, _, kh, kw = K.shape
+    OH, OW = H + 2 * pad - kh + 1, W + 2 * pad - kw + 1
+    Xp = _pad(X, pad, pad)
+    cols = np.empty((C * kh * kw, N * OH * OW), dtype=X.dtype)
+    for n in range(N):
+        _im2col(Xp[n], kh, kw, 1, 1, OH, OW, cols, n * OH * OW)
+    Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)
+    Y = np.empty((N, F, OH, OW), dtype=X.dtype)
+    for n in range(N):
+        for f in range(F):
+            Y[n, f] = Yf[f, n * OH * OW:(n + 1) * OH * OW].reshape(OH, OW) + b[f]
+    return Y
 
 
 @numba.njit(cache=True, parallel=True)
@@ -121,17 +141,18 @@ def conv_runs(X, K, b, pad, torch, variants):
         return kernels.conv2d_backward(X, K, dY, 1, pad)
 
     def raw():
-        _conv_forward_kernel(X, K, b, 1, 1, pad, pad)
-        return _conv_backward_kernel(X, K, dY, 1, 1, pad, pad, True)
+        with one_blas_thread():
+            _conv_forward_kernel(X, K, b, 1, 1, pad, pad)
+            return _conv_backward_kernel(X, K, dY, 1, 1, pad, pad, True)
 
     def twin():
         reference.conv2d_forward(X, K, b, 1, pad)
         return reference.conv2d_backward(X, K, dY, 1, pad)
 
-    def parallel():
-        with _blas_threads().limit(limits=1, user_api="blas"):
-            _conv_forward_parallel(X, K, b, 1, 1, pad, pad)
-            return _conv_backward_parallel(X, K, dY, 1, 1, pad, pad, True)
+    def whole_batch():
+        whole_batch_forward(X, K, b, pad)
+        with one_blas_thread():
+            return _conv_backward_kernel(X, K, dY, 1, 1, pad, pad, True)
 
     def direct():
         direct_forward(X, K, b, pad)
@@ -139,7 +160,7 @@ def conv_runs(X, K, b, pad, torch, variants):
 
     runs = {LESSONS: lessons, RAW: raw}
     if variants:
-        runs.update({PARALLEL: parallel, DIRECT: direct})
+        runs.update({WHOLE_BATCH: whole_batch, DIRECT: direct})
     runs[TWINS] = twin
     if torch is not None:
         tX, tK, tb = (torch.tensor(a, requires_grad=True) for a in (X, K, b))

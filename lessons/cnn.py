@@ -17,11 +17,10 @@ n_out (n_in + 1), receptive_field(n_layers, k) = 1 + n_layers (k - 1) for stride
 Every builder draws all its layers' initial weights, and the dropout masks, from one
 np.random.default_rng(seed), so a model and its training run are the same on every run.
 """
-import contextlib
-
 import numpy as np
 
 from lessons import validate
+from lessons.kernels.conv import one_blas_thread  # noqa: F401  (chapter 08 uses it from here)
 from lessons.layers import (
     Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Tanh, _float_dtype,
     _generator,
@@ -150,19 +149,3 @@ def receptive_field(n_layers, k=3):
     """Side of the input window one neuron sees after n_layers stacked stride-1 k x k convs:
     1 + n_layers (k - 1). Two 3 x 3 layers see 5 x 5, three see 7 x 7 (Ekman, Chapter 8)."""
     return 1 + n_layers * (k - 1)
-
-
-@contextlib.contextmanager
-def one_blas_thread():
-    """Hold BLAS (NumPy's and SciPy's, which np.dot inside @njit calls) to one thread.
-
-    Training these CNNs alternates Numba kernels (max pooling runs on Numba's threads) with
-    small BLAS products (the im2col convolution); on 2 cores the two thread pools spin against
-    each other. Measured on a busy 2-core machine: Skansi's CNN, 3 epochs on 1,000 images,
-    56 s of wall time with BLAS free, 4.3 s with one BLAS thread, the same weights.
-    """
-    import scipy.linalg.cython_blas  # noqa: F401  (loaded, so that it is limited too)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield

@@ -29,9 +29,14 @@ def numerical_gradient(f, x, h=1e-6):
 
 
 def relative_error(a, b):
-    """max |a - b| / max(|a| + |b|, tiny): ~1e-8 or less means the gradients agree."""
+    """||a - b|| / (||a|| + ||b||) over all entries: ~1e-8 or less means the gradients agree.
+
+    Norms rather than entry by entry: a central difference carries about eps |f| / h = 1e-10
+    of absolute round-off, which is a large *relative* error for an entry that is nearly
+    zero (a gradient of 1e-5 would show 1e-5 however right it is).
+    """
     a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
 
 
 def check_gradient(f, grad_f, x, h=1e-6):

@@ -29,7 +29,7 @@ import numpy as np
 
 from lessons import validate
 from lessons.kernels import relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward
-from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel
+from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel, one_blas_thread
 from lessons.kernels.dense import (
     _dense_backward_kernel, _dense_forward_kernel, _dense_param_grads_kernel,
 )
@@ -475,7 +475,8 @@ class Conv2D(Layer):
         # compiled kernel is called directly.
         self._X = np.ascontiguousarray(X, dtype=self.K.dtype)
         s, p = self.stride, self.pad
-        return _conv_forward_kernel(self._X, self.K, self.b, s, s, p, p)
+        with one_blas_thread():  # the kernel runs its products on Numba's threads
+            return _conv_forward_kernel(self._X, self.K, self.b, s, s, p, p)
 
     def _backward(self, dY, input_grad):
         X = self._stored(self._X)
@@ -485,7 +486,8 @@ class Conv2D(Layer):
             raise ValueError(f"{self._label()}: backward expects dY {list(want)} (the shape "
                              f"of the last forward's output), got {dY.shape}")
         s, p = self.stride, self.pad
-        dX, dK, db = _conv_backward_kernel(X, self.K, dY, s, s, p, p, input_grad)
+        with one_blas_thread():
+            dX, dK, db = _conv_backward_kernel(X, self.K, dY, s, s, p, p, input_grad)
         self.dK[...] = dK
         self.db[...] = db
         return dX

@@ -186,3 +186,13 @@ def test_lab_settings_silence_network_checks_for_learners_and_binder():
     assert notification["fetchNews"] == "false" and notification["checkForUpdates"] is False
     assert "lab-settings/overrides.json" in (ROOT / "binder" / "postBuild").read_text()
     assert "LAB_SETTINGS" in (ROOT / "course.py").read_text()
+
+
+def test_relative_error_is_not_fooled_by_near_zero_entries():
+    # finite differences carry ~1e-10 of absolute round-off; an entry of 1e-5 must not
+    # turn that into a failing 1e-5 relative error
+    exact = np.array([0.8, -1.3, 1e-5])
+    noisy = exact + np.array([1e-10, -1e-10, 1e-10])
+    assert relative_error(exact, noisy) < 1e-9
+    assert relative_error(exact, 2 * exact) == pytest.approx(1 / 3)
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0

@@ -18,25 +18,21 @@ Backward, for the upstream gradient dY[N, F, OH, OW] (Weidman's chapter 5 formul
                      (each input cell collects the errors of every output it fed; the padding
                      border's share is dropped, since the zeros are not inputs)
 
-How it is computed: im2col ("image to columns"). Every receptive field is copied into one
-column of a matrix `cols[C*kh*kw, N*OH*OW]`, so the whole layer becomes one matrix product
-K[F, C*kh*kw] @ cols. The backward goes image by image: dK is the sum over the images of
-dY[n] cols[n]^T (each image's columns are copied again rather than kept from the forward,
-which returns only Y), and dX[n] is col2im of K^T dY[n], where col2im adds each column back
-onto the input cells it came from. At stride 1 each copy is a run of adjacent input cells,
-which the compiler turns into vector loads. The products call BLAS (np.dot inside @njit needs
-SciPy).
+How it is computed: im2col ("image to columns"), image by image. Every receptive field of one
+image is copied into one column of a matrix `cols[C*kh*kw, OH*OW]`, so the layer becomes one
+matrix product per image, K[F, C*kh*kw] @ cols. The backward copies each image's columns
+again (the forward returns only Y): dK is the sum over the images of dY[n] cols[n]^T, and
+dX[n] is col2im of K^T dY[n], where col2im adds each column back onto the input cells it came
+from. At stride 1 each copy is a run of adjacent input cells, which the compiler turns into
+vector loads. The products call BLAS (np.dot inside @njit needs SciPy).
 
-Two versions of each kernel: `_conv_forward_kernel`/`_conv_backward_kernel` run the images one
-after the other and let BLAS thread its products (what Conv2D calls); `_conv_forward_parallel`
-/`_conv_backward_parallel` share the images (the copies, and in the backward the products too)
-among Numba's threads with `prange`, and must run with BLAS held to one thread, since two
-thread pools spinning on the same 2 cores were 5-10x slower. conv2d_forward and
-conv2d_backward choose: the parallel version, BLAS held to one thread for the call, when
-Numba has more than one thread and the batch more than one image; the serial one otherwise.
-Both give the same forward bits (the same product), and backward results equal up to
-rounding. Direct loops without im2col (benchmarks/bench_conv.py) were 2-6x slower at LeNet
-sizes; the measured table is in benchmarks/README.md.
+The images are shared among Numba's threads (`prange`), each thread running its own small
+products, so BLAS must stay on one thread meanwhile: two thread pools spinning on the same 2
+cores were 5-10x slower. conv2d_forward/conv2d_backward (and the Conv2D layer) hold BLAS to
+one thread for the call, `one_blas_thread()`. Each image is computed alone, so the results do
+not depend on the number of threads. Measured against the alternatives (benchmarks/README.md):
+one product over the whole batch (a column matrix of several MB, out of the caches) made the
+forward 2-7x slower, and direct loops without im2col were 2-6x slower at LeNet sizes.
 lessons/reference.py holds the readable version: one output position at a time.
 
 A 1D convolution is the 2D one over images of height 1 with no padding along the height:
@@ -44,7 +40,6 @@ conv1d_forward reshapes and calls the same kernels.
 """
 import functools
 
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -113,21 +108,13 @@ def _col2im(dcols, Hp, Wp, kh, kw, sh, sw, OH, OW):
 
 
 @njit(cache=True)
-def _image_output(Yf, b, n, Yn):
-    """Yn[F, OH, OW] = image n's columns of the product Yf[F, N*OH*OW], plus the bias."""
-    F, OH, OW = Yn.shape
-    start = n * OH * OW
-    for f in range(F):
-        for i in range(OH):
-            for j in range(OW):
-                Yn[f, i, j] = Yf[f, start + i * OW + j] + b[f]
-
-
-@njit(cache=True)
-def _kernel_gradient_image(Xn, dYn, kh, kw, sh, sw, dKn):
-    """dKn[F, C*kh*kw] = dY cols^T: one padded image's share of the (shared) kernel's gradient."""
+def _kernel_gradient_image(Xn, dYn, kh, kw, sh, sw, dKTn):
+    """dKTn[C*kh*kw, F] = cols dY^T: one padded image's share of the (shared) kernel's
+    gradient, transposed. (Both factors row-major made this product 2x faster in OpenBLAS
+    than dY cols^T with the column matrix transposed.)"""
     F, OH, OW = dYn.shape
-    dKn[:] = np.dot(dYn.reshape(F, OH * OW), _image_cols(Xn, kh, kw, sh, sw, OH, OW).T)
+    dYT = np.ascontiguousarray(dYn.reshape(F, OH * OW).T)
+    dKTn[:] = np.dot(_image_cols(Xn, kh, kw, sh, sw, OH, OW), dYT)
 
 
 @njit(cache=True)
@@ -139,75 +126,37 @@ def _input_gradient_image(Kf, dYn, kh, kw, sh, sw, ph, pw, dXn):
     dXn[:] = _col2im(dcols, H + 2 * ph, W + 2 * pw, kh, kw, sh, sw, OH, OW)[:, ph:ph + H, pw:pw + W]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
-    """Y[N, F, OH, OW] from one product K[F, C*kh*kw] @ cols[C*kh*kw, N*OH*OW] over the whole
-    batch (BLAS may use its own threads)."""
+    """Y[N, F, OH, OW], image by image: Y[n] = K[F, C*kh*kw] @ cols(Xp[n]) + b."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     OH, OW = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
-    P = OH * OW
-    Xp = _pad(X, ph, pw)
-    cols = np.empty((C * kh * kw, N * P), dtype=X.dtype)
-    for n in range(N):
-        _im2col(Xp[n], kh, kw, sh, sw, OH, OW, cols, n * P)
-    Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)  # [F, N*OH*OW]
+    Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
-    for n in range(N):
-        _image_output(Yf, b, n, Y[n])
+    for n in prange(N):
+        Yn = np.dot(Kf, _image_cols(Xp[n], kh, kw, sh, sw, OH, OW))
+        for f in range(F):
+            Yn[f] += b[f]
+        Y[n] = Yn.reshape(F, OH, OW)
     return Y
 
 
 @njit(cache=True, parallel=True)
-def _conv_forward_parallel(X, K, b, sh, sw, ph, pw):
-    """_conv_forward_kernel with the copies shared among Numba's threads, image by image, and
-    the same product (the same bits); call it only with BLAS limited to one thread (two thread
-    pools spinning on 2 cores were 5-10x slower)."""
-    N, C, H, W = X.shape
-    F, _, kh, kw = K.shape
-    OH, OW = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
-    P = OH * OW
-    Xp = _pad(X, ph, pw)
-    cols = np.empty((C * kh * kw, N * P), dtype=X.dtype)
-    for n in prange(N):
-        _im2col(Xp[n], kh, kw, sh, sw, OH, OW, cols, n * P)
-    Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)
-    Y = np.empty((N, F, OH, OW), dtype=X.dtype)
-    for n in prange(N):
-        _image_output(Yf, b, n, Y[n])
-    return Y
-
-
-@njit(cache=True)
 def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
-    """(dX, dK, db), one image after the other; with input_grad False, dX is an empty array
-    (a first layer's step)."""
+    """(dX, dK, db), image by image; with input_grad False, dX is an empty array (a first
+    layer's step)."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
     dX = np.empty((N if input_grad else 0, C, H, W), dtype=X.dtype)
-    dKs = np.empty((N, F, C * kh * kw), dtype=X.dtype)  # per image: the weights are shared
-    for n in range(N):
-        _kernel_gradient_image(Xp[n], dY[n], kh, kw, sh, sw, dKs[n])
-        if input_grad:
-            _input_gradient_image(Kf, dY[n], kh, kw, sh, sw, ph, pw, dX[n])
-    return dX, dKs.sum(axis=0).reshape(F, C, kh, kw), _bias_gradient(dY)
-
-
-@njit(cache=True, parallel=True)
-def _conv_backward_parallel(X, K, dY, sh, sw, ph, pw, input_grad):
-    """_conv_backward_kernel with the images shared among Numba's threads; call it only with
-    BLAS limited to one thread."""
-    N, C, H, W = X.shape
-    F, _, kh, kw = K.shape
-    Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
-    dX = np.empty((N if input_grad else 0, C, H, W), dtype=X.dtype)
-    dKs = np.empty((N, F, C * kh * kw), dtype=X.dtype)
+    dKTs = np.empty((N, C * kh * kw, F), dtype=X.dtype)  # per image: the weights are shared
     for n in prange(N):
-        _kernel_gradient_image(Xp[n], dY[n], kh, kw, sh, sw, dKs[n])
+        _kernel_gradient_image(Xp[n], dY[n], kh, kw, sh, sw, dKTs[n])
         if input_grad:
             _input_gradient_image(Kf, dY[n], kh, kw, sh, sw, ph, pw, dX[n])
-    return dX, dKs.sum(axis=0).reshape(F, C, kh, kw), _bias_gradient(dY)
+    dK = np.ascontiguousarray(dKTs.sum(axis=0).T).reshape(F, C, kh, kw)
+    return dX, dK, _bias_gradient(dY)
 
 
 @njit(cache=True)
@@ -291,14 +240,12 @@ def _blas_threads():
     return ThreadpoolController()
 
 
-def _run(serial, parallel, X, *args):
-    """The kernel for this call: with more than one Numba thread and more than one image, the
-    images are shared among Numba's threads and BLAS is held to one thread (about 10 us);
-    otherwise the serial kernel, whose products BLAS may thread."""
-    if numba.get_num_threads() > 1 and X.shape[0] > 1:
-        with _blas_threads().limit(limits=1, user_api="blas"):
-            return parallel(X, *args)
-    return serial(X, *args)
+def one_blas_thread():
+    """A `with` block in which BLAS (NumPy's and SciPy's) uses one thread, about 10 us to
+    enter and leave: around Numba kernels that run BLAS products inside `prange`, and around
+    training loops that alternate such kernels with NumPy products. Measured on a 2-core
+    machine: Skansi's CNN, 3 epochs on 1,000 images, 56 s with BLAS free, 4.3 s inside."""
+    return _blas_threads().limit(limits=1, user_api="blas")
 
 
 def conv2d_forward(X, K, b, stride=1, pad=0):
@@ -311,8 +258,9 @@ def conv2d_forward(X, K, b, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
     b = _check_bias(f, b, K.shape[0])
     dt = np.result_type(X, K, b)
-    return _run(_conv_forward_kernel, _conv_forward_parallel, X.astype(dt, copy=False),
-                K.astype(dt, copy=False), b.astype(dt, copy=False), stride, stride, pad, pad)
+    with one_blas_thread():
+        return _conv_forward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
+                                    b.astype(dt, copy=False), stride, stride, pad, pad)
 
 
 def conv2d_backward(X, K, dY, stride=1, pad=0):
@@ -325,9 +273,9 @@ def conv2d_backward(X, K, dY, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
     dY = _check_dY(f, dY, _out_shape(X, K, stride, pad), 2)
     dt = np.result_type(X, K, dY)
-    return _run(_conv_backward_kernel, _conv_backward_parallel, X.astype(dt, copy=False),
-                K.astype(dt, copy=False), dY.astype(dt, copy=False), stride, stride, pad, pad,
-                True)
+    with one_blas_thread():
+        return _conv_backward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
+                                     dY.astype(dt, copy=False), stride, stride, pad, pad, True)
 
 
 def conv1d_forward(X, K, b, stride=1, pad=0):
@@ -340,8 +288,10 @@ def conv1d_forward(X, K, b, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 1)
     b = _check_bias(f, b, K.shape[0])
     dt = np.result_type(X, K, b)
-    Y = _run(_conv_forward_kernel, _conv_forward_parallel, X.astype(dt, copy=False)[:, :, None, :],
-             K.astype(dt, copy=False)[:, :, None, :], b.astype(dt, copy=False), 1, stride, 0, pad)
+    with one_blas_thread():
+        Y = _conv_forward_kernel(X.astype(dt, copy=False)[:, :, None, :],
+                                 K.astype(dt, copy=False)[:, :, None, :],
+                                 b.astype(dt, copy=False), 1, stride, 0, pad)
     return Y[:, :, 0, :]
 
 
@@ -351,8 +301,8 @@ def conv1d_backward(X, K, dY, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 1)
     dY = _check_dY(f, dY, _out_shape(X, K, stride, pad), 1)
     dt = np.result_type(X, K, dY)
-    dX, dK, db = _run(
-        _conv_backward_kernel, _conv_backward_parallel, X.astype(dt, copy=False)[:, :, None, :],
-        K.astype(dt, copy=False)[:, :, None, :], dY.astype(dt, copy=False)[:, :, None, :],
-        1, stride, 0, pad, True)
+    with one_blas_thread():
+        dX, dK, db = _conv_backward_kernel(
+            X.astype(dt, copy=False)[:, :, None, :], K.astype(dt, copy=False)[:, :, None, :],
+            dY.astype(dt, copy=False)[:, :, None, :], 1, stride, 0, pad, True)
     return dX[:, :, 0, :], dK[:, :, 0, :], db
