@@ -23,13 +23,19 @@ params() returned and still see the current values after any number of steps.
 Initial weights are drawn in Python from np.random.default_rng(seed) (or a Generator you pass
 in, to draw several layers from one stream), so a model is the same on every run.
 """
+import contextlib
 import numbers
 
 import numpy as np
 
 from lessons import validate
-from lessons.kernels import relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward
+from lessons.kernels.activations import (
+    _flat, _relu_backward_kernel, _relu_kernel, _sigmoid_backward_kernel, _sigmoid_kernel,
+    _tanh_backward_kernel,
+)
 from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel, one_blas_thread
+from lessons.kernels.dropout import _apply as _dropout_apply
+from lessons.kernels.dropout import dropout_bits, dropout_threshold
 from lessons.kernels.dense import (
     _dense_backward_kernel, _dense_forward_kernel, _dense_param_grads_kernel,
 )
@@ -42,6 +48,10 @@ class Layer:
 
     name = None
     input_shape = None  # the per-example input shape, for layers that fix one (Dense: (n_in,))
+    # True for layers whose kernels run on Numba's threads (prange): a Sequential holding one
+    # keeps BLAS on one thread during its passes, since NumPy's BLAS threads (Dense) and
+    # Numba's spinning on the same 2 cores made Weidman's CNN epoch 27 s instead of 17 s.
+    numba_threads = False
 
     def forward(self, X, training=False):
         raise NotImplementedError(f"{type(self).__name__} must define forward(X, training)")
@@ -214,59 +224,67 @@ class Dense(Layer):
         return f"Dense({self.n_in}, {self.n_out}, dtype={self.W.dtype.name})"
 
 
-class Sigmoid(Layer):
+def _float_array(X):
+    """X as a C-contiguous float array (float32 stays float32, anything else is float64)."""
+    X = np.asarray(X)
+    return np.ascontiguousarray(X, dtype=X.dtype if X.dtype in validate.FLOATS else np.float64)
+
+
+class _Activation(Layer):
+    """An elementwise activation: no parameters, any shape. Like Dense and Conv2D, it calls
+    its kernels directly instead of the public functions, which scan every value for NaN
+    (1.5 ms a batch on Chapter 08's 1.5 million activations); a NaN that reaches the loss
+    still stops fit."""
+
+    def __init__(self, *, name=None):
+        self.name = name
+        self._kept = None  # what the backward needs: the output Y, or ReLU's input Z
+
+    def _upstream(self, dY):
+        """(kept, dY) with dY checked against the forward's shape, in its dtype."""
+        kept = self._stored(self._kept)
+        dY = np.ascontiguousarray(dY, dtype=kept.dtype)
+        if dY.shape != kept.shape:
+            raise ValueError(f"{self._label()}: backward expects dY {list(kept.shape)} (the "
+                             f"shape of the last forward's output), got {dY.shape}")
+        return kept, dY
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(_Activation):
     """Logistic activation, elementwise on any shape. Keeps its output Y: S' = Y (1 - Y)."""
 
-    def __init__(self, *, name=None):
-        self.name = name
-        self._Y = None
-
     def forward(self, X, training=False):
-        self._Y = sigmoid(X)
-        return self._Y
+        self._kept = _flat(_sigmoid_kernel, _float_array(X))
+        return self._kept
 
     def backward(self, dY):
-        return sigmoid_backward(self._stored(self._Y), dY)
-
-    def __repr__(self):
-        return "Sigmoid()"
+        return _flat(_sigmoid_backward_kernel, *self._upstream(dY))
 
 
-class Tanh(Layer):
+class Tanh(_Activation):
     """tanh activation, elementwise on any shape. Keeps its output Y: tanh' = 1 - Y^2."""
 
-    def __init__(self, *, name=None):
-        self.name = name
-        self._Y = None
-
     def forward(self, X, training=False):
-        self._Y = tanh(X)
-        return self._Y
+        self._kept = np.tanh(_float_array(X))  # NumPy's, as lessons.kernels.tanh explains
+        return self._kept
 
     def backward(self, dY):
-        return tanh_backward(self._stored(self._Y), dY)
-
-    def __repr__(self):
-        return "Tanh()"
+        return _flat(_tanh_backward_kernel, *self._upstream(dY))
 
 
-class ReLU(Layer):
+class ReLU(_Activation):
     """max(Z, 0), elementwise on any shape. Keeps its *input* Z: an output 0 cannot tell
     z = 0 (slope 1, Ekman's convention) from z = -5 (slope 0)."""
 
-    def __init__(self, *, name=None):
-        self.name = name
-        self._Z = None
-
     def forward(self, X, training=False):
-        self._Z = np.asarray(X)
-        return relu(self._Z)
+        self._kept = _float_array(X)
+        return _flat(_relu_kernel, self._kept)
 
     def backward(self, dY):
-        return relu_backward(self._stored(self._Z), dY)
-
-    def __repr__(self):
-        return "ReLU()"
+        return _flat(_relu_backward_kernel, *self._upstream(dY))
 
 
 class Sequential:
@@ -299,9 +317,16 @@ class Sequential:
     def forward(self, X, training=False):
         """X[B, ...] -> the last layer's output; training=True is passed to every layer
         (Dropout, for one, behaves differently while training)."""
-        for layer in self.layers:
-            X = layer.forward(X, training=training)
+        with self._blas_guard():
+            for layer in self.layers:
+                X = layer.forward(X, training=training)
         return X
+
+    def _blas_guard(self):
+        """BLAS held to one thread if a layer runs on Numba's threads (see Layer)."""
+        if any(getattr(layer, "numba_threads", False) for layer in self.layers):
+            return one_blas_thread()
+        return contextlib.nullcontext()
 
     __call__ = forward
 
@@ -312,12 +337,13 @@ class Sequential:
         never uses the gradient with respect to the data (PyTorch skips it too, for inputs
         that do not require grad), and for a Dense first layer it is a third of its work.
         """
-        for layer in reversed(self.layers[1:]):
-            dY = layer.backward(dY)
-        first = self.layers[0]
-        if input_grad:
-            return first.backward(dY)
-        first.backward_params(dY)
+        with self._blas_guard():
+            for layer in reversed(self.layers[1:]):
+                dY = layer.backward(dY)
+            first = self.layers[0]
+            if input_grad:
+                return first.backward(dY)
+            first.backward_params(dY)
         return None
 
     def params(self):
@@ -436,6 +462,8 @@ class Conv2D(Layer):
     Parameters: F (C kh kw + 1), whatever the image size (Ekman's Table 7-1).
     """
 
+    numba_threads = True
+
     def __init__(self, in_channels, out_channels, kernel_size, *, stride=1, pad=0,
                  init="glorot", seed=None, rng=None, dtype=np.float64, name=None):
         f = "Conv2D"
@@ -531,6 +559,8 @@ class MaxPool2D(Layer):
     argmax of each window so that backward sends each gradient to the input that won.
     """
 
+    numba_threads = True
+
     def __init__(self, size=2, stride=None, *, name=None):
         self.size = validate.number("MaxPool2D", "size", size, low=1, integer=True)
         self.stride = self.size if stride is None else validate.number(
@@ -614,10 +644,13 @@ class Dropout(Layer):
     or set to 0: Y = X * mask with mask in {0, 1 / keep_prob}. The mean of every unit is
     unchanged, so at inference the layer is the identity and nothing has to be rescaled.
     Give keep_prob (Weidman: keep 0.8) or rate = 1 - keep_prob (Keras, Skansi: Dropout(0.3)),
-    as keywords, never both. The mask is drawn in Python from a seeded np.random.Generator
-    at every training forward, so the same seed gives the same masks; backward sends each
-    gradient through the mask of the last forward (a dropped unit gets no gradient).
+    as keywords, never both. At every training forward the layer draws `bits`, one uint32
+    per unit, from its seeded np.random.Generator (lessons.kernels.dropout), so the same seed
+    gives the same masks; backward sends each gradient through the mask of the last forward
+    (a dropped unit gets no gradient).
     """
+
+    numba_threads = True
 
     def __init__(self, *, keep_prob=None, rate=None, seed=None, rng=None, name=None):
         f = "Dropout"
@@ -637,19 +670,27 @@ class Dropout(Layer):
         self.keep_prob = float(keep_prob)
         self.rng = _generator(f, seed, rng)
         self.name = name
-        self.mask = None  # None after an inference forward: backward passes dY through
+        self._threshold = dropout_threshold(self.keep_prob)
+        self.bits = None  # the last training forward's draws; None after an inference forward
         self._shape = None
 
     def forward(self, X, training=False):
         X = np.asarray(X)
         self._shape = X.shape
         if not training or self.keep_prob == 1.0:
-            self.mask = None
+            self.bits = None
             return X
-        dtype = X.dtype if X.dtype in validate.FLOATS else np.dtype(np.float64)
-        keep = self.rng.random(X.shape) < self.keep_prob
-        self.mask = keep.astype(dtype) / dtype.type(self.keep_prob)
-        return X * self.mask
+        if X.dtype not in validate.FLOATS:
+            X = X.astype(np.float64)
+        self.bits = dropout_bits(self.rng, X.shape)
+        return _dropout_apply(X, self.bits, self._threshold, self.keep_prob)
+
+    @property
+    def mask(self):
+        """The last training forward's multipliers, 0 or 1 / keep_prob (None after inference)."""
+        if self.bits is None:
+            return None
+        return (self.bits < self._threshold) / self.keep_prob
 
     def backward(self, dY):
         shape = self._stored(self._shape)
@@ -657,7 +698,10 @@ class Dropout(Layer):
         if dY.shape != shape:
             raise ValueError(f"{self._label()}: backward expects dY {list(shape)} (the shape "
                              f"of the last forward's input), got {dY.shape}")
-        return dY if self.mask is None else dY * self.mask
+        if self.bits is None:
+            return dY
+        return _dropout_apply(dY if dY.dtype in validate.FLOATS else dY.astype(np.float64),
+                              self.bits, self._threshold, self.keep_prob)
 
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob:g})"

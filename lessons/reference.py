@@ -295,3 +295,9 @@ def avgpool2d_backward(dY, x_shape, size=2, stride=None):
     for i, j, rows, cols in _windows(x_shape, size, stride):
         dX[:, :, rows, cols] += dY[:, :, i, j][:, :, None, None] / (size * size)
     return dX
+
+
+def inverted_dropout(X, bits, keep_prob):
+    """Chapter 08. Units whose 32-bit draw is under round(keep_prob 2^32) are kept and scaled."""
+    keep = bits < min(round(keep_prob * 2 ** 32), 2 ** 32)
+    return X * keep / keep_prob

@@ -55,6 +55,8 @@ def warm_all():
             "avgpool2d_forward": lambda: kernels.avgpool2d_forward(X[None, None], 2, 1),
             "avgpool2d_backward": lambda: kernels.avgpool2d_backward(
                 X[None, None, :1, :2], (1, 1, 2, 3), 2, 1),
+            "inverted_dropout": lambda: kernels.inverted_dropout(
+                X, np.zeros(X.shape, np.uint32), 0.8),
         }
         for name, call in calls.items():
             start = time.perf_counter()

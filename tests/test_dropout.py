@@ -4,6 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lessons import kernels, reference
+from lessons.kernels.dropout import dropout_bits, dropout_threshold
 from lessons.layers import Dense, Dropout, Flatten, Sequential
 
 
@@ -53,8 +55,8 @@ def test_seeded_masks_repeat_and_change_every_forward():
     np.testing.assert_array_equal(first_a, first_b)
     second_a = a.forward(X, training=True)
     assert not np.array_equal(first_a, second_a)  # a new mask at every training forward
-    rng = np.random.default_rng(7)
-    np.testing.assert_array_equal(first_a != 0, rng.random((16, 16)) < 0.5)
+    bits = dropout_bits(np.random.default_rng(7), (16, 16))  # the layer's first draws
+    np.testing.assert_array_equal(first_a != 0, bits < 2 ** 31)
 
 
 def test_dtype_is_kept():
@@ -110,3 +112,55 @@ def test_needs_a_seed_and_forward_before_backward():
     layer.forward(np.ones((2, 3)), training=True)
     with pytest.raises(ValueError, match="dY"):
         layer.backward(np.ones((3, 2)))
+
+
+# --- the kernel behind the layer ---------------------------------------------------------------
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 7), min_size=1, max_size=4),
+       keep=st.floats(0.01, 1.0), seed=st.integers(0, 2**31),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_kernel_agrees_with_its_numpy_twin(shape, keep, seed, dtype):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=shape).astype(dtype)
+    bits = dropout_bits(rng, shape)
+    Y = kernels.inverted_dropout(X, bits, keep)
+    assert Y.dtype == dtype and Y.shape == X.shape
+    np.testing.assert_allclose(Y, reference.inverted_dropout(X, bits, keep),
+                               rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+def test_threshold_is_keep_prob_of_the_32_bit_range():
+    assert dropout_threshold(0.5) == 2 ** 31
+    assert dropout_threshold(1.0) == 2 ** 32  # every uint32 is below it: nothing dropped
+    assert dropout_threshold(0.8) == round(0.8 * 2 ** 32)
+    bits = np.array([0, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1], dtype=np.uint32)
+    np.testing.assert_array_equal(kernels.inverted_dropout(np.ones(4), bits, 0.5), [2, 2, 0, 0])
+    np.testing.assert_array_equal(kernels.inverted_dropout(np.ones(4), bits, 1.0), np.ones(4))
+
+
+def test_bits_are_uniform_and_seeded():
+    bits = dropout_bits(np.random.default_rng(0), (1000, 100))
+    assert bits.dtype == np.uint32 and bits.shape == (1000, 100)
+    assert abs(bits.mean() / 2 ** 32 - 0.5) < 0.002  # 100,000 draws: sd 0.0009
+    np.testing.assert_array_equal(bits, dropout_bits(np.random.default_rng(0), (1000, 100)))
+    assert dropout_bits(np.random.default_rng(0), (3,)).shape == (3,)  # an odd count
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: kernels.inverted_dropout(np.ones(3), np.zeros(3), 0.5), TypeError,
+     "inverted_dropout: bits must be uint32"),
+    (lambda: kernels.inverted_dropout(np.ones(3), np.zeros(4, np.uint32), 0.5), ValueError,
+     "inverted_dropout: bits has shape (4,) but X has shape (3,)"),
+    (lambda: kernels.inverted_dropout([1.0, np.nan], np.zeros(2, np.uint32), 0.5), ValueError,
+     "inverted_dropout: X contains NaN"),
+    (lambda: kernels.inverted_dropout(np.ones(2), np.zeros(2, np.uint32), 0.0), ValueError,
+     "keep_prob"),
+    (lambda: kernels.inverted_dropout(np.ones(2), np.zeros(2, np.uint32), 1.5), ValueError,
+     "keep_prob must be in (0, 1]"),
+    (lambda: dropout_bits(0, (2, 2)), TypeError, "dropout_bits: rng must be a np.random.Generator"),
+])
+def test_bad_input_names_the_argument(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert message in str(info.value)

@@ -18,6 +18,7 @@ from lessons.kernels.conv import (
 from lessons.kernels.pool import (
     avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward,
 )
+from lessons.kernels.dropout import inverted_dropout
 from lessons.kernels.mlp import mlp_forward, mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
 
 __all__ = [
@@ -51,4 +52,5 @@ __all__ = [
     "maxpool2d_backward",
     "avgpool2d_forward",
     "avgpool2d_backward",
+    "inverted_dropout",
 ]
