@@ -32,6 +32,7 @@ from lessons import reference as R  # noqa: E402
 from lessons.cnn import WEIDMAN_EPOCH_MINUTES, standardize, weidman_cnn  # noqa: E402
 from lessons.data import load_mnist  # noqa: E402
 from lessons.kernels import softmax_cross_entropy  # noqa: E402
+from lessons.kernels.dropout import dropout_bits  # noqa: E402
 from lessons.optim import SGD  # noqa: E402
 from lessons.train import fit  # noqa: E402
 
@@ -69,11 +70,11 @@ def twin_stepper(seed):
     def step(X, labels):
         K, b, W, c = params
         A = R.tanh(R.conv2d_forward(X, K, b, 1, 2))
-        mask = (rng.random(A.shape) < KEEP).astype(A.dtype) / KEEP  # inverted dropout
-        F = (A * mask).reshape(len(X), -1)
+        bits = dropout_bits(rng, A.shape)  # the draws the Dropout layer makes
+        F = R.inverted_dropout(A, bits, KEEP).reshape(len(X), -1)
         loss, d_out = R.softmax_cross_entropy(R.dense_forward(F, W, c), labels)
         dF, dW, dc = R.dense_backward(F, W, d_out)
-        dZ = R.tanh_backward(A, dF.reshape(A.shape) * mask)
+        dZ = R.tanh_backward(A, R.inverted_dropout(dF.reshape(A.shape), bits, KEEP))
         _, dK, db = R.conv2d_backward(X, K, dZ, 1, 2)
         for p, g, v in zip(params, (dK, db, dW, dc), velocity):
             v *= MOMENTUM

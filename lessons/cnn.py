@@ -1,14 +1,16 @@
 """Chapter 08, Training CNNs: the books' convolutional networks, built from lessons.layers.
 
     weidman_cnn(seed=)   Weidman's chapter 5 experiment: Conv2D(32, 5x5, 'same') -> tanh ->
-                         Dropout(keep 0.8) -> Flatten -> Dense(10); 25,418 parameters
+                         Dropout(keep 0.8) -> Flatten -> Dense(10); 251,722 parameters
+    weidman_cnn(seed=, book_gradient=True)   the same network trained with the kernel
+                         gradient of the book's code, which pairs the wrong rows (an erratum)
+    weidman_filter_gradient(X, dY, k, pad, book=False)   that gradient, right or as the book
     lenet5(seed=)        LeCun's LeNet-5 as Tavenard gives it, on 28 x 28 MNIST padded by 2
                          (the 32 x 32 the network was designed for); 61,706 parameters
     skansi_cnn(seed=)    Skansi's MNIST CNN: two conv + max-pool stages, dropout 0.3;
                          17,802 parameters
     layer_table(model, input_shape)   (name, output shape, parameters) per layer
     standardize(X, mean, std)         images [n, 28, 28] -> float [n, 1, 28, 28]
-    one_blas_thread()                 a `with` block in which BLAS uses one thread
 
 and the counting rules of Ekman's Chapter 7 (Table 7-1) and Chapter 8:
 conv_params(c_in, c_out, k) = c_out (c_in k^2 + 1), dense_params(n_in, n_out) =
@@ -20,7 +22,6 @@ np.random.default_rng(seed), so a model and its training run are the same on eve
 import numpy as np
 
 from lessons import validate
-from lessons.kernels.conv import one_blas_thread  # noqa: F401  (chapter 08 uses it from here)
 from lessons.layers import (
     Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Tanh, _float_dtype,
     _generator,
@@ -44,23 +45,73 @@ LENET5_PARAMS = (156, 2416, 48120, 10164, 850)
 LENET5_TOTAL = 61706
 
 
-def weidman_cnn(*, seed=WEIDMAN_SEED, dtype=np.float32):
+def weidman_cnn(*, seed=WEIDMAN_SEED, dtype=np.float32, book_gradient=False):
     """Weidman's one-conv-layer network: X[B, 1, 28, 28] -> logits[B, 10].
 
     Conv2D(1 -> 32, 5 x 5, pad 2: 'same', Glorot) -> Tanh -> Dropout(keep_prob=0.8) ->
     Flatten (32 x 28 x 28 = 25,088 features) -> Dense(25,088 -> 10, Glorot); train with
     softmax_cross_entropy and SGD(0.01, momentum=0.9). Parameters: 800 + 32 in the conv
     layer, 250,880 + 10 in the dense one.
+
+    book_gradient=True trains the kernels with the gradient the book's code computes
+    (weidman_filter_gradient(..., book=True)) instead of the right one: the run that reports
+    90.5 %. The same seed draws the same initial weights either way.
     """
     rng = _generator("weidman_cnn", seed, None)
     dtype = _float_dtype("weidman_cnn", dtype)
+    conv = (BookGradientConv2D if book_gradient else Conv2D)
     return Sequential([
-        Conv2D(1, 32, 5, pad=2, init="glorot", rng=rng, dtype=dtype),
+        conv(1, 32, 5, pad=2, init="glorot", rng=rng, dtype=dtype),
         Tanh(),
         Dropout(keep_prob=0.8, rng=rng),
         Flatten(),
         Dense(32 * 28 * 28, 10, init="glorot", rng=rng, dtype=dtype),
     ])
+
+
+def weidman_filter_gradient(X, dY, k, pad, *, book=False):
+    """dK[F, C, k, k] of a stride-1 convolution, from its input X[B, C, H, W] and dY[B, F, OH, OW],
+    as one product of the patches with the output gradients, the way Weidman's code does it.
+
+    Every receptive field (patch) and the gradient of the output it made must sit on the same
+    row: dK = patches^T @ grads, summed over every (image, position) row. book=False lists
+    both in (image, position) order. book=True repeats the code in the book's repository
+    (lincoln/conv.py, `_param_grad`): its patches come stacked position by position, in
+    (position, image) order, and are reshaped without the transpose its forward pass applies,
+    so row r pairs the patch of one (image, position) with the output gradient of another.
+    """
+    X, dY = np.asarray(X), np.asarray(dY)
+    B, C = X.shape[:2]
+    F, OH, OW = dY.shape[1:]
+    Xp = np.pad(X, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    windows = np.lib.stride_tricks.sliding_window_view(Xp, (k, k), axis=(2, 3))[:, :, :OH, :OW]
+    # windows[b, c, i, j] is the k x k patch of image b at output position (i, j)
+    order = (2, 3, 0, 1, 4, 5) if book else (0, 2, 3, 1, 4, 5)
+    patches = windows.transpose(order).reshape(B * OH * OW, C * k * k)
+    grads = dY.transpose(0, 2, 3, 1).reshape(B * OH * OW, F)  # rows (image, position)
+    return (patches.T @ grads).T.reshape(F, C, k, k)
+
+
+class BookGradientConv2D(Conv2D):
+    """Conv2D whose kernel gradient is the book's (weidman_filter_gradient(book=True)); the
+    input and bias gradients stay right. For Chapter 08's erratum only.
+
+    The book's sum pairs the patch of (image r % B, position r // B) with the output gradient
+    of (image r // P, position r % P), P positions per image. That is the right formula
+    applied to output gradients moved to other (image, position) slots, so the layer moves
+    them and calls the fast kernel, instead of building the patch matrix of every batch.
+    """
+
+    def _backward(self, dY, input_grad):
+        if self.stride != 1:
+            raise ValueError(f"{self._label()}: the book's gradient is for stride 1")
+        dX = super()._backward(dY, input_grad) if input_grad else None
+        B, F, OH, OW = np.shape(dY)
+        # the book's rows: (image, position) order, read back as if (position, image)
+        rows = np.ascontiguousarray(np.transpose(dY, (0, 2, 3, 1))).reshape(OH * OW, B, F)
+        moved = rows.transpose(1, 2, 0).reshape(B, F, OH, OW)  # slot (b, p) gets row p*B + b
+        super()._backward(moved, False)  # db, a sum over every slot, is the same
+        return dX
 
 
 def lenet5(*, seed, dtype=np.float32, input_size=28):

@@ -20,7 +20,7 @@ def test_network_is_trained_once_and_learns():
     assert ci.trained_cnn() is net
     assert net.model.n_params == 17802 and net.model.dtype == np.float64
     assert len(net.history) == ci.EPOCHS and not net.history.diverged
-    assert net.test_accuracy > 0.85  # measured 0.945 on the 1,000 test images; chance 0.1
+    assert net.test_accuracy > 0.85  # measured 0.942 on the 1,000 test images; chance 0.1
     assert net.history.metrics == ("loss", "accuracy")
     np.testing.assert_allclose(net.probabilities.sum(axis=1), 1.0)
     with pytest.raises(ValueError, match="read-only"):

@@ -86,10 +86,9 @@ def trained_cnn():
     X = cnn.standardize(images, mean, std, dtype=DTYPE)
     test_X = cnn.standardize(test_images, mean, std, dtype=DTYPE)
     model = cnn.skansi_cnn(seed=SEED, dtype=DTYPE)
-    with cnn.one_blas_thread():
-        history = fit(model, softmax_cross_entropy, SGD(0.01, momentum=0.9), X, labels,
-                      epochs=EPOCHS, batch_size=BATCH, seed=SEED, progress=False)
-        probabilities = softmax(predict(model, test_X))
+    history = fit(model, softmax_cross_entropy, SGD(0.01, momentum=0.9), X, labels,
+                  epochs=EPOCHS, batch_size=BATCH, seed=SEED, progress=False)
+    probabilities = softmax(predict(model, test_X))
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == test_labels))
     return Trained(model, history, _frozen(test_images), _frozen(test_X),
                    _frozen(test_labels), _frozen(probabilities), accuracy)
