@@ -162,7 +162,14 @@ def machine_header():
         + f" ({p['user_api']}, {p['num_threads']} threads)"
         for p in threadpool_info()
     ) or "none loaded"
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    if hasattr(os, "getloadavg"):
+        averages = os.getloadavg()
+        load = ", ".join(f"{x:.1f}" for x in averages)
+        # the benchmark's own threads count too: only a load above the cores means others
+        load += (" (above the core count: other processes shared the CPU)"
+                 if averages[0] > (os.cpu_count() or 1) else "")
+    else:
+        load = "n/a"
     coretype = {name: os.environ.get(name, "unset")
                 for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     return "\n".join([
@@ -172,6 +179,5 @@ def machine_header():
         f"{os.environ.get('NUMBA_NUM_THREADS', 'unset')})",
         f"- thread pools (threadpoolctl): {pools}",
         "- " + ", ".join(f"{k}={v}" for k, v in coretype.items()),
-        f"- load average (1, 5, 15 min) when the table was printed: {load}"
-        " (above the core count: other processes shared the CPU)",
+        f"- load average (1, 5, 15 min) when the table was printed: {load}",
     ])
