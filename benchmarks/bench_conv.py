@@ -18,6 +18,8 @@ Implementations:
       direct loops with no im2col and no BLAS (prange over (image, filter) and (image,
       channel));
     - the NumPy twins of lessons.reference (one output position at a time);
+    - the convolution by im2col in plain NumPy, one product over the batch
+      (benchmarks/_numpy_im2col.py: Weidman's method, vectorised);
     - PyTorch eager on the CPU (F.conv2d / F.max_pool2d and autograd's backward), if installed.
 All run with 1 and then 2 threads (threadpoolctl for BLAS, numba.set_num_threads,
 torch.set_num_threads). Every time is the best of several rounds; each round runs every
@@ -33,6 +35,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _numpy_im2col as numpy_im2col  # noqa: E402
 from _timing import (  # noqa: E402
     TORCH_MISSING, Measurement, best_of, import_torch, machine_header, ratio, ratio_table,
     torch_note,
@@ -49,6 +52,7 @@ from lessons.kernels.pool import (  # noqa: E402
 LESSONS = "lessons kernels (validated)"
 RAW = "Numba kernels, no input checks"
 TWINS = "NumPy twins"
+NUMPY_IM2COL = "NumPy im2col"
 WHOLE_BATCH = "forward as one product over the batch, no checks"
 DIRECT = "direct loops, prange, no BLAS, no checks"
 TORCH = "PyTorch eager"
@@ -158,10 +162,15 @@ def conv_runs(X, K, b, pad, torch, variants):
         direct_forward(X, K, b, pad)
         return direct_backward(X, K, dY, pad)
 
+    def numpy_im2col_run():
+        _, cols = numpy_im2col.conv_forward(X, K, b, pad)
+        return numpy_im2col.conv_backward(X.shape, K, cols, dY, pad)
+
     runs = {LESSONS: lessons, RAW: raw}
     if variants:
         runs.update({WHOLE_BATCH: whole_batch, DIRECT: direct})
     runs[TWINS] = twin
+    runs[NUMPY_IM2COL] = numpy_im2col_run
     if torch is not None:
         tX, tK, tb = (torch.tensor(a, requires_grad=True) for a in (X, K, b))
         tdY = torch.tensor(dY)

@@ -11,6 +11,8 @@ per epoch for his NumPy code. Timed:
 - lessons: lessons.train.fit for one whole epoch (the layers call the Numba kernels);
 - NumPy twin: the same step written with lessons.reference's twins (im2col-free loops over
   output positions with tensordot), timed on --twin-batches batches and extrapolated;
+- NumPy im2col: the same step with the convolution as one im2col product per batch in NumPy
+  (benchmarks/_numpy_im2col.py, the method of Weidman's code), timed likewise;
 - PyTorch eager (CPU), if installed: the same network, timed on --torch-batches batches and
   extrapolated (a whole epoch when --torch-batches covers it).
 
@@ -24,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _numpy_im2col as numpy_im2col  # noqa: E402
 from _timing import (  # noqa: E402
     Measurement, import_torch, machine_header, ratio, ratio_table, scaled, torch_note,
 )
@@ -38,6 +41,7 @@ from lessons.train import fit  # noqa: E402
 
 LESSONS = "lessons (Numba kernels via layers, fit)"
 TWIN = "NumPy twin (lessons.reference)"
+IM2COL = "NumPy im2col (Weidman's method, vectorised)"
 TORCH = "PyTorch eager"
 LR, MOMENTUM, KEEP = 0.01, 0.9, 0.8
 
@@ -60,8 +64,10 @@ def time_lessons(X, y, batch, seed):
     return time.perf_counter() - start, history.loss[-1]
 
 
-def twin_stepper(seed):
-    """Weidman's training step with the NumPy twins; parameters drawn like weidman_cnn's."""
+def twin_stepper(seed, im2col=False):
+    """Weidman's training step with the NumPy twins; parameters drawn like weidman_cnn's.
+    im2col=True: the convolution by im2col in NumPy (benchmarks/_numpy_im2col.py) instead of
+    the twins' loop over output positions."""
     model = weidman_cnn(seed=seed, dtype=np.float32)
     params = [p.copy() for p in model.params()]  # K[32, 1, 5, 5], b[32], W[25088, 10], c[10]
     velocity = [np.zeros_like(p) for p in params]
@@ -69,13 +75,20 @@ def twin_stepper(seed):
 
     def step(X, labels):
         K, b, W, c = params
-        A = R.tanh(R.conv2d_forward(X, K, b, 1, 2))
+        if im2col:
+            Z, cols = numpy_im2col.conv_forward(X, K, b, 2)
+        else:
+            Z = R.conv2d_forward(X, K, b, 1, 2)
+        A = R.tanh(Z)
         bits = dropout_bits(rng, A.shape)  # the draws the Dropout layer makes
         F = R.inverted_dropout(A, bits, KEEP).reshape(len(X), -1)
         loss, d_out = R.softmax_cross_entropy(R.dense_forward(F, W, c), labels)
         dF, dW, dc = R.dense_backward(F, W, d_out)
         dZ = R.tanh_backward(A, R.inverted_dropout(dF.reshape(A.shape), bits, KEEP))
-        _, dK, db = R.conv2d_backward(X, K, dZ, 1, 2)
+        if im2col:
+            _, dK, db = numpy_im2col.conv_backward(X.shape, K, cols, dZ, 2, input_grad=False)
+        else:
+            _, dK, db = R.conv2d_backward(X, K, dZ, 1, 2)
         for p, g, v in zip(params, (dK, db, dW, dc), velocity):
             v *= MOMENTUM
             v -= LR * g
@@ -131,6 +144,10 @@ def main(argv=None):
     twin = time_batches(twin_stepper(args.seed), X, y, args.batch, k)
     rows.append(Measurement(case, TWIN, scaled(twin, k * args.batch, n), n,
                             timed_units=k * args.batch))
+    k = min(args.twin_batches, n // args.batch)
+    im2col = time_batches(twin_stepper(args.seed, im2col=True), X, y, args.batch, k)
+    rows.append(Measurement(case, IM2COL, scaled(im2col, k * args.batch, n), n,
+                            timed_units=k * args.batch))
     torch = None if args.no_torch else import_torch()
     if torch is not None:
         torch.set_num_threads(2)
@@ -143,7 +160,7 @@ def main(argv=None):
              ratio_table(rows, LESSONS, unit="image"), ""]
     by = {m.implementation: m for m in rows}
     lines.append(f"- lessons vs its NumPy twin: {ratio(by[TWIN], by[LESSONS]):.1f}x faster "
-                 f"(target >= 30x)")
+                 f"(target >= 30x); vs NumPy im2col: {ratio(by[IM2COL], by[LESSONS]):.1f}x")
     if TORCH in by:
         lines.append(f"- PyTorch eager / lessons: {ratio(by[TORCH], by[LESSONS]):.2f} "
                      f"(above 1: ours is faster)")
