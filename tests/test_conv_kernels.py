@@ -270,3 +270,22 @@ def test_public_functions_restore_the_blas_threads():
     kernels.conv2d_backward(X1, K1, np.ones((2, 2, 3, 3)))
     after = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert after[:len(before)] == before
+
+
+def test_one_blas_thread_nests_and_restores_after_an_error():
+    from threadpoolctl import threadpool_info
+
+    from lessons.kernels.conv import one_blas_thread
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    with pytest.raises(ZeroDivisionError):
+        with one_blas_thread():
+            assert set(blas_threads()) == {1}
+            with one_blas_thread():
+                assert set(blas_threads()) == {1}
+            assert set(blas_threads()) == {1}  # the inner block did not restore early
+            1 / 0
+    assert blas_threads() == before
