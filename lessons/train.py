@@ -8,8 +8,8 @@ fit() repeats, for each minibatch of a shuffled epoch:
     optimizer.step(model.params(), model.grads())
 
 and records the epoch in a History. Everything else is a callback, a small object told when
-training begins, after each epoch (it may ask to stop) and when training ends: the progress
-bar, EarlyStopping, Snapshots. Write your own by subclassing Callback.
+training begins, after each batch, after each epoch (it may ask to stop) and when training
+ends: the progress bar, EarlyStopping, Snapshots. Write your own by subclassing Callback.
 
 The loss is any function (output, targets) -> (loss, d_output): the Chapter 03 kernels
 softmax_cross_entropy (model ends in Dense, targets are integer labels), binary_cross_entropy
@@ -93,12 +93,14 @@ def _metric(history, func, metric):
 
 @dataclass
 class FitState:
-    """What callbacks see: the model, optimizer and history, and the epoch just finished."""
+    """What callbacks see: the model, optimizer and history, the number of epochs and of
+    batches per epoch, and the epoch under way (just finished, in on_epoch_end)."""
 
     model: object
     optimizer: object
     history: History
     epochs: int
+    batches: int = 0
     epoch: int = 0
 
 
@@ -107,6 +109,9 @@ class Callback:
 
     def on_train_begin(self, state):
         pass
+
+    def on_batch_end(self, state):
+        """Called after each optimizer step (keep it cheap: it runs every batch)."""
 
     def on_epoch_end(self, state):
         """Called after each epoch is recorded in state.history; return True to stop."""
@@ -213,8 +218,9 @@ class Snapshots(Callback):
 
 
 class ProgressBar(Callback):
-    """One tqdm bar over the epochs with the latest metrics (tqdm.auto: a widget in Jupyter,
-    text on a terminal). The environment variable TQDM_DISABLE=1 hides it (the project's
+    """One tqdm bar over every batch of every epoch, showing the epoch and the last epoch's
+    metrics (tqdm.auto: a widget in Jupyter, text on a terminal), so that even a single long
+    epoch shows its progress. The environment variable TQDM_DISABLE=1 hides it (the project's
     nbval runs set it); fit(progress=False) does not create it at all."""
 
     def on_train_begin(self, state):
@@ -224,13 +230,16 @@ class ProgressBar(Callback):
 
         # TQDM_DISABLE is read here, not left to tqdm: tqdm reads it once at import, and its
         # notebook bar (the one Jupyter and nbval get) ignores it (tqdm 4.70).
-        self.bar = tqdm(total=state.epochs, desc="fit", unit="epoch",
+        self.bar = tqdm(total=state.epochs * state.batches, desc="fit", unit="batch",
                         disable=tqdm_disabled())
+
+    def on_batch_end(self, state):
+        self.bar.update(1)  # tqdm redraws at most 10 times a second
 
     def on_epoch_end(self, state):
         h = state.history
-        self.bar.set_postfix({m: f"{getattr(h, m)[-1]:.4f}" for m in h.metrics}, refresh=False)
-        self.bar.update(1)
+        self.bar.set_description(f"fit, epoch {state.epoch}/{state.epochs}", refresh=False)
+        self.bar.set_postfix({m: f"{getattr(h, m)[-1]:.4f}" for m in h.metrics})
         return False
 
     def on_train_end(self, state):
@@ -287,7 +296,13 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
             raise TypeError(f"{f}: {type(cb).__name__} is not a Callback")
 
     history = History(metrics=tuple(metrics))
-    state = FitState(model, optimizer, history, epochs)
+    state = FitState(model, optimizer, history, epochs, batches=-(-len(X) // batch_size))
+    hooks = [cb.on_batch_end for cb in callbacks if callable(getattr(cb, "on_batch_end", None))]
+
+    def after_batch():
+        for hook in hooks:
+            hook(state)
+
     rng = np.random.default_rng(seed)
     for cb in callbacks:
         cb.on_train_begin(state)
@@ -295,7 +310,7 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
         for epoch in range(1, epochs + 1):
             state.epoch = epoch
             train = _train_epoch(model, loss, optimizer, X, y, rng.permutation(len(X)),
-                                 batch_size, kind)
+                                 batch_size, kind, after_batch if hooks else None)
             if train is None:
                 history.diverged = True
                 break
@@ -313,8 +328,9 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
     return history
 
 
-def _train_epoch(model, loss, optimizer, X, y, order, batch_size, kind):
-    """One pass over X in `order`; (mean loss, accuracy or None), or None if it diverged."""
+def _train_epoch(model, loss, optimizer, X, y, order, batch_size, kind, after_batch=None):
+    """One pass over X in `order`, calling after_batch() (if given) after every step;
+    (mean loss, accuracy or None), or None if it diverged."""
     total, correct, judged = 0.0, 0, 0
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
@@ -324,6 +340,8 @@ def _train_epoch(model, loss, optimizer, X, y, order, batch_size, kind):
             return None
         model.backward(d_out, input_grad=False)
         optimizer.step(model.params(), model.grads())
+        if after_batch is not None:
+            after_batch()
         total += value * len(batch)
         if kind:
             c, j = _count_correct(out, y[batch], kind)

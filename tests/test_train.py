@@ -241,11 +241,31 @@ def tiny_fit(progress):
                batch_size=2, seed=0, progress=progress)
 
 
-def test_progress_bar_shows_epochs_and_loss(capsys, monkeypatch):
+def test_progress_bar_counts_batches_and_shows_the_epoch_and_loss(capsys, monkeypatch):
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
-    tiny_fit(progress=True)
+    tiny_fit(progress=True)  # 3 epochs of 2 batches
     err = capsys.readouterr().err
-    assert "fit: 100%" in err and "3/3" in err and "loss=" in err
+    assert "epoch 3/3: 100%" in err and "6/6" in err and "loss=" in err
+
+
+def test_batch_callbacks_see_every_step_and_the_batch_count(xor):
+    X, y = xor
+    X, y = X[:4], y[:4]
+
+    class Count(Callback):
+        def __init__(self):
+            self.steps, self.batches = [], None
+
+        def on_train_begin(self, state):
+            self.batches = state.batches
+
+        def on_batch_end(self, state):
+            self.steps.append(state.epoch)
+
+    count = Count()
+    quiet_fit(mlp([2, 3, 2], seed=0), softmax_cross_entropy, SGD(0.1), X, y, epochs=2,
+              batch_size=3, seed=0, callbacks=[count])
+    assert count.batches == 2 and count.steps == [1, 1, 2, 2]  # batches of 3, then 1
 
 
 def test_progress_bar_quiet_with_tqdm_disable_and_progress_false(capsys, monkeypatch):
