@@ -170,8 +170,11 @@ def mnist_standardized():
 
 
 @pytest.mark.parametrize("book_gradient, low, high", [
-    (False, 0.95, 0.98),  # the right gradient: chapter 08 prints 95.59 % for the book's seed
-    (True, 0.75, 0.93),   # the book's gradient: 78.4 to 91.9 % over 12 seeds; the book: 90.50 %
+    # the right gradient: chapter 08 prints 95.59 % for the book's seed (96.3-96.9 % for
+    # seeds 1-3); the book's gradient: 78.4 to 91.9 % over 12 seeds, and a single run is
+    # chaotic (one float rounding changed 88.5 % to 80.5 %), so its band has room below
+    (False, 0.94, 0.98),
+    (True, 0.70, 0.93),
 ])
 def test_one_full_epoch_of_weidmans_experiment(mnist_standardized, book_gradient, low, high):
     """The chapter's full-epoch claim and the band that holds the book's 90.50 %: one epoch,
