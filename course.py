@@ -61,12 +61,22 @@ def warm():
     must(PYTHON, "-m", "lessons.warmup")
 
 
+def lab_command(args):
+    """The JupyterLab command line. readonly: the extension manager would otherwise query
+    PyPI, and the course needs none. As root (a container, a teacher's VM) JupyterLab refuses
+    to start without --allow-root, so it is added, with a note."""
+    extra = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+        print("running as root (a container?): passing --allow-root to JupyterLab", flush=True)
+        extra = ["--allow-root"]
+    return [str(PYTHON), "-m", "jupyter", "lab", "--LabApp.extension_manager=readonly", *extra,
+            str(NOTEBOOKS), *args]
+
+
 def lab(args):
     setup()
     warm()
-    # readonly: the extension manager would otherwise query PyPI, and the course needs none.
-    os.execv(PYTHON, [str(PYTHON), "-m", "jupyter", "lab", "--LabApp.extension_manager=readonly",
-                      str(NOTEBOOKS), *args])
+    os.execv(PYTHON, lab_command(args))
 
 
 def test(args):
