@@ -126,7 +126,8 @@ def test_a_short_training_run_learns():
 def test_weidman_filter_gradient_right_order_is_the_kernels():
     from lessons import kernels
     rng = np.random.default_rng(0)
-    X, K, dY = rng.normal(size=(3, 2, 7, 7)), rng.normal(size=(4, 2, 5, 5)), rng.normal(size=(3, 4, 7, 7))
+    X, K = rng.normal(size=(3, 2, 7, 7)), rng.normal(size=(4, 2, 5, 5))
+    dY = rng.normal(size=(3, 4, 7, 7))
     np.testing.assert_allclose(cnn.weidman_filter_gradient(X, dY, 5, 2),
                                kernels.conv2d_backward(X, K, dY, 1, 2)[1], rtol=1e-12, atol=1e-12)
     # the book's order: right for one image, wrong for a batch
