@@ -80,11 +80,19 @@ def weidman_filter_gradient(X, dY, k, pad, *, book=False):
     (position, image) order, and are reshaped without the transpose its forward pass applies,
     so row r pairs the patch of one (image, position) with the output gradient of another.
     """
-    X, dY = np.asarray(X), np.asarray(dY)
-    B, C = X.shape[:2]
+    f = "weidman_filter_gradient"
+    X = validate.array(f, "X", X, ndim=4, shape="[B, C, H, W]")
+    dY = validate.array(f, "dY", dY, ndim=4, shape="[B, F, OH, OW]")
+    k = validate.number(f, "k", k, low=1, integer=True)
+    pad = validate.number(f, "pad", pad, low=0, integer=True)
+    B, C, H, W = X.shape
     F, OH, OW = dY.shape[1:]
+    if dY.shape[0] != B or (OH, OW) != (H + 2 * pad - k + 1, W + 2 * pad - k + 1):
+        raise ValueError(f"{f}: dY has shape {dY.shape} but a stride-1 {k} x {k} convolution "
+                         f"of X {X.shape} with pad {pad} gives "
+                         f"{(B, F, H + 2 * pad - k + 1, W + 2 * pad - k + 1)}")
     Xp = np.pad(X, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    windows = np.lib.stride_tricks.sliding_window_view(Xp, (k, k), axis=(2, 3))[:, :, :OH, :OW]
+    windows = np.lib.stride_tricks.sliding_window_view(Xp, (k, k), axis=(2, 3))
     # windows[b, c, i, j] is the k x k patch of image b at output position (i, j)
     order = (2, 3, 0, 1, 4, 5) if book else (0, 2, 3, 1, 4, 5)
     patches = windows.transpose(order).reshape(B * OH * OW, C * k * k)
@@ -102,9 +110,13 @@ class BookGradientConv2D(Conv2D):
     them and calls the fast kernel, instead of building the patch matrix of every batch.
     """
 
-    def _backward(self, dY, input_grad):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         if self.stride != 1:
-            raise ValueError(f"{self._label()}: the book's gradient is for stride 1")
+            raise ValueError(f"BookGradientConv2D: the book's gradient is for stride 1, "
+                             f"got stride={self.stride}")
+
+    def _backward(self, dY, input_grad):
         dX = super()._backward(dY, input_grad) if input_grad else None
         B, F, OH, OW = np.shape(dY)
         # the book's rows: (image, position) order, read back as if (position, image)

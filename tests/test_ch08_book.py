@@ -134,6 +134,10 @@ def test_weidman_filter_gradient_right_order_is_the_kernels():
     np.testing.assert_allclose(cnn.weidman_filter_gradient(X[:1], dY[:1], 5, 2, book=True),
                                kernels.conv2d_backward(X[:1], K, dY[:1], 1, 2)[1], rtol=1e-12,
                                atol=1e-12)
+    with pytest.raises(ValueError, match="dY has shape"):
+        cnn.weidman_filter_gradient(X, dY, 3, 2)
+    with pytest.raises(ValueError, match="contains NaN"):
+        cnn.weidman_filter_gradient(X, np.full_like(dY, np.nan), 5, 2)
     wrong = cnn.weidman_filter_gradient(X, dY, 5, 2, book=True)
     right = cnn.weidman_filter_gradient(X, dY, 5, 2)
     assert np.linalg.norm(wrong - right) > 0.3 * np.linalg.norm(right)
@@ -154,6 +158,8 @@ def test_book_gradient_layer_moves_the_output_gradients_like_the_book():
     layer.backward_params(dY)
     np.testing.assert_allclose(layer.dK, cnn.weidman_filter_gradient(X, dY, 5, 2, book=True),
                                rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="stride 1, got stride=2"):
+        cnn.BookGradientConv2D(1, 3, 5, stride=2, seed=0)
     model = cnn.weidman_cnn(book_gradient=True)
     assert isinstance(model.layers[0], cnn.BookGradientConv2D)
     for p, q in zip(model.params(), cnn.weidman_cnn().params()):  # the same initial weights
