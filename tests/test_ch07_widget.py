@@ -75,6 +75,20 @@ def test_named_kernels_and_the_random_seed():
     assert np.sum(K * half[:3, 12:15]) == -3.0 and np.sum(K.T * half[:3, 12:15]) == 0.0
 
 
+def test_trained_filters_come_from_a_cnn_that_learned_mnist():
+    filters, accuracy = fm.trained_filters()
+    assert filters.shape == (fm.N_TRAINED, 3, 3) and not filters.flags.writeable
+    assert accuracy > 0.85  # measured 0.922 on 1,000 test digits; chance is 0.1
+    assert fm.trained_filters()[0] is filters  # trained once, then cached
+    for k, name in enumerate(fm.TRAINED):
+        kernel, title, note = fm.kernel_of(fm.FeatureMapState(kernel=name))
+        np.testing.assert_array_equal(kernel, np.round(filters[k], 2))
+        assert title == f"{name} (learned)" and note == ""
+    # eight different detectors, and none of them flat
+    assert len({tuple(np.round(f, 2).ravel()) for f in filters}) == fm.N_TRAINED
+    assert all(np.ptp(f) > 0.2 for f in filters)
+
+
 @pytest.mark.parametrize("text, ok", [("1,2,3;4,5,6;7,8,9", True), (" 1 2 3 ; 4 5 6 ; 7 8 9 ", True),
                                       ("1,2,3\n4,5,6\n7,8,9", True), ("1,2;3,4", False),
                                       ("a,b,c;d,e,f;g,h,i", False), ("1,2,3;4,5,6", False),
