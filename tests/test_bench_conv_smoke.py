@@ -1,24 +1,14 @@
 """benchmarks/bench_conv.py runs at tiny sizes and prints a complete table. No timing is asserted."""
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from _benchmarks import load
+
 TINY = ["--tiny", "--batch", "2", "--repeat", "1"]
 
 
-def _load(name):
-    sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("bench_conv")
+bench = load("bench_conv")
 
 
 def _table(report):

@@ -1,26 +1,16 @@
 """benchmarks/bench_dense.py runs at tiny sizes and prints complete tables. No timing is asserted."""
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from _benchmarks import load
+
 TINY = ["--batches", "8", "--steps", "2", "--n", "300", "--twin-slice", "50", "--peak-n", "64",
         "--repeat", "1", "--slow-repeat", "1"]
 
 
-def _load(name):
-    sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("bench_dense")
+bench = load("bench_dense")
 
 
 def _tables(report):

@@ -1,17 +1,12 @@
 """benchmarks/bench_weidman.py runs at a tiny size and prints a complete table (no timings
 are asserted), and its NumPy-twin step trains the same network as the layers do."""
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-_spec = importlib.util.spec_from_file_location("bench_weidman", BENCHMARKS / "bench_weidman.py")
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+from _benchmarks import load
+
+bench = load("bench_weidman")
 
 
 def test_tiny_report_has_every_row_and_the_target_line():

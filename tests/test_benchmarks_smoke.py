@@ -1,25 +1,15 @@
 """The benchmark scripts run and print complete tables. No assertion here is about speed."""
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from _benchmarks import load
 
 
-def _load(name):
-    sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-timing = _load("_timing")
-bench = _load("bench_perceptron")
+timing = load("_timing")
+bench = load("bench_perceptron")
 
 TINY = ["--n", "3000", "--n784", "300", "--repeat", "1", "--slow-repeat", "1",
         "--numpy-slice", "3000", "--python-slice", "1000", "--python-slice784", "100"]
