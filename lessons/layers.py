@@ -680,10 +680,8 @@ class Dropout(Layer):
         if not training or self.keep_prob == 1.0:
             self.bits = None
             return X
-        if X.dtype not in validate.FLOATS:
-            X = X.astype(np.float64)
         self.bits = dropout_bits(self.rng, X.shape)
-        return _dropout_apply(X, self.bits, self._threshold, self.keep_prob)
+        return _dropout_apply(_float_array(X), self.bits, self._threshold, self.keep_prob)
 
     @property
     def mask(self):
@@ -700,8 +698,7 @@ class Dropout(Layer):
                              f"of the last forward's input), got {dY.shape}")
         if self.bits is None:
             return dY
-        return _dropout_apply(dY if dY.dtype in validate.FLOATS else dY.astype(np.float64),
-                              self.bits, self._threshold, self.keep_prob)
+        return _dropout_apply(_float_array(dY), self.bits, self._threshold, self.keep_prob)
 
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob:g})"
