@@ -2,13 +2,18 @@
 """The course's two commands, for any machine with Python 3.11+ (no make needed):
 
     python3 course.py lab     create .venv, install, compile the kernels once, open JupyterLab
-    python3 course.py test    the same set-up, then every test: unit, widgets, nbval (twice), browser
+    python3 course.py test    the same set-up, then every test: unit, widgets, browser, nbval twice
+                              (on this CPU, then on another instruction set)
+
+For maintainers, `python3 course.py execute [NOTEBOOK ...]` re-runs notebooks (all by default)
+and saves their outputs, the reference nbval compares against.
 
 Extra arguments after `lab` go to JupyterLab (e.g. --no-browser --port 8890); after `test`
 they go to pytest (e.g. -k perceptron -x).
 """
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -79,25 +84,73 @@ def lab(args):
     os.execv(PYTHON, lab_command(args))
 
 
+def other_isa_env():
+    """The environment of nbval's second run: the same notebooks on another instruction set.
+
+    Numba compiles for SSE4.2 without FMA (nehalem) instead of this CPU, NumPy's SIMD loops
+    drop to their baseline (every dispatched feature, such as AVX2 and AVX-512, switched
+    off) and OpenBLAS takes its SSE kernels. Every CPU running x86-64 today has more than
+    that, so the two runs always differ, and a printed number that depended on how a sum
+    was vectorized, or on fused multiply-adds, fails the second run. On ARM and others, only
+    NumPy's dispatch and Numba's CPU (generic) change.
+    """
+    dispatched = subprocess.run(
+        [str(PYTHON), "-c", "import numpy as np; m = getattr(np, '_core', None) or np.core; "
+         "print(' '.join(m._multiarray_umath.__cpu_dispatch__))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    # NUMBA_CPU_FEATURES must be emptied too: with a CPU name alone, Numba keeps the host's
+    # features, AVX-512 included.
+    env = {"NPY_DISABLE_CPU_FEATURES": dispatched, "NUMBA_CPU_NAME": "generic",
+           "NUMBA_CPU_FEATURES": ""}
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        env.update(NUMBA_CPU_NAME="nehalem", OPENBLAS_CORETYPE="Nehalem")
+    return env
+
+
 def test(args):
     setup()
     warm()
     nbval = ["-m", "pytest", "--nbval", "--nbval-current-env", str(NOTEBOOKS)]
-    # 1. unit, book-number, bad-input, widget and browser tests; 2.-3. nbval twice in a row,
-    # since a notebook that passes once can still depend on a cold or warm Numba cache.
+    other = other_isa_env()
+    # 1. unit, book-number, bad-input, widget and browser tests; 2. nbval on this CPU, warm
+    # Numba cache; 3. nbval again on another instruction set, which Numba has not compiled
+    # for yet (a cold cache), so the saved numbers must hold on any CPU and either cache.
+    print("nbval's second run: " + " ".join(f"{k}={v!r}" for k, v in other.items()), flush=True)
     codes = [
         run(PYTHON, "-m", "pytest", "tests", *args),
         run(PYTHON, *nbval, *args),
-        run(PYTHON, *nbval, *args),
+        run(PYTHON, *nbval, *args, env={**os.environ, **other}),
     ]
-    names = ["tests", "nbval (first run)", "nbval (second run)"]
+    names = ["tests", "nbval (this CPU)", "nbval (another instruction set)"]
     for name, code in zip(names, codes):
         print(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
     sys.exit(max(codes))
 
 
+STRIP_WIDGET_STATE = """
+import sys, nbformat
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+"""
+
+
+def execute(args):
+    """For maintainers: run notebooks top to bottom in a fresh kernel and save their outputs,
+    the reference nbval compares against. Progress bars are off (as under nbval) and no
+    widget state is saved (it would only show as a blank that needs a CDN)."""
+    setup()
+    paths = [str(Path(a).resolve()) for a in args] or sorted(map(str, NOTEBOOKS.glob("*.ipynb")))
+    env = {**os.environ, "TQDM_DISABLE": "1"}
+    for path in paths:
+        must(PYTHON, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+             path, env=env)
+    must(PYTHON, "-c", STRIP_WIDGET_STATE, *paths)
+
+
 def main(argv):
-    commands = {"lab": lab, "test": test}
+    commands = {"lab": lab, "test": test, "execute": execute}
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     commands[argv[0]](argv[1:])

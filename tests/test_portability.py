@@ -4,6 +4,7 @@ code, and `course.py test` re-runs nbval on another instruction set to prove it.
 Numba compiles for the CPU it runs on; NUMBA_CPU_NAME and NUMBA_CPU_FEATURES make it compile
 for another one, so one machine can show what an older (or a wider) CPU would compute.
 """
+import importlib.util
 import os
 import subprocess
 import sys
@@ -37,6 +38,13 @@ print(digest.hexdigest())
 """
 
 
+def course():
+    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run(code, env, cache):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), **env}
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
@@ -52,3 +60,24 @@ def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set(tmp_p
         assert run(FINGERPRINT, {"NUMBA_CPU_NAME": cpu, "NUMBA_CPU_FEATURES": ""}, tmp_path) \
             == here, cpu
 
+
+def test_the_second_nbval_run_really_changes_the_instruction_set(tmp_path):
+    """The environment course.py gives nbval's second run takes effect: Numba compiles without
+    AVX (no ymm/zmm registers, no fused multiply-add) and NumPy dispatches no SIMD extension."""
+    env = course().other_isa_env()
+    probe = (
+        "import numpy as np\n"
+        "from numba import njit\n"
+        "m = getattr(np, '_core', None) or np.core\n"
+        "on = [f for f in m._multiarray_umath.__cpu_dispatch__\n"
+        "      if m._multiarray_umath.__cpu_features__.get(f)]\n"
+        "@njit\n"
+        "def axpy(a, x, y):\n"
+        "    for i in range(x.shape[0]):\n"
+        "        y[i] += a * x[i]\n"
+        "x = np.ones(64)\n"
+        "axpy(2.0, x, x.copy())\n"
+        "asm = axpy.inspect_asm(axpy.signatures[0])\n"
+        "print(on, 'ymm' in asm or 'zmm' in asm, 'vfmadd' in asm)\n"
+    )
+    assert run(probe, env, tmp_path) == "[] False False"
