@@ -3,10 +3,11 @@
 Run as `python -m lessons.warmup` (the README's lab and test commands and Binder's postBuild
 do). Prints where the cache lives and how long compiling took.
 """
-import os
 import time
 
 import numpy as np
+
+from lessons._numba_cache import numba_cache_dir
 
 
 def warm_all():
@@ -67,7 +68,7 @@ def warm_all():
 
 def main():
     times = warm_all()
-    where = os.environ.get("NUMBA_CACHE_DIR") or "beside the kernel sources (__pycache__)"
+    where = numba_cache_dir() or "none, the kernels run uncached (see the warning above)"
     print(f"dl-lessons: {len(times)} kernels compiled or loaded in {sum(times.values()):.1f} s; "
           f"Numba cache: {where}")
 
