@@ -10,6 +10,11 @@ and saves their outputs, the reference nbval compares against.
 
 Extra arguments after `lab` go to JupyterLab (e.g. --no-browser --port 8890); after `test`
 they go to pytest (e.g. -k perceptron -x).
+
+When something goes wrong:
+
+    python3 course.py doctor  check versions, Numba's cache, the kernels, the data, Chromium:
+                              ok / warn / FAIL with a fix per problem; exit status 1 on a FAIL
 """
 import hashlib
 import os
@@ -149,8 +154,16 @@ def execute(args):
     must(PYTHON, "-c", STRIP_WIDGET_STATE, *paths)
 
 
+def doctor(args):
+    """Run lessons.doctor in .venv, or, before `lab` or `test` has created it, in this Python
+    (which is where a JupyterHub or Binder installs the course)."""
+    if args:
+        sys.exit(f"doctor takes no arguments, got {' '.join(args)}")
+    sys.exit(run(PYTHON if PYTHON.exists() else sys.executable, "-m", "lessons.doctor"))
+
+
 def main(argv):
-    commands = {"lab": lab, "test": test, "execute": execute}
+    commands = {"lab": lab, "test": test, "doctor": doctor, "execute": execute}
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     commands[argv[0]](argv[1:])

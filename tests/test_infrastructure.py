@@ -1,4 +1,6 @@
-"""The plumbing every chapter relies on: validation, toy data, gradcheck, Numba cache, warm-up."""
+"""The plumbing every chapter relies on: validation, toy data, gradcheck, warm-up.
+
+The Numba cache's own tests are in test_numba_cache.py."""
 import configparser
 import os
 import re
@@ -9,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lessons import _numba_cache, kernels, validate
+from lessons import kernels, validate
 from lessons.data import blobs, gate
 from lessons.gradcheck import check_gradient, numerical_gradient, relative_error
 from lessons.warmup import warm_all
@@ -19,24 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_every_public_kernel_is_warmed():
     assert set(warm_all()) == set(kernels.__all__)
-
-
-def test_cache_dir_falls_back_when_package_is_read_only(tmp_path, monkeypatch):
-    # A path below a regular file cannot be created even by root, unlike a chmod-ed directory.
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("")
-    monkeypatch.setattr(_numba_cache, "_KERNELS", blocker / "kernels")
-    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    chosen = _numba_cache.configure_numba_cache()
-    assert chosen == str(tmp_path / "cache" / "dl-lessons" / "numba")
-    assert os.environ["NUMBA_CACHE_DIR"] == chosen
-
-
-def test_user_cache_dir_is_respected(monkeypatch, tmp_path):
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    assert _numba_cache.configure_numba_cache() is None
-    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path)
 
 
 def test_disable_jit_runs_the_same_kernels_as_python():
