@@ -32,24 +32,29 @@ class Optimizer:
         self.t = 0  # number of steps taken
 
     def _begin(self, params, grads):
+        """(param, grad, state) triples, once every gradient has been checked against its
+        parameter: a bad gradient in the last pair must not leave the first ones moved."""
         f = f"{type(self).__name__}.step"
-        params, grads = list(params), list(grads)
+        params = validate.as_list(f, "params", params, "weight arrays")
+        grads = validate.as_list(f, "grads", grads, "gradient arrays")
         if len(params) != len(grads):
             raise ValueError(f"{f}: got {len(params)} params but {len(grads)} grads "
                              f"(one gradient per parameter array)")
-        for i, (p, g) in enumerate(zip(params, grads)):
-            if self.state is None:  # full check (dtype, layout, NaN scan) on the first step
-                validate.inplace(f, f"params[{i}]", p, ndim=np.ndim(p), shape="(a weight array)")
-            if np.shape(g) != np.shape(p):
-                raise ValueError(f"{f}: grads[{i}] has shape {np.shape(g)} but params[{i}] "
-                                 f"has shape {p.shape}")
-        if self.state is None:
-            self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
-            self._shapes = [p.shape for p in params]
-        elif [p.shape for p in params] != self._shapes:
+        first = self.state is None
+        for i, p in enumerate(params):
+            # The NaN scan of the weights only at the first step: after it, only these
+            # updates (from checked gradients) change them, and fit checks them every epoch.
+            validate.inplace(f, f"params[{i}]", p, ndim=None, shape="(a weight array)",
+                             finite=first)
+        if not first and [p.shape for p in params] != self._shapes:
             raise ValueError(f"{f}: params are not the arrays this optimizer stepped before "
                              f"(shapes {[p.shape for p in params]}, first step "
                              f"{self._shapes}); use one optimizer per model")
+        grads = [validate.like(f, f"grads[{i}]", g, p, f"params[{i}]")
+                 for i, (p, g) in enumerate(zip(params, grads))]
+        if first:
+            self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
+            self._shapes = [p.shape for p in params]
         self.t += 1
         return zip(params, grads, self.state)
 
