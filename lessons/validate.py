@@ -181,6 +181,8 @@ def number(func, name, x, *, low=None, high=None, low_open=False, integer=False)
                              ) from None
         if not np.isfinite(x):
             raise NotFiniteError(f"{where} must be finite, got {x}")
+    if integer and low is not None and high is not None and not low <= x <= high:
+        raise ValueError(f"{where} must be a whole number in {low}..{high}, got {x}")
     if low is not None and (x <= low if low_open else x < low):
         raise ValueError(f"{where} must be {'>' if low_open else '>='} {low}, got {x}")
     if high is not None and x > high:

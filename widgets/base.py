@@ -14,6 +14,8 @@ import numpy as np
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from lessons import validate
+
 # Okabe-Ito colours (safe for the common colour-vision deficiencies) and a diverging map.
 POSITIVE = "#0072B2"  # blue: class +1
 NEGATIVE = "#D55E00"  # vermillion: class -1
@@ -52,6 +54,26 @@ def _show_figures_as_png():
 
 
 _show_figures_as_png()
+
+
+def argument(func, name, value, *, options=None, **bounds):
+    """A widget factory's argument: one of `options`, or a number within `bounds` (low, high,
+    low_open, integer: as lessons.validate.number). Anything else is a ValueError naming it,
+    raised before any control is made: a control would raise traitlets' TraitError, far from
+    the cause, or silently show another value."""
+    try:
+        if options is not None:
+            return validate.choice(func, name, value, options)
+        return validate.number(func, name, value, **bounds)
+    except TypeError as error:  # validate's word for a wrong type; to a widget, just invalid
+        raise ValueError(str(error)) from None
+
+
+def flag(func, name, value):
+    """A True/False argument (1 or "yes" is not one)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{func}: {name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def _literal(value):
