@@ -15,6 +15,9 @@ import numpy as np
 
 FLOATS = (np.float32, np.float64)
 _INT64_MAX = np.iinfo(np.int64).max
+# dtype kinds of numbers: bool, signed and unsigned integers, floats, and complex (which
+# `array` then refuses as not real). dtype.kind is a string test; np.issubdtype costs ~1 us.
+_NUMERIC = frozenset("biufc")
 
 
 class NotFiniteError(ValueError):
@@ -58,13 +61,13 @@ def _asarray(where, a, shape):
         raise ValueError(f"{where} must be a numeric array {shape}; NumPy cannot make an array "
                          f"of this {type(a).__name__} (are its rows of different lengths?)"
                          ) from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if arr.dtype.kind not in _NUMERIC:
         raise TypeError(f"{where} must be a numeric array {shape}, got dtype {arr.dtype}")
     return arr
 
 
 def _finite(where, arr):
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         raise NotFiniteError(f"{where} contains NaN or inf")
 
 
@@ -76,16 +79,22 @@ def array(func, name, a, *, ndim, shape="", dtype=None, finite=True, allow_empty
     shape: a human description such as "[n, d]" used in error messages.
     """
     where = f"{func}: {name}"
-    arr = _asarray(where, a, shape)
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{where} must be real, got dtype {arr.dtype}")
+    arr = a
+    # Most calls get what they return: a C-contiguous float array of the dtype wanted, which
+    # needs no conversion (a gradient, a model's batch). Only its shape and values are left.
+    if not (type(a) is np.ndarray and a.dtype in FLOATS and (dtype is None or a.dtype == dtype)
+            and a.flags.c_contiguous):
+        arr = _asarray(where, a, shape)
+        if arr.dtype.kind == "c":
+            raise TypeError(f"{where} must be real, got dtype {arr.dtype}")
+        target = dtype if dtype is not None else (arr.dtype if arr.dtype in FLOATS
+                                                  else np.float64)
+        # not np.ascontiguousarray, which turns a 0-d array into shape (1,)
+        arr = np.asarray(arr, dtype=target, order="C")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{where} must be {ndim}-D {shape}, got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{where} is empty (shape {arr.shape}); expected {shape}")
-    target = dtype if dtype is not None else (arr.dtype if arr.dtype in FLOATS else np.float64)
-    # not np.ascontiguousarray, which turns a 0-d array into shape (1,)
-    arr = np.asarray(arr, dtype=target, order="C")
     if finite:
         _finite(where, arr)
     return arr
@@ -94,8 +103,8 @@ def array(func, name, a, *, ndim, shape="", dtype=None, finite=True, allow_empty
 def like(func, name, a, ref, ref_name):
     """`a` checked against the array `ref` it belongs to (a gradient against its parameter):
     the same shape, converted to ref's dtype, real and finite."""
-    a = array(func, name, a, ndim=ref.ndim, dtype=ref.dtype, allow_empty=ref.size == 0,
-              shape=f"{list(ref.shape)} (the shape of {ref_name})")
+    a = array(func, name, a, ndim=None, dtype=ref.dtype, allow_empty=True,
+              shape=f"shaped like {ref_name}")
     if a.shape != ref.shape:
         raise ValueError(f"{func}: {name} has shape {a.shape} but {ref_name} has shape "
                          f"{ref.shape}")
@@ -239,6 +248,13 @@ def sizes(func, name, value):
     truncated."""
     return tuple(number(func, f"{name}[{i}]", s, low=1, integer=True)
                  for i, s in enumerate(as_list(func, name, value, "positive integers")))
+
+
+def flag(func, name, value):
+    """A True/False switch (1 or "yes" is not one)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{func}: {name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def labels_pm1(func, name, y, *, n, dtype):

@@ -171,7 +171,7 @@ def test_bad_step_arguments():
     ("abc", TypeError, r"grads\[1\] must be a numeric array"),
     (None, TypeError, r"grads\[1\] must be a numeric array"),
     ([[1.0, 2.0], [3.0]], ValueError, r"grads\[1\] must be a numeric array"),
-    (np.ones((3, 1)), ValueError, r"grads\[1\] must be 1-D"),
+    (np.ones((3, 1)), ValueError, r"grads\[1\] has shape \(3, 1\) but params\[1\] has shape"),
 ])
 def test_every_step_checks_every_gradient_before_moving_any_weight(make, grad, error, match):
     # issue 8: Adam wrote NaN into the weights, and a list, complex, str or object gradient

@@ -61,19 +61,21 @@ def argument(func, name, value, *, options=None, **bounds):
     low_open, integer: as lessons.validate.number). Anything else is a ValueError naming it,
     raised before any control is made: a control would raise traitlets' TraitError, far from
     the cause, or silently show another value."""
-    try:
-        if options is not None:
-            return validate.choice(func, name, value, options)
-        return validate.number(func, name, value, **bounds)
-    except TypeError as error:  # validate's word for a wrong type; to a widget, just invalid
-        raise ValueError(str(error)) from None
+    if options is not None:
+        return _invalid_as_value_error(validate.choice, func, name, value, options)
+    return _invalid_as_value_error(validate.number, func, name, value, **bounds)
 
 
 def flag(func, name, value):
-    """A True/False argument (1 or "yes" is not one)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{func}: {name} must be True or False, got {value!r}")
-    return bool(value)
+    """A widget factory's True/False argument (1 or "yes" is not one), as `argument`."""
+    return _invalid_as_value_error(validate.flag, func, name, value)
+
+
+def _invalid_as_value_error(check, *args, **kwargs):
+    try:
+        return check(*args, **kwargs)
+    except TypeError as error:  # validate's word for a wrong type; to a widget, just invalid
+        raise ValueError(str(error)) from None
 
 
 def _literal(value):

@@ -21,10 +21,8 @@ def digits(*, images=False):
     """
     from sklearn.datasets import load_digits
 
-    if not isinstance(images, (bool, np.bool_)):
-        raise TypeError(f"digits: images must be True or False, got {images!r}")
     bunch = load_digits()
-    X = bunch.images if images else bunch.data
+    X = bunch.images if validate.flag("digits", "images", images) else bunch.data
     return np.array(X, dtype=np.float64), np.array(bunch.target, dtype=np.int64)
 
 
