@@ -258,3 +258,16 @@ def test_check_gradient_refuses_an_analytic_gradient_of_the_wrong_shape():
 def test_gradient_check_bad_input_names_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("values", [
+    [], [0.0], [1.0, -2.5], [np.finfo(np.float32).max, -np.finfo(np.float32).max, 1e-45],
+    [1.0, np.nan], [np.inf, 1.0], [-np.inf], [np.nan, np.inf, -np.inf],
+])
+def test_all_finite_agrees_with_numpy(values, dtype):
+    a = np.array(values, dtype=dtype)
+    for shape in (a.shape, (1, a.size)):
+        assert validate.all_finite(a.reshape(shape)) == bool(np.isfinite(a).all())
+    assert validate.all_finite(np.array(1.0, dtype)) and not validate.all_finite(
+        np.array(np.nan, dtype))
