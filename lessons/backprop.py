@@ -61,14 +61,19 @@ class Backward(NamedTuple):
     grads: tuple
 
 
+def _five_weights(func, w):
+    w = validate.array(func, "w", w, ndim=1, shape="[5] (w_xg0, w_xg1, w_xg2, w_gf0, w_gf1)",
+                       dtype=np.float64)
+    if w.shape != (5,):
+        raise ValueError(f"{func}: w must hold the 5 weights (w_xg0, w_xg1, w_xg2, w_gf0, "
+                         f"w_gf1), got {w.shape[0]}")
+    return w
+
+
 def unpack(w):
     """The five book weights (w_xg0, w_xg1, w_xg2, w_gf0, w_gf1) as a TwoNeuron of fresh
     arrays, ready for the dense kernels (and for `update`, which changes them in place)."""
-    w = validate.array("unpack", "w", w, ndim=1, shape="[5] (w_xg0, w_xg1, w_xg2, w_gf0, w_gf1)",
-                       dtype=np.float64)
-    if w.shape != (5,):
-        raise ValueError(f"unpack: w must hold the 5 weights (w_xg0, w_xg1, w_xg2, w_gf0, "
-                         f"w_gf1), got {w.shape[0]}")
+    w = _five_weights("unpack", w)
     return TwoNeuron(w[1:3].reshape(2, 1).copy(), w[0:1].copy(), w[4:5].reshape(1, 1).copy(),
                      w[3:4].copy())
 
@@ -145,7 +150,9 @@ def flat_gradient(w, X=None, y=None):
 def equation_3_1(w, x1, x2, y):
     """The five partial derivatives of Equation 3-1, straight from the printed formulas
     (plain Python floats; no kernel involved): an independent check of `flat_gradient`."""
-    w_xg0, w_xg1, w_xg2, w_gf0, w_gf1 = (float(v) for v in w)
+    f = "equation_3_1"
+    w_xg0, w_xg1, w_xg2, w_gf0, w_gf1 = (float(v) for v in _five_weights(f, w))
+    x1, x2, y = (validate.number(f, name, v) for name, v in (("x1", x1), ("x2", x2), ("y", y)))
     g = np.tanh(w_xg0 + w_xg1 * x1 + w_xg2 * x2)
     f = 1.0 / (1.0 + np.exp(-(w_gf0 + w_gf1 * g)))
     common = -(y - f) * f * (1.0 - f)  # -(y - f) S'(z_f)
@@ -299,6 +306,7 @@ def train_xor(seed=BOOK_XOR_SEED, *, lr=BOOK_LR, max_passes=1000, scale=1.0):
 def tied_forward(w, x):
     """A two-layer chain that uses the same weight w in both layers:
     z = w x, h = tanh(z), y = w h. Returns (z, h, y)."""
+    w, x = (validate.number("tied_forward", name, v) for name, v in (("w", w), ("x", x)))
     z = w * x
     h = np.tanh(z)
     y = w * h
@@ -319,6 +327,7 @@ def tied_gradient(w, x, t):
     weights and uses each once can assign instead; shared weights (a convolution's kernel,
     an RNN's matrices, this chain) need the sum.
     """
+    t = validate.number("tied_gradient", "t", t)
     z, h, y = tied_forward(w, x)
     dw = 0.0
     dy = y - t

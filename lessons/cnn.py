@@ -117,8 +117,9 @@ class BookGradientConv2D(Conv2D):
                              f"got stride={self.stride}")
 
     def _backward(self, dY, input_grad):
+        _, dY = self._upstream(dY)
         dX = super()._backward(dY, input_grad) if input_grad else None
-        B, F, OH, OW = np.shape(dY)
+        B, F, OH, OW = dY.shape
         # the book's rows: (image, position) order, read back as if (position, image)
         rows = np.ascontiguousarray(np.transpose(dY, (0, 2, 3, 1))).reshape(OH * OW, B, F)
         moved = rows.transpose(1, 2, 0).reshape(B, F, OH, OW)  # slot (b, p) gets row p*B + b
@@ -137,6 +138,7 @@ def lenet5(*, seed, dtype=np.float32, input_size=28):
     """
     rng = _generator("lenet5", seed, None)
     dtype = _float_dtype("lenet5", dtype)
+    input_size = validate.number("lenet5", "input_size", input_size, integer=True)
     if input_size not in (28, 32):
         raise ValueError(f"lenet5: input_size must be 28 (MNIST, padded by 2 in the first "
                          f"convolution) or 32 (LeNet-5's own size), got {input_size!r}")
@@ -174,7 +176,7 @@ def skansi_cnn(*, seed, dtype=np.float32):
 def layer_table(model, input_shape=MNIST_SHAPE):
     """[(layer name, per-example output shape, parameters)] for each layer of a Sequential:
     the numbers of model.summary(), as data."""
-    shape = tuple(input_shape)
+    shape = validate.sizes("layer_table", "input_shape", input_shape)
     rows = []
     for layer in model.layers:
         shape = layer.output_shape(shape)
@@ -188,27 +190,34 @@ def standardize(images, mean, std, *, dtype=np.float32):
     Use the *training* set's mean and std for every set (Chapter 04: no leak from the test
     set). The channel axis is what Conv2D expects (NCHW).
     """
-    images = np.asarray(images)
-    if images.ndim != 3:
-        raise ValueError(f"standardize: images must be [n, height, width], got shape "
-                         f"{images.shape}")
-    std = validate.number("standardize", "std", std, low=0.0, low_open=True)
-    mean = validate.number("standardize", "mean", mean)
-    return ((images.astype(np.float64) - mean) / std).astype(dtype)[:, None]
+    f = "standardize"
+    images = validate.array(f, "images", images, ndim=3, shape="[n, height, width]",
+                            dtype=np.float64)
+    std = validate.number(f, "std", std, low=0.0, low_open=True)
+    mean = validate.number(f, "mean", mean)
+    return ((images - mean) / std).astype(dtype)[:, None]
 
 
 def conv_params(c_in, c_out, k):
     """Parameters of a conv layer with c_out k x k kernels over c_in channels:
     c_out (c_in k^2 + 1), whatever the image size (Ekman, Table 7-1)."""
+    c_in, c_out, k = _counts("conv_params", c_in=c_in, c_out=c_out, k=k)
     return c_out * (c_in * k * k + 1)
 
 
 def dense_params(n_in, n_out):
     """Parameters of a fully connected layer: n_out (n_in + 1) (Ekman, Table 7-1)."""
+    n_in, n_out = _counts("dense_params", n_in=n_in, n_out=n_out)
     return n_out * (n_in + 1)
 
 
 def receptive_field(n_layers, k=3):
     """Side of the input window one neuron sees after n_layers stacked stride-1 k x k convs:
     1 + n_layers (k - 1). Two 3 x 3 layers see 5 x 5, three see 7 x 7 (Ekman, Chapter 8)."""
+    n_layers, k = _counts("receptive_field", n_layers=n_layers, k=k)
     return 1 + n_layers * (k - 1)
+
+
+def _counts(func, **values):
+    """The whole numbers >= 1 a counting rule takes."""
+    return [validate.number(func, name, v, low=1, integer=True) for name, v in values.items()]

@@ -75,7 +75,7 @@ def surface(name):
     """Look a surface up by name (see SURFACES)."""
     if isinstance(name, Surface):
         return name
-    if name not in SURFACES:
+    if not isinstance(name, str) or name not in SURFACES:
         raise ValueError(f"surface: name must be one of {sorted(SURFACES)}, got {name!r}")
     return SURFACES[name]
 
@@ -114,7 +114,7 @@ def descend(surf, start=None, lr=0.1, momentum=0.0, steps=50, *, rule="classical
     lr = validate.number(f, "lr", lr, low=0.0)
     momentum = validate.number(f, "momentum", momentum, low=0.0, high=1.0)
     steps = validate.number(f, "steps", steps, low=0, integer=True)
-    if rule not in ("classical", "book"):
+    if not isinstance(rule, str) or rule not in ("classical", "book"):
         raise ValueError(f"{f}: rule must be 'classical' or 'book', got {rule!r}")
     v = np.zeros_like(p)
     points = [p.copy()]

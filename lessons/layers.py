@@ -16,6 +16,10 @@ As in micrograd, each layer's forward and backward sit next to each other: the b
 the arrays its forward stored (Dense its input X, Sigmoid and Tanh their output Y, ReLU its
 input Z) and calls the Chapter 03 kernel that applies the local chain rule.
 
+What a learner passes to forward or backward (X, dY) is checked at the entry, with an error
+naming the layer: None, strings, complex numbers, NaN or inf, an empty batch, a wrong shape.
+A model checks its batch once: the layers it runs skip the scan (lessons.validate.checked).
+
 Parameters and gradients are allocated once and always updated *in place*, never rebound:
 an optimizer, a snapshot or an early-stopping callback may hold on to the arrays that
 params() returned and still see the current values after any number of steps.
@@ -79,6 +83,10 @@ class Layer:
     def _label(self):
         return f"{type(self).__name__} {self.name!r}" if self.name else type(self).__name__
 
+    def _input(self, X, name="X", dtype=None):
+        """A learner's X (or dY) as a C-contiguous float array (see `_input`)."""
+        return _input(self._label(), name, X, dtype)
+
     def _stored(self, value):
         """What forward kept for backward, or an error that says forward has to come first."""
         if value is None:
@@ -111,6 +119,20 @@ def _uniform(rng, n_in, n_out):
 INITIALIZERS = {"glorot": _glorot, "he": _he, "uniform": _uniform}
 
 _DTYPES = {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+def _input(where, name, X, dtype=None):
+    """X as a C-contiguous array of the float `dtype` (None: float32 stays float32, anything
+    else becomes float64), checked in full: None, strings, complex, NaN or inf and empty
+    arrays are refused naming `where` and `name`. Inside a model's pass, whose batch was
+    checked once at its entry, X is only converted: scanning every activation again cost
+    1.5 ms a batch on Chapter 08's 1.5 million values."""
+    if validate.checked():
+        X = np.asarray(X)
+        if dtype is None:
+            dtype = X.dtype if X.dtype in validate.FLOATS else np.float64
+        return np.asarray(X, dtype=dtype, order="C")
+    return validate.array(where, name, X, ndim=None, shape="[B, ...]", dtype=dtype)
 
 
 def _generator(func, seed, rng):
@@ -155,7 +177,7 @@ class Dense(Layer):
         rng = _generator(f, seed, rng)
         if callable(init):
             draw, how = init, getattr(init, "__name__", "init")
-        elif init in INITIALIZERS:
+        elif isinstance(init, str) and init in INITIALIZERS:
             draw, how = INITIALIZERS[init], init
         else:
             raise ValueError(f"{f}: init must be one of {sorted(INITIALIZERS)} or a function "
@@ -175,7 +197,7 @@ class Dense(Layer):
         self._X = None
 
     def forward(self, X, training=False):
-        X = np.asarray(X)
+        X = self._input(X, dtype=self.W.dtype)
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(
                 f"{self._label()}: expects input [B, {self.n_in}] (n_in = {self.n_in}), "
@@ -184,12 +206,12 @@ class Dense(Layer):
         # The layer owns W and b (checked when made, updated only in place), so after this
         # check of X it calls the compiled kernel directly: dense_forward would re-scan all of
         # W for NaN on every batch, ~40% of a small training step.
-        self._X = np.ascontiguousarray(X, dtype=self.W.dtype)
+        self._X = X
         return _dense_forward_kernel(self._X, self.W, self.b)
 
     def _check_dY(self, dY):
         X = self._stored(self._X)
-        dY = np.ascontiguousarray(dY, dtype=self.W.dtype)
+        dY = self._input(dY, "dY", dtype=self.W.dtype)
         if dY.shape != (X.shape[0], self.n_out):
             raise ValueError(f"{self._label()}: backward expects dY [{X.shape[0]}, {self.n_out}] "
                              f"(one row per row of the last forward's X), got {dY.shape}")
@@ -224,17 +246,10 @@ class Dense(Layer):
         return f"Dense({self.n_in}, {self.n_out}, dtype={self.W.dtype.name})"
 
 
-def _float_array(X):
-    """X as a C-contiguous float array (float32 stays float32, anything else is float64)."""
-    X = np.asarray(X)
-    return np.ascontiguousarray(X, dtype=X.dtype if X.dtype in validate.FLOATS else np.float64)
-
-
 class _Activation(Layer):
     """An elementwise activation: no parameters, any shape. Like Dense and Conv2D, it calls
-    its kernels directly instead of the public functions, which scan every value for NaN
-    (1.5 ms a batch on Chapter 08's 1.5 million activations); a NaN that reaches the loss
-    still stops fit."""
+    its kernels directly instead of the public functions, which would scan every value for
+    NaN again inside a model (1.5 ms a batch on Chapter 08's 1.5 million activations)."""
 
     def __init__(self, *, name=None):
         self.name = name
@@ -243,7 +258,7 @@ class _Activation(Layer):
     def _upstream(self, dY):
         """(kept, dY) with dY checked against the forward's shape, in its dtype."""
         kept = self._stored(self._kept)
-        dY = np.ascontiguousarray(dY, dtype=kept.dtype)
+        dY = self._input(dY, "dY", dtype=kept.dtype)
         if dY.shape != kept.shape:
             raise ValueError(f"{self._label()}: backward expects dY {list(kept.shape)} (the "
                              f"shape of the last forward's output), got {dY.shape}")
@@ -257,7 +272,7 @@ class Sigmoid(_Activation):
     """Logistic activation, elementwise on any shape. Keeps its output Y: S' = Y (1 - Y)."""
 
     def forward(self, X, training=False):
-        self._kept = _flat(_sigmoid_kernel, _float_array(X))
+        self._kept = _flat(_sigmoid_kernel, self._input(X))
         return self._kept
 
     def backward(self, dY):
@@ -268,7 +283,7 @@ class Tanh(_Activation):
     """tanh activation, elementwise on any shape. Keeps its output Y: tanh' = 1 - Y^2."""
 
     def forward(self, X, training=False):
-        self._kept = np.tanh(_float_array(X))  # NumPy's, as lessons.kernels.tanh explains
+        self._kept = np.tanh(self._input(X))  # NumPy's, as lessons.kernels.tanh explains
         return self._kept
 
     def backward(self, dY):
@@ -280,7 +295,7 @@ class ReLU(_Activation):
     z = 0 (slope 1, Ekman's convention) from z = -5 (slope 0)."""
 
     def forward(self, X, training=False):
-        self._kept = _float_array(X)
+        self._kept = self._input(X)
         return _flat(_relu_kernel, self._kept)
 
     def backward(self, dY):
@@ -297,7 +312,7 @@ class Sequential:
     """
 
     def __init__(self, layers):
-        layers = list(layers)
+        layers = validate.as_list("Sequential", "layers", layers, "layers")
         if not layers:
             raise ValueError("Sequential: layers is empty; pass a list such as "
                              "[Dense(2, 4, seed=0), Tanh(), Dense(4, 1, seed=1)]")
@@ -316,8 +331,10 @@ class Sequential:
 
     def forward(self, X, training=False):
         """X[B, ...] -> the last layer's output; training=True is passed to every layer
-        (Dropout, for one, behaves differently while training)."""
-        with self._blas_guard():
+        (Dropout, for one, behaves differently while training). X is checked here, once,
+        not again by each layer."""
+        X = _input("Sequential", "X", X)
+        with self._blas_guard(), validate.already_checked():
             for layer in self.layers:
                 X = layer.forward(X, training=training)
         return X
@@ -337,7 +354,8 @@ class Sequential:
         never uses the gradient with respect to the data (PyTorch skips it too, for inputs
         that do not require grad), and for a Dense first layer it is a third of its work.
         """
-        with self._blas_guard():
+        dY = _input("Sequential", "dY", dY)
+        with self._blas_guard(), validate.already_checked():
             for layer in reversed(self.layers[1:]):
                 dY = layer.backward(dY)
             first = self.layers[0]
@@ -345,6 +363,10 @@ class Sequential:
                 return first.backward(dY)
             first.backward_params(dY)
         return None
+
+    def backward_params(self, dY):
+        """Fill every layer's grads from dY without dL/dX: a training step's backward."""
+        self.backward(dY, input_grad=False)
 
     def params(self):
         return [p for layer in self.layers for p in layer.params()]
@@ -377,7 +399,8 @@ class Sequential:
         input_shape: the per-example input shape, e.g. (64,); needed only when the first
         layer does not fix it (Dense does).
         """
-        shape = self.input_shape if input_shape is None else tuple(input_shape)
+        shape = self.input_shape if input_shape is None else validate.sizes(
+            "Sequential.summary", "input_shape", input_shape)
         if shape is None:
             raise ValueError("Sequential.summary: the first layer does not fix the input "
                              "shape; pass input_shape, e.g. summary(input_shape=(1, 28, 28))")
@@ -412,14 +435,13 @@ def mlp(sizes, *, activation="relu", output=None, seed, dtype=np.float64):
     draw their weights, in order, from one np.random.default_rng(seed).
     """
     f = "mlp"
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+    sizes = validate.as_list(f, "sizes", sizes, "layer sizes [n_in, hidden..., n_out]")
+    if len(sizes) < 2:
         raise ValueError(f"{f}: sizes must list at least [n_in, n_out], got {sizes!r}")
     if not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
         raise ValueError(f"{f}: sizes must be positive integers, got {list(sizes)}")
-    for what, value, allowed in (("activation", activation, ACTIVATIONS),
-                                 ("output", output, {None: None, **ACTIVATIONS})):
-        if value not in allowed:
-            raise ValueError(f"{f}: {what} must be one of {list(allowed)}, got {value!r}")
+    validate.choice(f, "activation", activation, ACTIVATIONS)
+    validate.choice(f, "output", output, {None: None, **ACTIVATIONS})
     rng = _generator(f, seed, None)
     layers = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -442,12 +464,13 @@ def _conv_init(func, init, rng, shape):
     fan_in, fan_out = C * kh * kw, F * kh * kw
     if callable(init):
         return np.asarray(init(rng, shape, fan_in, fan_out), dtype=np.float64)
-    if init == "glorot":
+    name = init if isinstance(init, str) else None  # an array == "he" compares elementwise
+    if name == "glorot":
         a = np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-a, a, size=shape)
-    if init == "he":
+    if name == "he":
         return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
-    if init == "uniform":
+    if name == "uniform":
         return rng.uniform(-0.1, 0.1, size=shape)
     raise ValueError(f"{func}: init must be one of {sorted(INITIALIZERS)} or a function "
                      f"(rng, shape, fan_in, fan_out) -> K, got {init!r}")
@@ -494,25 +517,30 @@ class Conv2D(Layer):
         self._X = None
 
     def forward(self, X, training=False):
-        X = np.asarray(X)
+        X = self._input(X, dtype=self.K.dtype)
         if X.ndim != 4 or X.shape[1] != self.in_channels:
             raise ValueError(f"{self._label()}: expects input [B, {self.in_channels}, H, W] "
                              f"(in_channels = {self.in_channels}), got shape {X.shape}")
         self.output_shape(X.shape[1:])  # the kernel must fit the padded image
         # As in Dense: K and b are owned and checked when made, so after checking X the
         # compiled kernel is called directly.
-        self._X = np.ascontiguousarray(X, dtype=self.K.dtype)
+        self._X = X
         s, p = self.stride, self.pad
         with one_blas_thread():  # the kernel runs its products on Numba's threads
             return _conv_forward_kernel(self._X, self.K, self.b, s, s, p, p)
 
-    def _backward(self, dY, input_grad):
+    def _upstream(self, dY):
+        """(X of the last forward, dY checked against its output's shape)."""
         X = self._stored(self._X)
-        dY = np.ascontiguousarray(dY, dtype=self.K.dtype)
+        dY = self._input(dY, "dY", dtype=self.K.dtype)
         want = (X.shape[0], self.out_channels) + self.output_shape(X.shape[1:])[1:]
         if dY.shape != want:
             raise ValueError(f"{self._label()}: backward expects dY {list(want)} (the shape "
                              f"of the last forward's output), got {dY.shape}")
+        return X, dY
+
+    def _backward(self, dY, input_grad):
+        X, dY = self._upstream(dY)
         s, p = self.stride, self.pad
         with one_blas_thread():
             dX, dK, db = _conv_backward_kernel(X, self.K, dY, s, s, p, p, input_grad)
@@ -570,23 +598,20 @@ class MaxPool2D(Layer):
         self._x_shape = None
 
     def forward(self, X, training=False):
-        X = np.asarray(X)
+        X = self._input(X)
         if X.ndim != 4:
             raise ValueError(f"{self._label()}: expects input [B, C, H, W], got shape {X.shape}")
         self.output_shape(X.shape[1:])
-        X = np.ascontiguousarray(X, dtype=X.dtype if X.dtype in validate.FLOATS else np.float64)
         Y, self._argmax = _maxpool_forward_kernel(X, self.size, self.stride)
         self._x_shape = X.shape
         return Y
 
     def backward(self, dY):
         argmax = self._stored(self._argmax)
-        dY = np.asarray(dY)
+        dY = self._input(dY, "dY")
         if dY.shape != argmax.shape:
             raise ValueError(f"{self._label()}: backward expects dY {list(argmax.shape)} (the "
                              f"shape of the last forward's output), got {dY.shape}")
-        dY = np.ascontiguousarray(dY, dtype=dY.dtype if dY.dtype in validate.FLOATS
-                                  else np.float64)
         _, _, H, W = self._x_shape
         return _maxpool_backward_kernel(dY, argmax, H, W)
 
@@ -614,7 +639,7 @@ class Flatten(Layer):
         self._shape = None
 
     def forward(self, X, training=False):
-        X = np.asarray(X)
+        X = self._input(X)
         if X.ndim < 2:
             raise ValueError(f"{self._label()}: expects input [B, ...], got shape {X.shape}")
         self._shape = X.shape
@@ -622,7 +647,7 @@ class Flatten(Layer):
 
     def backward(self, dY):
         shape = self._stored(self._shape)
-        dY = np.asarray(dY)
+        dY = self._input(dY, "dY")
         if dY.shape != (shape[0], int(np.prod(shape[1:]))):
             raise ValueError(f"{self._label()}: backward expects dY "
                              f"[{shape[0]}, {int(np.prod(shape[1:]))}], got {dY.shape}")
@@ -675,13 +700,13 @@ class Dropout(Layer):
         self._shape = None
 
     def forward(self, X, training=False):
-        X = np.asarray(X)
+        X = self._input(X)
         self._shape = X.shape
         if not training or self.keep_prob == 1.0:
             self.bits = None
             return X
         self.bits = dropout_bits(self.rng, X.shape)
-        return _dropout_apply(_float_array(X), self.bits, self._threshold, self.keep_prob)
+        return _dropout_apply(X, self.bits, self._threshold, self.keep_prob)
 
     @property
     def mask(self):
@@ -692,13 +717,13 @@ class Dropout(Layer):
 
     def backward(self, dY):
         shape = self._stored(self._shape)
-        dY = np.asarray(dY)
+        dY = self._input(dY, "dY")
         if dY.shape != shape:
             raise ValueError(f"{self._label()}: backward expects dY {list(shape)} (the shape "
                              f"of the last forward's input), got {dY.shape}")
         if self.bits is None:
             return dY
-        return _dropout_apply(_float_array(dY), self.bits, self._threshold, self.keep_prob)
+        return _dropout_apply(dY, self.bits, self._threshold, self.keep_prob)
 
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob:g})"

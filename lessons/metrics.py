@@ -15,21 +15,6 @@ import numpy as np
 from lessons import validate
 
 
-def _labels(func, name, labels, n_classes=None):
-    labels = np.asarray(labels)
-    if labels.size and not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"{func}: {name} must hold integer classes, got dtype {labels.dtype}")
-    if labels.ndim != 1 or labels.size == 0:
-        raise ValueError(f"{func}: {name} must be a non-empty 1-D array [n], "
-                         f"got shape {labels.shape}")
-    if labels.min() < 0:
-        raise ValueError(f"{func}: {name} must be classes 0, 1, ..., got {labels.min()}")
-    if n_classes is not None and labels.max() >= n_classes:
-        raise ValueError(f"{func}: {name} holds class {labels.max()} but n_classes is "
-                         f"{n_classes} (classes 0..{n_classes - 1})")
-    return labels.astype(np.int64)
-
-
 def _n_classes(func, n_classes):
     if n_classes is None:
         return None
@@ -45,8 +30,8 @@ def confusion_matrix(labels, predicted, n_classes=None):
     """
     f = "confusion_matrix"
     n_classes = _n_classes(f, n_classes)
-    labels = _labels(f, "labels", labels, n_classes)
-    predicted = _labels(f, "predicted", predicted, n_classes)
+    labels = validate.labels(f, "labels", labels, n_classes=n_classes)
+    predicted = validate.labels(f, "predicted", predicted, n_classes=n_classes)
     if predicted.shape != labels.shape:
         raise ValueError(f"{f}: {labels.shape[0]} labels but {predicted.shape[0]} predictions "
                          f"(one prediction per example)")
@@ -58,7 +43,7 @@ def class_frequencies(labels, n_classes=None):
     """p[n_classes]: the fraction of the labels in each class (sums to 1)."""
     f = "class_frequencies"
     n_classes = _n_classes(f, n_classes)
-    labels = _labels(f, "labels", labels, n_classes)
+    labels = validate.labels(f, "labels", labels, n_classes=n_classes)
     return np.bincount(labels, minlength=n_classes or 0) / labels.shape[0]
 
 

@@ -76,22 +76,10 @@ def init_weights(seed, n_inputs=N_INPUTS, n_hidden=N_HIDDEN, n_outputs=N_OUTPUTS
     return tuple(weights)
 
 
-def _labels(func, labels, n_classes):
-    labels = np.asarray(labels)
-    if labels.size and not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"{func}: labels must hold integer classes, got dtype {labels.dtype}")
-    if labels.ndim != 1 or labels.size == 0:
-        raise ValueError(f"{func}: labels must be a non-empty 1-D array [n], "
-                         f"got shape {labels.shape}")
-    if labels.min() < 0 or labels.max() >= n_classes:
-        raise ValueError(f"{func}: labels must be classes 0..{n_classes - 1}, got values in "
-                         f"[{labels.min()}, {labels.max()}]")
-    return labels.astype(np.int64)
-
-
 def one_hot(labels, n_classes=N_OUTPUTS, dtype=np.float32):
     """T[n, n_classes]: row i is all 0 except a 1 in column labels[i]."""
-    labels = _labels("one_hot", labels, n_classes)
+    n_classes = validate.number("one_hot", "n_classes", n_classes, low=1, integer=True)
+    labels = validate.labels("one_hot", "labels", labels, n_classes=n_classes)
     T = np.zeros((labels.shape[0], n_classes), dtype=dtype)
     T[np.arange(labels.shape[0]), labels] = 1
     return T
@@ -106,13 +94,13 @@ def prepare(images, labels, mean=None, std=None, dtype=np.float32):
     training.
     """
     f = "prepare"
-    images = np.asarray(images)
+    images = validate.array(f, "images", images, ndim=None, dtype=np.float64,
+                            shape="[n, rows, cols] or [n, pixels]")
     if images.ndim not in (2, 3):
         raise ValueError(f"{f}: images must be [n, rows, cols] or [n, pixels], "
                          f"got shape {images.shape}")
-    pixels = validate.array(f, "images", images.reshape(images.shape[0], -1), ndim=2,
-                            shape="[n, pixels]", dtype=np.float64)
-    labels = _labels(f, labels, N_OUTPUTS)
+    pixels = images.reshape(images.shape[0], -1)
+    labels = validate.labels(f, "labels", labels, n_classes=N_OUTPUTS)
     if labels.shape[0] != pixels.shape[0]:
         raise ValueError(f"{f}: {labels.shape[0]} labels for {pixels.shape[0]} images")
     if (mean is None) != (std is None):
@@ -127,8 +115,16 @@ def prepare(images, labels, mean=None, std=None, dtype=np.float32):
     return Prepared(X, one_hot(labels, dtype=dtype), labels, mean, std)
 
 
+def _prepared(func, name, data):
+    if not isinstance(data, Prepared):
+        raise TypeError(f"{func}: {name} must be the Prepared data prepare() returns, "
+                        f"got {type(data).__name__}")
+    return data
+
+
 def accuracy(W1, W2, data):
     """Fraction of data.X whose predicted digit (argmax of the outputs) equals its label."""
+    data = _prepared("accuracy", "data", data)
     return float(np.mean(mlp_predict(W1, W2, data.X) == data.labels))
 
 
@@ -156,10 +152,7 @@ def fit(W1, W2, train, test, *, epochs, lr=BOOK_LR, seed=0, batch_size=1, averag
     epochs = validate.number(f, "epochs", epochs, low=1, integer=True)
     seed = validate.number(f, "seed", seed, low=0, integer=True)
     batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
-    for name, data in (("train", train), ("test", test)):
-        if not isinstance(data, Prepared):
-            raise TypeError(f"{f}: {name} must be the Prepared data prepare() returns, "
-                            f"got {type(data).__name__}")
+    train, test = _prepared(f, "train", train), _prepared(f, "test", test)
     n = train.X.shape[0]
     counted = n if batch_size == 1 else (n // batch_size) * batch_size
     rng = np.random.default_rng(seed)

@@ -28,28 +28,36 @@ class Optimizer:
 
     def __init__(self):
         self.state = None  # one {slot: array} dict per parameter, made at the first step
-        self._shapes = None  # the parameters' shapes at the first step
+        self._params = None  # the arrays stepped last time
         self.t = 0  # number of steps taken
 
     def _begin(self, params, grads):
+        """(param, grad, state) triples, once every gradient has been checked against its
+        parameter: a bad gradient in the last pair must not leave the first ones moved."""
         f = f"{type(self).__name__}.step"
-        params, grads = list(params), list(grads)
+        params = validate.as_list(f, "params", params, "weight arrays")
+        grads = validate.as_list(f, "grads", grads, "gradient arrays")
         if len(params) != len(grads):
             raise ValueError(f"{f}: got {len(params)} params but {len(grads)} grads "
                              f"(one gradient per parameter array)")
-        for i, (p, g) in enumerate(zip(params, grads)):
-            if self.state is None:  # full check (dtype, layout, NaN scan) on the first step
-                validate.inplace(f, f"params[{i}]", p, ndim=np.ndim(p), shape="(a weight array)")
-            if np.shape(g) != np.shape(p):
-                raise ValueError(f"{f}: grads[{i}] has shape {np.shape(g)} but params[{i}] "
-                                 f"has shape {p.shape}")
-        if self.state is None:
+        first = self.state is None
+        # The arrays of the last step were checked then and changed only by our updates since
+        # (from checked gradients): only new arrays are checked, the NaN scan at the first step.
+        if first or len(params) != len(self._params) or \
+                any(p is not q for p, q in zip(params, self._params)):
+            for i, p in enumerate(params):
+                validate.inplace(f, f"params[{i}]", p, ndim=None, shape="(a weight array)",
+                                 finite=first)
+            shapes, before = [p.shape for p in params], [p.shape for p in self._params or ()]
+            if not first and shapes != before:
+                raise ValueError(f"{f}: params are not the arrays this optimizer stepped before "
+                                 f"(shapes {shapes}, last step {before}); use one optimizer "
+                                 f"per model")
+        grads = [validate.like(f, f"grads[{i}]", g, p, f"params[{i}]")
+                 for i, (p, g) in enumerate(zip(params, grads))]
+        if first:
             self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
-            self._shapes = [p.shape for p in params]
-        elif [p.shape for p in params] != self._shapes:
-            raise ValueError(f"{f}: params are not the arrays this optimizer stepped before "
-                             f"(shapes {[p.shape for p in params]}, first step "
-                             f"{self._shapes}); use one optimizer per model")
+        self._params = params
         self.t += 1
         return zip(params, grads, self.state)
 

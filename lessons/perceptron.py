@@ -15,6 +15,7 @@ from lessons.kernels import perceptron_train
 BOOK_NAND_W0 = (0.2, -0.6, 0.25)
 BOOK_NAND_LR = 0.1
 BOOK_NAND_SEED = 7
+MAX_HISTORY = 10_000  # updates a run keeps (the widget replays at most 60 of them)
 
 
 def book_orders(n=4, epochs=4, seed=BOOK_NAND_SEED):
@@ -23,7 +24,10 @@ def book_orders(n=4, epochs=4, seed=BOOK_NAND_SEED):
     The book shuffles the *same* list every pass, so each order starts from the previous one.
     With the book's seed 7 and n = 4: [3,1,0,2], [1,0,2,3], [0,1,3,2], [2,3,0,1].
     """
-    rng = random.Random(seed)
+    f = "book_orders"
+    n = validate.number(f, "n", n, low=1, integer=True)
+    epochs = validate.number(f, "epochs", epochs, low=1, integer=True)
+    rng = random.Random(validate.number(f, "seed", seed, low=0, integer=True))
     index_list = list(range(n))
     orders = []
     for _ in range(epochs):
@@ -32,13 +36,18 @@ def book_orders(n=4, epochs=4, seed=BOOK_NAND_SEED):
     return np.array(orders, dtype=np.int64)
 
 
+def _drawn_orders(n, epochs, seed):
+    """The rows of shuffled_orders(n, epochs, seed), drawn one epoch at a time."""
+    rng = np.random.default_rng(seed)
+    return (rng.permutation(n) for _ in range(epochs))
+
+
 def shuffled_orders(n, epochs, seed=0):
     """orders[epochs, n]: an independent permutation of range(n) per epoch, seeded."""
     n = validate.number("shuffled_orders", "n", n, low=1, integer=True)
     epochs = validate.number("shuffled_orders", "epochs", epochs, low=1, integer=True)
     seed = validate.number("shuffled_orders", "seed", seed, low=0, integer=True)
-    rng = np.random.default_rng(seed)
-    return np.array([rng.permutation(n) for _ in range(epochs)], dtype=np.int64)
+    return np.array(list(_drawn_orders(n, epochs, seed)), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -59,17 +68,33 @@ class PerceptronRun:
 
 
 def train(X, y, w0, lr=0.1, *, max_epochs=100, seed=0, orders=None):
-    """Train a perceptron from w0 until an error-free pass or max_epochs passes.
+    """Train a perceptron on X[n, d] (bias input in column 0), y[n] in {-1, +1} from w0[d]
+    until an error-free pass or max_epochs passes; history keeps up to MAX_HISTORY updates.
 
     Orders come from `shuffled_orders(n, max_epochs, seed)` unless given explicitly
-    (e.g. `book_orders()` to replay the book). w0 is copied, never modified.
+    (e.g. `book_orders()` to replay the book). They are drawn one epoch at a time, so a run
+    that converges early never draws the rest: max_epochs=10**9 costs nothing unused.
+    w0 is copied, never modified.
     """
-    w = validate.array("train", "w0", w0, ndim=1, shape="[d]", dtype=np.float64).copy()
-    if np.ndim(X) == 2 and np.shape(X)[1] != w.shape[0]:
-        raise ValueError(f"train: w0 has {w.shape[0]} weights but X has {np.shape(X)[1]} "
+    f = "train"
+    w = validate.array(f, "w0", w0, ndim=1, shape="[d]", dtype=np.float64).copy()
+    X = validate.array(f, "X", X, ndim=2, shape="[n, d] (column 0 is the bias input 1)",
+                       dtype=np.float64)
+    if X.shape[1] != w.shape[0]:
+        raise ValueError(f"{f}: w0 has {w.shape[0]} weights but X has {X.shape[1]} "
                          f"columns (X is [n, d] with the bias input in column 0)")
     if orders is None:
-        max_epochs = validate.number("train", "max_epochs", max_epochs, low=1, integer=True)
-        orders = shuffled_orders(np.shape(X)[0], max_epochs, seed)
-    epochs, converged, history = perceptron_train(w, X, y, orders, lr)
-    return PerceptronRun(history, epochs, converged)
+        max_epochs = validate.number(f, "max_epochs", max_epochs, low=1, integer=True)
+        seed = validate.number(f, "seed", seed, low=0, integer=True)
+        orders = _drawn_orders(X.shape[0], max_epochs, seed)
+    else:
+        orders = validate.indices(f, "orders", orders, upper=X.shape[0], ndim=2,
+                                  shape="[epochs, k] (one row of indices per epoch)")
+    history, epochs, converged = [w.copy()], 0, False
+    for order in orders:
+        epochs += 1
+        _, converged, steps = perceptron_train(w, X, y, order[None], lr, max_history=len(order))
+        history.extend(steps[1:MAX_HISTORY + 1 - len(history)])  # steps[0] is the w we had
+        if converged:
+            break
+    return PerceptronRun(np.array(history), epochs, converged)

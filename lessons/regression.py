@@ -31,8 +31,28 @@ def linear_data(n=200, d=1, *, noise=0.5, seed=0):
     return X, y, w_true
 
 
+def _data(func, X, y):
+    X = validate.array(func, "X", X, ndim=2, shape="[n, d]")
+    y = validate.array(func, "y", y, ndim=1, shape=f"[{X.shape[0]}]", dtype=X.dtype)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{func}: y has {y.shape[0]} targets but X has {X.shape[0]} rows")
+    return X, y
+
+
+def _weights(func, name, w, X, *, finite=True):
+    w = validate.array(func, name, w, ndim=1, shape=f"[{X.shape[1]}]", dtype=X.dtype,
+                       finite=finite)
+    if w.shape[0] != X.shape[1]:
+        raise ValueError(f"{func}: {name} has {w.shape[0]} weights but X has {X.shape[1]} "
+                         f"columns")
+    return w
+
+
 def mse(w, X, y):
-    """Mean squared error of the linear model w[d] on all of X[n, d], y[n]."""
+    """Mean squared error of the linear model w[d] on all of X[n, d], y[n]. Weights that
+    diverged (NaN or inf) give a NaN or inf error, not an exception."""
+    X, y = _data("mse", X, y)
+    w = _weights("mse", "w", w, X, finite=False)
     residual = X @ w - y
     return float(residual @ residual) / len(y)
 
@@ -60,10 +80,7 @@ def fit_linear(X, y, batch_size, lr, epochs, seed=0, w0=None):
     that diverges ends the fit early: losses then stops at the first non-finite value.
     """
     f = "fit_linear"
-    X = validate.array(f, "X", X, ndim=2, shape="[n, d]")
-    y = validate.array(f, "y", y, ndim=1, shape=f"[{X.shape[0]}]", dtype=X.dtype)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"{f}: y has {y.shape[0]} targets but X has {X.shape[0]} rows")
+    X, y = _data(f, X, y)
     batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
     lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
     epochs = validate.number(f, "epochs", epochs, low=0, integer=True)
@@ -71,9 +88,7 @@ def fit_linear(X, y, batch_size, lr, epochs, seed=0, w0=None):
     if w0 is None:
         w = np.zeros(X.shape[1], dtype=X.dtype)
     else:
-        w = validate.array(f, "w0", w0, ndim=1, shape=f"[{X.shape[1]}]", dtype=X.dtype).copy()
-        if w.shape[0] != X.shape[1]:
-            raise ValueError(f"{f}: w0 has {w.shape[0]} weights but X has {X.shape[1]} columns")
+        w = _weights(f, "w0", w0, X).copy()
     rng = np.random.default_rng(seed)
     losses = [mse(w, X, y)]
     with np.errstate(over="ignore", invalid="ignore"):

@@ -23,8 +23,9 @@ Accuracy is recorded when the targets are classes: integer labels against the ar
 several-column output, one-hot rows against the argmax, or 0/1 targets against an output
 thresholded at 0.5 (a sigmoid's probability).
 
-A learning rate that is too large is a result, not an error: when the loss or a parameter
-stops being finite, fit stops and sets history.diverged.
+A learning rate that is too large is a result, not an error: when the loss, the model's
+output, a gradient or a parameter stops being finite, fit stops and sets history.diverged.
+fit checks X and y once, at its entry; the model does not scan every batch again.
 """
 import os
 from dataclasses import dataclass, field
@@ -85,7 +86,7 @@ class History:
 
 
 def _metric(history, func, metric):
-    if metric not in history.metrics:
+    if not isinstance(metric, str) or metric not in history.metrics:
         raise ValueError(f"{func}: {metric!r} was not recorded; this history has "
                          f"{list(history.metrics)}")
     return getattr(history, metric)
@@ -133,8 +134,8 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", patience=5, restore_best=True, min_delta=0.0):
         f = "EarlyStopping"
-        if monitor not in History.__dataclass_fields__ or monitor in ("metrics", "epoch",
-                                                                      "diverged"):
+        if not isinstance(monitor, str) or monitor not in History.__dataclass_fields__ \
+                or monitor in ("metrics", "epoch", "diverged"):
             raise ValueError(f"{f}: monitor must be 'loss', 'accuracy', 'val_loss' or "
                              f"'val_accuracy', got {monitor!r}")
         self.monitor = monitor
@@ -280,13 +281,13 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"{f}: optimizer must have step(params, grads), such as SGD(0.1); "
                         f"got {type(optimizer).__name__}")
-    kind = _target_kind(f, model, X, y, "y")
+    kind = _model_target_kind(f, model, X, y, "y")
     metrics = ["loss"] + (["accuracy"] if kind else [])
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError(f"{f}: validation must be a pair (X_val, y_val) or None")
         Xv, yv = _data(f, model, *validation, "X_val", "y_val")
-        if _target_kind(f, model, Xv, yv, "y_val") != kind:
+        if _model_target_kind(f, model, Xv, yv, "y_val") != kind:
             raise ValueError(f"{f}: y_val does not hold the same kind of targets as y")
         metrics += ["val_" + m for m in metrics]
     callbacks = list(callbacks) + ([ProgressBar()] if progress else [])
@@ -309,14 +310,20 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
     try:
         for epoch in range(1, epochs + 1):
             state.epoch = epoch
-            train = _train_epoch(model, loss, optimizer, X, y, rng.permutation(len(X)),
-                                 batch_size, kind, after_batch if hooks else None)
+            try:
+                with validate.already_checked():  # X, y were checked above
+                    train = _train_epoch(model, loss, optimizer, X, y, rng.permutation(len(X)),
+                                         batch_size, kind, after_batch if hooks else None)
+                    val = None if train is None or validation is None else \
+                        _measure(model, loss, Xv, yv, kind, batch_size)
+            except validate.NotFiniteError:
+                # an output or gradient overflowed: the loss or the optimizer refused it
+                train = None
             if train is None:
                 history.diverged = True
                 break
             values = dict(zip(("loss", "accuracy"), train))
-            if validation is not None:
-                val = _measure(model, loss, Xv, yv, kind, batch_size)
+            if val is not None:
                 values.update(val_loss=val[0], val_accuracy=val[1])
             history.record(epoch, values)
             # every callback sees every epoch, even when an earlier one asks to stop
@@ -331,6 +338,8 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
 def _train_epoch(model, loss, optimizer, X, y, order, batch_size, kind, after_batch=None):
     """One pass over X in `order`, calling after_batch() (if given) after every step;
     (mean loss, accuracy or None), or None if it diverged."""
+    # A layer or Sequential skips dL/dX of the data; any other model gets backward.
+    backward = getattr(model, "backward_params", model.backward)
     total, correct, judged = 0.0, 0, 0
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
@@ -338,7 +347,7 @@ def _train_epoch(model, loss, optimizer, X, y, order, batch_size, kind, after_ba
         value, d_out = loss(out, y[batch])
         if not np.isfinite(value):
             return None
-        model.backward(d_out, input_grad=False)
+        backward(d_out)
         optimizer.step(model.params(), model.grads())
         if after_batch is not None:
             after_batch()
@@ -377,12 +386,17 @@ def _count_correct(out, y, kind):
 
 
 def accuracy(output, targets):
-    """Fraction of correct predictions (Chapter 04): argmax of each output row against
-    integer labels or one-hot rows; for 0/1 targets, output > 0.5 against the target."""
-    output, targets = np.asarray(output), np.asarray(targets)
-    kind = _kind_of(output.shape, targets)
+    """Fraction of correct predictions (Chapter 04) of output[B, ...] against targets with
+    B rows: argmax of each output row against integer labels 0..K-1 or one-hot rows; for 0/1
+    targets, output > 0.5 against the target."""
+    f = "accuracy"
+    output = validate.array(f, "output", output, ndim=None, shape="[B, ...]")
+    if output.ndim == 0:
+        raise ValueError(f"{f}: output must be [B, ...], one row per example, got a scalar")
+    targets = _targets(f, "targets", targets, len(output), "output", output.dtype)
+    kind = _target_kind(f, output.shape, targets, "targets", "output")
     if kind is None:
-        raise ValueError(f"accuracy: targets of shape {targets.shape} are not classes for an "
+        raise ValueError(f"{f}: targets of shape {targets.shape} are not classes for an "
                          f"output of shape {output.shape} (expected integer labels [B], "
                          f"one-hot rows or 0/1 values)")
     c, j = _count_correct(output, targets, kind)
@@ -397,7 +411,9 @@ def evaluate(model, loss, X, y, *, batch_size=None):
     X, y = _data(f, model, X, y, "X", "y")
     batch_size = len(X) if batch_size is None else validate.number(
         f, "batch_size", batch_size, low=1, integer=True)
-    return _measure(model, loss, X, y, _target_kind(f, model, X, y, "y"), batch_size)
+    kind = _model_target_kind(f, model, X, y, "y")
+    with validate.already_checked():
+        return _measure(model, loss, X, y, kind, batch_size)
 
 
 def predict(model, X, *, batch_size=1024):
@@ -408,8 +424,9 @@ def predict(model, X, *, batch_size=1024):
     f = "predict"
     X = _inputs(f, model, X, "X")
     batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
-    return np.concatenate([model.forward(X[s:s + batch_size], training=False)
-                           for s in range(0, len(X), batch_size)])
+    with validate.already_checked():
+        return np.concatenate([model.forward(X[s:s + batch_size], training=False)
+                               for s in range(0, len(X), batch_size)])
 
 
 # --- input checks ----------------------------------------------------------------------------
@@ -419,23 +436,31 @@ def _inputs(func, model, X, name):
         if not callable(getattr(model, method, None)):
             raise TypeError(f"{func}: model must be a layer or Sequential (with forward, "
                             f"backward, params, grads); got {type(model).__name__}")
-    if np.ndim(X) < 2:
-        raise ValueError(f"{func}: {name} must be [n, features...] with one example per row, "
-                         f"got shape {np.shape(X)}")
     params = model.params()
     dtype = params[0].dtype if params else None  # None: keep X's float dtype
-    return validate.array(func, name, X, ndim=np.ndim(X), shape="[n, features...]", dtype=dtype)
+    X = validate.array(func, name, X, ndim=None, shape="[n, features...]", dtype=dtype)
+    if X.ndim < 2:
+        raise ValueError(f"{func}: {name} must be [n, features...] with one example per row, "
+                         f"got shape {X.shape}")
+    return X
+
+
+def _targets(func, name, y, n, x_name, dtype):
+    """y with one target per row of x_name (n rows): integer labels as they are, any other
+    targets as a checked float array of `dtype`."""
+    checked = validate.array(func, name, y, ndim=None, shape="[n, ...]", dtype=dtype)
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.integer):
+        y = checked
+    if y.ndim == 0 or len(y) != n:
+        raise ValueError(f"{func}: {x_name} has {n} rows but {name} has "
+                         f"{'no rows' if y.ndim == 0 else len(y)} (one target per example)")
+    return y
 
 
 def _data(func, model, X, y, x_name, y_name):
     X = _inputs(func, model, X, x_name)
-    y = np.asarray(y)
-    if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(f"{func}: {x_name} has {len(X)} rows but {y_name} has "
-                         f"{'no rows' if y.ndim == 0 else len(y)} (one target per example)")
-    if not np.issubdtype(y.dtype, np.integer):
-        y = validate.array(func, y_name, y, ndim=y.ndim, shape="[n, ...]", dtype=X.dtype)
-    return X, y
+    return X, _targets(func, y_name, y, len(X), x_name, X.dtype)
 
 
 def _kind_of(out_shape, y):
@@ -452,12 +477,19 @@ def _kind_of(out_shape, y):
     return None
 
 
-def _target_kind(func, model, X, y, y_name):
-    """Run one example through the model to learn its output shape; check class labels."""
-    out_shape = model.forward(X[:1], training=False).shape
+def _target_kind(func, out_shape, y, y_name, out_name):
+    """_kind_of, and for class labels a check that each indexes a column of the output."""
     kind = _kind_of(out_shape, y)
     if kind == "labels" and (y.min() < 0 or y.max() >= out_shape[1]):
         raise ValueError(f"{func}: {y_name} holds class labels in [{y.min()}, {y.max()}] but "
-                         f"the model's output has {out_shape[1]} columns, so labels must be "
+                         f"{out_name} has {out_shape[1]} columns, so labels must be "
                          f"0..{out_shape[1] - 1}")
     return kind
+
+
+def _model_target_kind(func, model, X, y, y_name):
+    """Run one example of the checked X through the model to learn its output shape; check
+    class labels."""
+    with validate.already_checked():
+        out_shape = model.forward(X[:1], training=False).shape
+    return _target_kind(func, out_shape, y, y_name, "the model's output")

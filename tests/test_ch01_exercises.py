@@ -33,7 +33,7 @@ def test_nor_check_names_the_wrong_rows_and_gives_hints_in_turn(capsys):
 
 @pytest.mark.parametrize("answer", [..., None, (1, 2), "abc", (0.0, np.nan, 0.0)])
 def test_nor_check_explains_malformed_answers(answer):
-    assert ex.check_nor_weights(answer) is None
+    assert not ex.check_nor_weights(answer)
     assert ex.NOR.attempts == 1
 
 
@@ -90,3 +90,10 @@ def test_rule_cases_include_table_2_1_and_z_zero():
     deltas = [ex.reference_update(w, x, t, lr) - w for w, x, t, lr in cases[:3]]
     assert np.allclose(deltas, [[0.1, 0, 0], [-0.1, 0, -0.15], [0.1, -0.15, 0]], atol=1e-12)
     assert any(np.dot(w, x) == 0.0 for w, x, _, _ in cases)
+
+
+def test_update_rule_returning_a_string_is_feedback_not_a_crash(capsys):
+    # issue 8: check_update_rule(lambda w, x, t, lr: 'abc') raised ValueError
+    assert not ex.check_update_rule(lambda w, x, t, lr: "abc")
+    out = capsys.readouterr().out
+    assert "✘" in out and "'abc'" in out

@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 from lessons import reference
 from lessons.data import blobs, gate
 from lessons.kernels import perceptron_epoch, perceptron_predict, perceptron_train
-from lessons.perceptron import shuffled_orders, train
+from lessons.perceptron import book_orders, shuffled_orders, train
 
 DTYPES = (np.float64, np.float32)
 LRS = (0.125, 0.25, 0.5, 1.0)
@@ -78,11 +78,22 @@ def test_train_history_is_capped_by_max_history():
     assert not converged and history.shape == (6, 3)
 
 
-def test_epoch_with_empty_order_makes_no_update():
+def test_epoch_refuses_an_empty_order():
+    # issue 8: an empty order used to return 0 updates, which reads as "converged"
     X, y = gate("NAND")
     w = np.zeros(3)
-    assert perceptron_epoch(w, X, y, np.array([], dtype=np.int64), 0.1) == 0
+    with pytest.raises(ValueError, match=r"perceptron_epoch: order is empty"):
+        perceptron_epoch(w, X, y, [], 0.1)
     assert np.array_equal(w, np.zeros(3))
+
+
+def test_train_refuses_orders_that_visit_no_row():
+    # issue 8: orders of shape (E, 0) reported "converged" after visiting nothing
+    X, y = gate("NAND")
+    with pytest.raises(ValueError, match=r"perceptron_train: orders is empty"):
+        perceptron_train(np.zeros(3), X, y, np.zeros((3, 0), dtype=np.int64), 0.1)
+    with pytest.raises(ValueError, match=r"train: orders is empty"):
+        train(X, y, np.zeros(3), 0.1, orders=np.zeros((3, 0), dtype=np.int64))
 
 
 # --- bad input: every message names the function's argument ----------------------------------
@@ -284,3 +295,38 @@ def test_shuffled_orders_are_seeded_permutations():
     assert all(sorted(row) == list(range(6)) for row in orders)
     assert np.array_equal(orders, shuffled_orders(6, 5, seed=11))
     assert not np.array_equal(orders, shuffled_orders(6, 5, seed=12))
+
+
+def test_train_draws_its_orders_one_epoch_at_a_time():
+    # issue 8: train(max_epochs=10**9) hung while it built every order up front; a run that
+    # converges in a few passes must return at once, with the orders shuffled_orders gives
+    import signal
+
+    def too_slow(signum, frame):
+        raise TimeoutError("train(max_epochs=10**9) did not return within 20 s")
+
+    X, y = gate("NAND")
+    old = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(20)
+    try:
+        run = train(X, y, (0.2, -0.6, 0.25), 0.1, max_epochs=10**9, seed=3)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    same = train(X, y, (0.2, -0.6, 0.25), 0.1, orders=shuffled_orders(4, run.epochs, 3))
+    assert run.converged and np.array_equal(run.history, same.history)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n=-1), ValueError, "book_orders: n must be >= 1"),
+    (dict(epochs=0), ValueError, "book_orders: epochs must be >= 1"),
+    (dict(seed="x"), TypeError, "book_orders: seed must be an integer"),
+    (dict(seed=1.5), TypeError, "book_orders: seed must be an integer"),
+])
+def test_book_orders_checks_its_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        book_orders(**kwargs)
+
+
+def test_book_orders_accepts_a_numpy_integer_seed():
+    assert np.array_equal(book_orders(seed=np.int64(7)), book_orders(seed=7))

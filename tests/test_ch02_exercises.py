@@ -94,3 +94,9 @@ def test_hints_advance_and_then_repeat(capsys):
     out = capsys.readouterr().out
     assert [f"Hint {k}/3" in out for k in (1, 2, 3)] == [True, True, True]
     assert out.count("Hint 3/3") == 3
+
+
+def test_a_huge_integer_is_feedback_not_an_overflow(capsys):
+    # issue 8: check_largest_stable_lr(10**400) raised OverflowError
+    assert not ex.check_largest_stable_lr(10**400)
+    assert "too large" in capsys.readouterr().out

@@ -133,3 +133,9 @@ def test_momentum_story_numbers():
     assert abs(ends[1][0] + 1.71) < 0.05
     assert abs(ends[2][0] - 2.344) < 0.01
     assert np.max(np.abs(ends[3])) > 10
+
+
+def test_an_unknown_surface_is_a_value_error_naming_it():
+    # issue 8: descent_explorer(surface='FOO') gave a raw traitlets TraitError
+    with pytest.raises(ValueError, match=r"descent_explorer: surface must be one of \["):
+        descent_explorer(surface="FOO")

@@ -146,3 +146,17 @@ def test_static_figure():
     assert all(name in t for name, t in zip(mp.DATASETS, titles[4:]))
     fig = mp.static_figure([mp.XOR_STORY[:2], mp.DATASET_STORY[:1]])
     assert sum(ax.get_visible() for ax in fig.axes) == 3
+
+
+@pytest.mark.parametrize("lr, match", [(0, "must be > 0"), (-1, "must be > 0"),
+                                       (float("nan"), "must be finite")])
+def test_a_learning_rate_that_is_not_positive_is_named(lr, match):
+    # issue 8: fit's error was swallowed, then an empty snapshot list gave an IndexError
+    with pytest.raises(ValueError, match=f"mlp_playground: lr {match}"):
+        mp.mlp_playground(lr=lr)
+
+
+def test_negative_epochs_are_named_not_a_trait_error():
+    # issue 8: mlp_playground(epochs=-10) gave "TraitError: setting max < min"
+    with pytest.raises(ValueError, match="mlp_playground: epochs must be >= 1, got -10"):
+        mp.mlp_playground(epochs=-10)

@@ -85,7 +85,7 @@ def test_summary_prints_the_numbers_behind_the_figure():
 
 @pytest.mark.parametrize("fields, error, match", [
     (dict(index=-1), ValueError, "index"), (dict(index=de.N_TEST), ValueError, "index"),
-    (dict(index=1.5), TypeError, "index"), (dict(misclassified="yes"), TypeError, "misclassified"),
+    (dict(index=1.5), ValueError, "index"), (dict(misclassified="yes"), ValueError, "misclassified"),
     (dict(seed=de.MAX_SEED + 1), ValueError, "seed"), (dict(epochs=0), ValueError, "epochs"),
     (dict(epochs=de.MAX_EPOCHS + 1), ValueError, "epochs"),
 ])

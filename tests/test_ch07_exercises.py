@@ -107,3 +107,10 @@ def test_edge_feedback(K, message, capsys):
                                [[0, 0, 0], [-1, 0, 1], [0, 0, 0]]])
 def test_other_vertical_edge_kernels_pass(K):
     assert ex.check_vertical_edge_kernel(K)
+
+
+@pytest.mark.parametrize("scale", [1e308, -1e308])
+def test_a_kernel_whose_responses_overflow_does_not_pass(scale, capsys):
+    # issue 8: np.full((3, 3), 1e308) passed, because inf > 0.1 * inf is False
+    assert not ex.check_vertical_edge_kernel(np.full((3, 3), scale))
+    assert "too large" in capsys.readouterr().out

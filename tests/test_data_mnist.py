@@ -227,3 +227,27 @@ def test_stratified_indices_bad_input():
         stratified_indices(np.zeros((2, 2), dtype=int), 2)
     with pytest.raises(TypeError, match="seed must be an integer"):
         stratified_indices(labels, 2, seed=1.5)
+
+
+@pytest.mark.parametrize("labels, error, match", [
+    (np.array([0, 1, 255], np.uint8), ValueError,
+     r"labels must be classes 0..9, got values in \[0, 255\]"),
+    (np.array([0.0, 1.5, 2.0], ">f4"), TypeError, "labels must be integers, got float32"),
+])
+def test_labels_outside_the_classes_are_refused(tmp_path, labels, error, match):
+    # issue 8: a label file holding 255, or float labels, loaded silently
+    write_tiny_set(tmp_path, "test", n=3)
+    code = 0x08 if labels.dtype == np.uint8 else 0x0D
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(
+        bytes([0, 0, code, 1]) + struct.pack(">I", len(labels)) + labels.tobytes()))
+    with pytest.raises(error, match=match):
+        load_idx_dataset(tmp_path, "test")
+
+
+def test_more_classes_can_be_allowed(tmp_path):
+    images, _ = write_tiny_set(tmp_path, "test", n=3)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(
+        idx_bytes(np.array([0, 25, 26], np.uint8))))
+    assert load_idx_dataset(tmp_path, "test", n_classes=27)[1].tolist() == [0, 25, 26]
+    with pytest.raises(ValueError, match="n_classes"):
+        load_idx_dataset(tmp_path, "test", n_classes=0)

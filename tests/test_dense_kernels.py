@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessons import kernels, reference
-from lessons.gradcheck import check_gradient
+from lessons.gradcheck import check_gradient, numerical_gradient
 
 FLOATS = st.sampled_from([np.float64, np.float32])
 SEEDS = st.integers(0, 2**32 - 1)
@@ -298,3 +298,22 @@ def test_uint8_labels_as_stored_in_idx_files_are_accepted():
     Z = np.zeros((3, 10))
     loss, _ = kernels.softmax_cross_entropy(Z, np.array([0, 9, 3], np.uint8))
     assert loss == pytest.approx(np.log(10))
+
+
+# --- issue 8: a scalar in gives a scalar out ---------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda: kernels.sigmoid(0.0), lambda: kernels.tanh(0.0), lambda: kernels.relu(0.0),
+    lambda: kernels.sigmoid_backward(0.5, 1.0), lambda: kernels.tanh_backward(0.5, 1.0),
+    lambda: kernels.relu_backward(0.5, 1.0),
+    lambda: numerical_gradient(lambda v: float(v) ** 2, np.array(3.0)),
+], ids=["sigmoid", "tanh", "relu", "sigmoid_backward", "tanh_backward", "relu_backward",
+        "numerical_gradient"])
+def test_a_0d_input_gives_a_0d_output(call):
+    assert call().shape == ()
+
+
+def test_sgd_step_updates_a_0d_parameter_in_place():
+    param = np.array(1.0)
+    kernels.sgd_step(param, np.array(0.5), 0.1)
+    assert param.shape == () and param == pytest.approx(0.95)

@@ -195,3 +195,63 @@ def test_lab_command_allows_root_only_for_root(monkeypatch):
     assert course.lab_command(["--allow-root"]).count("--allow-root") == 1
     monkeypatch.setattr(course.os, "geteuid", lambda: 1000, raising=False)
     assert "--allow-root" not in course.lab_command([])
+
+
+# --- issue 8: gradient checks that cannot be fooled --------------------------------------------
+
+def test_numerical_gradient_restores_x_when_f_raises():
+    x = np.array([1.0, 2.0, 3.0])
+
+    def f(v):
+        if v[0] != 1.0:
+            raise RuntimeError("f refuses a nudged x")
+        return float(np.sum(v))
+
+    with pytest.raises(RuntimeError, match="nudged"):
+        numerical_gradient(f, x)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_relative_error_refuses_arrays_of_different_shapes():
+    with pytest.raises(ValueError, match=r"relative_error: b has shape \(1,\) but a has shape "
+                                         r"\(3,\)"):
+        relative_error([1, 2, 3], [1])
+
+
+def test_check_gradient_refuses_an_analytic_gradient_of_the_wrong_shape():
+    f = lambda v: np.sum(v ** 2)  # noqa: E731
+    with pytest.raises(ValueError, match=r"check_gradient: grad_f\(x\) has shape \(2,\) but x "
+                                         r"has shape \(3,\)"):
+        check_gradient(f, lambda v: 2 * v[:2], np.ones(3))
+    with pytest.raises(ValueError, match=r"check_gradient: grad_f\(x\) has shape \(1, 3\)"):
+        check_gradient(f, lambda v: 2 * v[None], np.ones(3))  # would broadcast silently
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: numerical_gradient("f", np.ones(2)), TypeError, "numerical_gradient: f must be"),
+    (lambda: numerical_gradient(lambda v: v, np.ones(2)), TypeError,
+     r"numerical_gradient: f must return one number \(the loss\), got an array of shape \(2,\)"),
+    (lambda: numerical_gradient(lambda v: "x", np.ones(2)), TypeError,
+     "numerical_gradient: f must return one number"),
+    (lambda: numerical_gradient(np.sum, [[1.0, 2.0], [3.0]]), ValueError,
+     "numerical_gradient: x must be a numeric array"),
+    (lambda: relative_error(None, [1.0]), TypeError, "relative_error: a must be a numeric array"),
+    (lambda: check_gradient(np.sum, "grad", np.ones(2)), TypeError,
+     "check_gradient: grad_f must be"),
+])
+def test_gradient_check_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("values", [
+    [], [0.0], [1.0, -2.5], [np.finfo(np.float32).max, -np.finfo(np.float32).max, 1e-45],
+    [1.0, np.nan], [np.inf, 1.0], [-np.inf], [np.nan, np.inf, -np.inf],
+])
+def test_all_finite_agrees_with_numpy(values, dtype):
+    a = np.array(values, dtype=dtype)
+    for shape in (a.shape, (1, a.size)):
+        assert validate.all_finite(a.reshape(shape)) == bool(np.isfinite(a).all())
+    assert validate.all_finite(np.array(1.0, dtype)) and not validate.all_finite(
+        np.array(np.nan, dtype))

@@ -5,7 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessons.gradcheck import numerical_gradient, relative_error
-from lessons.layers import INITIALIZERS, Dense, Layer, ReLU, Sequential, Sigmoid, Tanh, mlp
+from lessons import layers
+from lessons.layers import (
+    INITIALIZERS, Conv2D, Dense, Dropout, Layer, MaxPool2D, ReLU, Sequential, Sigmoid, Tanh, mlp,
+)
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
 
@@ -284,3 +287,72 @@ def test_training_backward_skips_only_the_data_gradient():
     assert lean.backward(dY, input_grad=False) is None
     for a, b in zip(full.grads(), lean.grads()):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# --- issue 8: what a learner passes to a layer or a model --------------------------------------
+
+def test_a_layer_refuses_nan_none_and_complex_input():
+    with pytest.raises(ValueError, match="Dense: X contains NaN or inf"):
+        Dense(2, 1, seed=0).forward([[np.nan, 1.0]])
+    with pytest.raises(TypeError, match="Sigmoid: X must be a numeric array"):
+        Sigmoid().forward(None)
+    with pytest.raises(TypeError, match="Sigmoid: X must be real"):
+        Sigmoid().forward(np.array([1 + 5j]))
+
+
+def test_flatten_refuses_an_empty_batch():
+    with pytest.raises(ValueError, match=r"Flatten: X is empty \(shape \(0, 3, 4\)\)"):
+        layers.Flatten().forward(np.ones((0, 3, 4)))
+
+
+def every_layer():
+    """(layer, a good input) for every layer kind, and a model of several."""
+    return [
+        (Dense(4, 3, seed=0), np.ones((2, 4))), (Sigmoid(), np.ones((2, 4))),
+        (Tanh(), np.ones((2, 4))), (ReLU(), np.ones((2, 4))),
+        (Conv2D(1, 2, 3, seed=0), np.ones((2, 1, 5, 5))), (MaxPool2D(2), np.ones((2, 1, 4, 4))),
+        (layers.Flatten(), np.ones((2, 1, 4, 4))), (Dropout(rate=0.5, seed=0), np.ones((2, 4))),
+        (mlp([4, 3, 2], seed=0), np.ones((2, 4))),
+    ]
+
+
+BAD_INPUTS = [
+    (lambda X: None, TypeError, "X must be a numeric array"),
+    (lambda X: "abc", TypeError, "X must be a numeric array"),
+    (lambda X: X.astype(complex), TypeError, "X must be real"),
+    (lambda X: X.astype(object), TypeError, "X must be a numeric array"),
+    (lambda X: np.where(X == X, np.nan, X), ValueError, "X contains NaN or inf"),
+    (lambda X: np.where(X == X, -np.inf, X), ValueError, "X contains NaN or inf"),
+    (lambda X: X[:0], ValueError, "X is empty"),
+    (lambda X: [[1.0, 2.0], [3.0]], ValueError, "X must be a numeric array"),
+]
+
+
+@pytest.mark.parametrize("bad, error, match", BAD_INPUTS,
+                         ids=["None", "str", "complex", "object", "nan", "-inf", "empty",
+                              "ragged"])
+def test_every_layer_and_model_names_bad_input(bad, error, match):
+    for layer, X in every_layer():
+        with pytest.raises(error, match=match):
+            layer.forward(bad(X), training=True)
+
+
+@pytest.mark.parametrize("bad, error, match", BAD_INPUTS[:-2],
+                         ids=["None", "str", "complex", "object", "nan", "-inf"])
+def test_every_backward_names_a_bad_gradient(bad, error, match):
+    for layer, X in every_layer():
+        dY = np.ones_like(layer.forward(X, training=True))
+        with pytest.raises(error, match=match.replace("X", "dY")):
+            layer.backward(bad(dY))
+
+
+def test_a_model_checks_its_batch_once_not_in_every_layer(monkeypatch):
+    from lessons import validate
+
+    calls = []
+    real = validate.array
+    monkeypatch.setattr(validate, "array", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
+    model = mlp([4, 8, 8, 2], seed=0)
+    model.forward(np.ones((3, 4)), training=True)
+    model.backward(np.ones((3, 2)))
+    assert calls == [("Sequential", "X"), ("Sequential", "dY")]

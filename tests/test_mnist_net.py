@@ -353,3 +353,13 @@ def test_subset_reaches_the_digest_accuracy_in_three_epochs():
     low, high = SUBSET_EPOCH3_TEST_BAND
     assert low <= history.test_accuracy[-1] <= high
     assert history.test_accuracy[0] < history.test_accuracy[-1]
+
+
+@pytest.mark.parametrize("n_classes, error, match", [
+    (None, TypeError, "one_hot: n_classes must be an integer"),
+    (0, ValueError, "one_hot: n_classes must be >= 1"),
+    (2.5, TypeError, "one_hot: n_classes must be an integer"),
+])
+def test_one_hot_names_a_bad_number_of_classes(n_classes, error, match):
+    with pytest.raises(error, match=match):
+        mnist_net.one_hot([1, 2], n_classes=n_classes)

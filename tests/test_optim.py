@@ -158,3 +158,42 @@ def test_bad_step_arguments():
     opt.step([np.zeros(2)], [np.ones(2)])
     with pytest.raises(ValueError, match="one optimizer per model"):
         opt.step([np.zeros(5)], [np.ones(5)])
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9), RMSprop,
+                                  Adam], ids=["SGD", "SGD momentum", "RMSprop", "Adam"])
+@pytest.mark.parametrize("grad, error, match", [
+    (np.array([np.nan, 1.0, 1.0]), ValueError, r"grads\[1\] contains NaN or inf"),
+    (np.array([1.0, np.inf, 1.0]), ValueError, r"grads\[1\] contains NaN or inf"),
+    (np.array([1j, 1.0, 1.0]), TypeError, r"grads\[1\] must be real"),
+    (np.array(["a", "b", "c"]), TypeError, r"grads\[1\] must be a numeric array"),
+    (np.array([1.0, None, 1.0], dtype=object), TypeError, r"grads\[1\] must be a numeric array"),
+    ("abc", TypeError, r"grads\[1\] must be a numeric array"),
+    (None, TypeError, r"grads\[1\] must be a numeric array"),
+    ([[1.0, 2.0], [3.0]], ValueError, r"grads\[1\] must be a numeric array"),
+    (np.ones((3, 1)), ValueError, r"grads\[1\] has shape \(3, 1\) but params\[1\] has shape"),
+])
+def test_every_step_checks_every_gradient_before_moving_any_weight(make, grad, error, match):
+    # issue 8: Adam wrote NaN into the weights, and a list, complex, str or object gradient
+    # gave a raw NumPy error. A first, clean step sets up the state; the bad gradient comes at
+    # the second step, after an untouched first parameter, and nothing may move.
+    opt = make()
+    params = [np.ones(2), np.ones(3)]
+    opt.step(params, [np.ones(2), np.ones(3)])
+    before = [p.copy() for p in params]
+    with pytest.raises(error, match=match):
+        opt.step(params, [np.ones(2), grad])
+    assert all(np.array_equal(p, b) for p, b in zip(params, before))
+
+
+def test_a_gradient_given_as_a_list_of_numbers_is_used_like_an_array():
+    a, b = np.ones(3), np.ones(3)
+    Adam(0.1).step([a], [[1.0, -2.0, 3.0]])
+    Adam(0.1).step([b], [np.array([1.0, -2.0, 3.0])])
+    assert np.array_equal(a, b)
+
+
+def test_a_0d_parameter_can_be_optimized():
+    p = np.array(1.0)
+    SGD(0.1).step([p], [np.array(0.5)])
+    assert p.shape == () and p == pytest.approx(0.95)

@@ -148,3 +148,21 @@ def test_bad_input_names_the_argument(call, error, message):
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("x_shape", [(1.9, 1.2, 4.7, 4.5), (1, 2, 4.0, 4), ("1", 2, 4, 4)])
+def test_backward_refuses_an_x_shape_that_is_not_whole_numbers(x_shape):
+    # issue 8: int() truncated (1.9, 1.2, 4.7, 4.5) to (1, 1, 4, 4) without a word
+    with pytest.raises(TypeError, match=r"maxpool2d_backward: x_shape\[\d\] must be an integer"):
+        kernels.maxpool2d_backward(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), np.int64),
+                                   x_shape)
+    with pytest.raises(TypeError, match=r"avgpool2d_backward: x_shape\[\d\] must be an integer"):
+        kernels.avgpool2d_backward(np.ones((1, 1, 2, 2)), x_shape)
+
+
+def test_backward_accepts_numpy_integers_in_x_shape():
+    X = np.arange(16.0).reshape(1, 1, 4, 4)
+    Y, A = kernels.maxpool2d_forward(X)
+    shape = tuple(np.int64(s) for s in X.shape)
+    np.testing.assert_array_equal(kernels.maxpool2d_backward(np.ones_like(Y), A, shape),
+                                  kernels.maxpool2d_backward(np.ones_like(Y), A, X.shape))

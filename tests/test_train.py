@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from lessons.data import digits, xor_points
+from lessons.data import digits, moons, xor_points
 from lessons.kernels import binary_cross_entropy, half_sse, softmax_cross_entropy
 from lessons.layers import Dense, Sequential, mlp
 from lessons.optim import SGD, Adam, RMSprop
@@ -419,3 +419,53 @@ def test_evaluate_and_predict_bad_input():
         predict(model, np.zeros((3, 2)), batch_size=0)
     with pytest.raises(ValueError, match=r"Dense 'dense_1'.*got shape \(3, 5\)"):
         predict(model, np.zeros((3, 5)))
+
+
+# --- issue 8: hardened entry points ------------------------------------------------------------
+
+def test_fit_reports_a_huge_learning_rate_as_divergence_not_as_a_loss_error():
+    # SGD(1e6) sends the logits to inf within an epoch; softmax_cross_entropy refuses them,
+    # which fit must report as history.diverged (its docstring's promise), not raise
+    X, y = moons(200, seed=0)
+    model = mlp([2, 16, 3], seed=0)
+    h = quiet_fit(model, softmax_cross_entropy, SGD(1e6), X, y, epochs=30, batch_size=32,
+                  seed=0)
+    assert h.diverged and len(h) < 30
+    assert all(np.all(np.isfinite(p)) for p in model.params())
+
+
+def test_accuracy_refuses_labels_outside_the_output_columns():
+    with pytest.raises(ValueError, match=r"accuracy: targets holds class labels in "
+                                         r"\[-7, 1000000\] but output has 2 columns"):
+        accuracy(np.zeros((3, 2)), [5, -7, 10**6])
+    with pytest.raises(ValueError, match="accuracy: output has 3 rows but targets has 2"):
+        accuracy(np.zeros((3, 2)), [0, 1])
+
+
+def test_a_single_layer_is_a_model_fit_can_train(xor):
+    # fit's docstring allows a layer as the model; its backward has no input_grad
+    X, y = xor
+    h = quiet_fit(Dense(2, 2, seed=0), softmax_cross_entropy, SGD(0.1), X, y, epochs=3, seed=0)
+    assert len(h) == 3 and h.loss[-1] < h.loss[0]
+
+
+@pytest.mark.parametrize("X, error, match", [
+    ([[1.0, 2.0], [3.0]], ValueError, "fit: X must be a numeric array"),
+    (np.full((40, 2), 1j), TypeError, "fit: X must be real"),
+    (None, TypeError, "fit: X must be a numeric array"),
+])
+def test_fit_names_unusable_data(X, error, match):
+    with pytest.raises(error, match=match):
+        bad_fit(X=X)
+
+
+def test_fit_checks_the_data_once_not_every_batch(xor, monkeypatch):
+    from lessons import validate
+
+    calls = []
+    real = validate.array
+    monkeypatch.setattr(validate, "array", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
+    X, y = xor
+    quiet_fit(mlp([2, 4, 2], seed=0), softmax_cross_entropy, SGD(0.1), X, y, epochs=2,
+              batch_size=20, seed=0)
+    assert ("Sequential", "X") not in calls and ("fit", "X") in calls

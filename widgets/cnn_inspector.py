@@ -23,12 +23,12 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from lessons import cnn, validate
+from lessons import cnn
 from lessons.data import mnist_subset
 from lessons.kernels import softmax, softmax_cross_entropy
 from lessons.optim import SGD
 from lessons.train import fit, predict
-from widgets.base import ACCENT, DIVERGING, POSITIVE, WARNING, View, new_figure
+from widgets.base import ACCENT, DIVERGING, POSITIVE, WARNING, View, argument, new_figure
 
 N_TRAIN = 1000  # training images (100 per digit)
 N_TEST = 1000   # test images the index slider walks through (100 per digit)
@@ -55,8 +55,8 @@ class State:
         f = "cnn_inspector"
         for name, high in (("index", N_TEST - 1), ("layer", len(LAYERS) - 1),
                            ("channel", N_CHANNELS - 1)):
-            object.__setattr__(self, name, validate.number(f, name, getattr(self, name),
-                                                           low=0, high=high, integer=True))
+            object.__setattr__(self, name, argument(f, name, getattr(self, name), low=0,
+                                                    high=high, integer=True))
 
 
 class Trained(NamedTuple):

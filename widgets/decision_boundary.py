@@ -16,11 +16,12 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from lessons import validate
 from lessons.data import blobs, gate
 from lessons.kernels import perceptron_predict
 from lessons.perceptron import BOOK_NAND_SEED, book_orders, shuffled_orders, train
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, WARNING, View, new_figure, state_call
+from widgets.base import (
+    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, new_figure, state_call,
+)
 
 DATASETS = ("NAND", "AND", "OR", "XOR", "blobs", "noisy blobs")
 MAX_EPOCHS = 100  # passes the replay runs before it declares "not converged"
@@ -45,13 +46,12 @@ class State:
 
     def __post_init__(self):
         f = "decision_boundary"
-        if self.dataset not in DATASETS:
-            raise ValueError(f"{f}: dataset must be one of {DATASETS}, got {self.dataset!r}")
+        argument(f, "dataset", self.dataset, options=DATASETS)
         for name in ("w0", "w1", "w2"):
-            object.__setattr__(self, name, validate.number(f, name, getattr(self, name)))
-        object.__setattr__(self, "lr", validate.number(f, "lr", self.lr, low=0.0, low_open=True))
-        object.__setattr__(self, "seed", validate.number(f, "seed", self.seed, low=0, integer=True))
-        object.__setattr__(self, "step", validate.number(f, "step", self.step, low=0, integer=True))
+            object.__setattr__(self, name, argument(f, name, getattr(self, name)))
+        object.__setattr__(self, "lr", argument(f, "lr", self.lr, low=0.0, low_open=True))
+        object.__setattr__(self, "seed", argument(f, "seed", self.seed, low=0, integer=True))
+        object.__setattr__(self, "step", argument(f, "step", self.step, low=0, integer=True))
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,13 @@ def replay(state):
     orders = orders_for(state.dataset, len(y), state.seed)
     run = train(X, y, (state.w0, state.w1, state.w2), state.lr, orders=orders)
     return Replay(X, y, run.history, run.epochs, run.converged, orders[0])
+
+
+def _weight_slider(name, value):
+    """A weight's slider over WEIGHT_RANGE, widened to a value given beyond it."""
+    lo, hi = WEIGHT_RANGE
+    return W.FloatSlider(value=value, min=min(lo, value), max=max(hi, value), step=0.05,
+                         description=name, readout_format=".2f", continuous_update=False)
 
 
 def _limits(X):
@@ -263,21 +270,17 @@ def decision_boundary(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOO
                       step=0):
     """The interactive view. Defaults: the book's NAND run (Snippets 1-2 to 1-4)."""
     state = State(dataset, w0, w1, w2, lr, seed, step)
-    lo, hi = WEIGHT_RANGE
-
-    def weight(name, value):
-        return W.FloatSlider(value=value, min=lo, max=hi, step=0.05, description=name,
-                             readout_format=".2f", continuous_update=False)
-
     controls = {
         "dataset": W.Dropdown(options=DATASETS, value=state.dataset, description="dataset"),
-        "w0": weight("w0 (bias)", state.w0),
-        "w1": weight("w1", state.w1),
-        "w2": weight("w2", state.w2),
-        "lr": W.FloatLogSlider(value=state.lr, base=10, min=-2, max=0, step=0.1,
+        "w0": _weight_slider("w0 (bias)", state.w0),
+        "w1": _weight_slider("w1", state.w1),
+        "w2": _weight_slider("w2", state.w2),
+        # ranges widen to a value given beyond them, which a slider would silently clamp
+        "lr": W.FloatLogSlider(value=state.lr, base=10, min=min(-2, math.log10(state.lr)),
+                               max=max(0, math.log10(state.lr)), step=0.1,
                                description="lr", readout_format=".3f",
                                continuous_update=False),
-        "seed": W.IntSlider(value=state.seed, min=0, max=20, description="seed",
+        "seed": W.IntSlider(value=state.seed, min=0, max=max(20, state.seed), description="seed",
                             continuous_update=False),
         "step": W.IntSlider(value=min(state.step, MAX_STEP), min=0, max=MAX_STEP,
                             description="step", continuous_update=False),
@@ -308,8 +311,7 @@ class XorState:
     def __post_init__(self):
         for field in dataclasses.fields(self):
             object.__setattr__(self, field.name,
-                               validate.number("two_layer_xor", field.name,
-                                               getattr(self, field.name)))
+                               argument("two_layer_xor", field.name, getattr(self, field.name)))
 
     def layers(self):
         """(W_hidden[2, 3], w_out[3]): rows of W_hidden are the NAND and OR neurons."""
@@ -366,12 +368,9 @@ def render_xor(state):
 
 def two_layer_xor(**weights):
     """Nine sliders, one row per neuron (NAND, OR, AND); defaults reproduce Table 1-3."""
+    names = [f.name for f in dataclasses.fields(XorState)]
+    for name in weights:
+        argument("two_layer_xor", "a weight's name", name, options=names)
     state = XorState(**weights)
-    lo, hi = WEIGHT_RANGE
-    controls = {
-        f.name: W.FloatSlider(value=getattr(state, f.name), min=lo, max=hi, step=0.05,
-                              description=f.name, readout_format=".2f",
-                              continuous_update=False)
-        for f in dataclasses.fields(state)
-    }
+    controls = {name: _weight_slider(name, getattr(state, name)) for name in names}
     return View(render_xor, state, controls, "two_layer_xor")

@@ -19,11 +19,11 @@ from typing import NamedTuple
 import ipywidgets as W
 import numpy as np
 
-from lessons import mnist_net, validate
+from lessons import mnist_net
 from lessons.kernels import mlp_forward
 from lessons.data import load_mnist
 from lessons.metrics import confusion_matrix
-from widgets.base import DIVERGING, POSITIVE, WARNING, View, new_figure
+from widgets.base import DIVERGING, POSITIVE, WARNING, View, argument, flag, new_figure
 
 N_TEST = 10000
 MAX_SEED = 9
@@ -43,16 +43,13 @@ class State:
 
     def __post_init__(self):
         f = "digit_explorer"
-        object.__setattr__(self, "index", validate.number(f, "index", self.index, low=0,
-                                                          high=N_TEST - 1, integer=True))
-        if not isinstance(self.misclassified, (bool, np.bool_)):
-            raise TypeError(f"{f}: misclassified must be True or False, "
-                            f"got {self.misclassified!r}")
-        object.__setattr__(self, "misclassified", bool(self.misclassified))
-        object.__setattr__(self, "seed", validate.number(f, "seed", self.seed, low=0,
-                                                         high=MAX_SEED, integer=True))
-        object.__setattr__(self, "epochs", validate.number(f, "epochs", self.epochs, low=1,
-                                                           high=MAX_EPOCHS, integer=True))
+        object.__setattr__(self, "index", argument(f, "index", self.index, low=0,
+                                                   high=N_TEST - 1, integer=True))
+        object.__setattr__(self, "misclassified", flag(f, "misclassified", self.misclassified))
+        object.__setattr__(self, "seed", argument(f, "seed", self.seed, low=0, high=MAX_SEED,
+                                                  integer=True))
+        object.__setattr__(self, "epochs", argument(f, "epochs", self.epochs, low=1,
+                                                    high=MAX_EPOCHS, integer=True))
 
 
 class Network(NamedTuple):
@@ -200,8 +197,8 @@ def summary(state):
 def gallery(seed=0, epochs=1, n=24, ncols=8):
     """Small multiples of the first n misclassified test images, titled true -> predicted."""
     state = State(0, True, seed, epochs)  # validates seed and epochs
-    n = validate.number("gallery", "n", n, low=1, integer=True)
-    ncols = validate.number("gallery", "ncols", ncols, low=1, integer=True)
+    n = argument("gallery", "n", n, low=1, integer=True)
+    ncols = argument("gallery", "ncols", ncols, low=1, integer=True)
     net = trained_network(state.seed, state.epochs)
     _, test, images = mnist_prepared()
     picks = net.errors[:n]

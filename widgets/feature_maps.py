@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 
 from lessons.data import FASHION_CLASSES, load_fashion_mnist, load_mnist
 from lessons.kernels import conv2d_forward, conv_output_size
-from widgets.base import ACCENT, DIVERGING, WARNING, View, new_figure
+from widgets.base import ACCENT, DIVERGING, WARNING, View, argument, new_figure
 
 SIZE = 28  # every input is 28 x 28, like MNIST
 K = 3
@@ -316,18 +316,19 @@ def static_figure(index=0, kernels=STATIC_KERNELS):
 def feature_maps(source="mnist", index=0, kernel="vertical edge", custom=CUSTOM_DEFAULT, seed=0,
                  stride=1, pad=0, row=14, col=17):
     """The interactive explorer; returns a View."""
-    if source not in SOURCES:
-        raise ValueError(f"feature_maps: source must be one of {list(SOURCES)}, got {source!r}")
-    if kernel not in KERNELS:
-        raise ValueError(f"feature_maps: kernel must be one of {list(KERNELS)}, got {kernel!r}")
-    for name, value, (low, high) in (("stride", stride, STRIDES), ("pad", pad, PADS),
-                                      ("index", index, (0, N_TEST - 1)),
-                                      ("seed", seed, (0, MAX_SEED))):
-        if isinstance(value, bool) or int(value) != value or not low <= value <= high:
-            raise ValueError(f"feature_maps: {name} must be a whole number in {low}..{high}, "
-                             f"got {value!r}")
-    state = FeatureMapState(source, int(index), kernel, str(custom), int(seed), int(stride),
-                            int(pad), int(row), int(col))
+    f = "feature_maps"
+
+    def whole(name, value, low, high=None):
+        return argument(f, name, value, low=low, high=high, integer=True)
+
+    if not isinstance(custom, str):
+        raise ValueError(f"{f}: custom must be a kernel typed as a string "
+                         f"\"a,b,c;d,e,f;g,h,i\", got {custom!r}")
+    state = FeatureMapState(
+        argument(f, "source", source, options=SOURCES), whole("index", index, 0, N_TEST - 1),
+        argument(f, "kernel", kernel, options=KERNELS), custom,
+        whole("seed", seed, 0, MAX_SEED), whole("stride", stride, *STRIDES),
+        whole("pad", pad, *PADS), whole("row", row, 0), whole("col", col, 0))
     n_out = _geometry(state)[2]
     state = dataclasses.replace(state, row=_geometry(state)[3], col=_geometry(state)[4])
     style = {"description_width": "initial"}

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 
 from lessons.descent import SURFACES, descend, surface
-from widgets.base import View, new_figure
+from widgets.base import View, argument, new_figure
 
 PATH = "#E69F00"  # Okabe-Ito orange: the walk, visible on the blue contours
 ALARM = "#D55E00"  # vermillion: divergence
@@ -275,19 +275,26 @@ def descent_explorer(surface="double well", lr=0.05, momentum=0.0, steps=100, st
 
     Choosing another surface moves the start to that surface's usual start point.
     """
-    state = DescentState(surface, float(lr), float(momentum), int(steps), float(start_x),
-                         float(start_y), rule)
+    f = "descent_explorer"
+    state = DescentState(
+        argument(f, "surface", surface, options=SURFACES),
+        argument(f, "lr", lr, low=0.0, low_open=True),  # > 0: the slider is logarithmic
+        argument(f, "momentum", momentum, low=0.0, high=1.0),
+        argument(f, "steps", steps, low=0, integer=True),
+        argument(f, "start_x", start_x), argument(f, "start_y", start_y),
+        argument(f, "rule", rule, options=("classical", "book")))
     slider = dict(continuous_update=False, style={"description_width": "initial"})
     controls = {
         "surface": W.Dropdown(options=list(SURFACES), value=state.surface,
                               description="surface"),
-        "lr": W.FloatLogSlider(value=state.lr, base=10, min=math.log10(LR_RANGE[0]),
+        "lr": W.FloatLogSlider(value=state.lr, base=10,
+                               min=math.log10(min(LR_RANGE[0], state.lr)),
                                max=math.log10(max(LR_RANGE[1], state.lr)), step=0.05,
                                readout_format=".4f", description="learning rate", **slider),
-        "momentum": W.FloatSlider(value=state.momentum, min=0.0, max=0.99, step=0.01,
-                                  description="momentum", **slider),
-        "steps": W.IntSlider(value=state.steps, min=1, max=max(STEPS_MAX, state.steps),
-                             description="steps", **slider),
+        "momentum": W.FloatSlider(value=state.momentum, min=0.0, max=max(0.99, state.momentum),
+                                  step=0.01, description="momentum", **slider),
+        "steps": W.IntSlider(value=state.steps, min=min(1, state.steps),
+                             max=max(STEPS_MAX, state.steps), description="steps", **slider),
         "start_x": W.FloatSlider(value=state.start_x, min=min(-3.0, state.start_x),
                                  max=max(3.0, state.start_x), step=0.05,
                                  description="start x (w)", **slider),

@@ -8,8 +8,8 @@ unit computes over the plane (one small map per unit). The output neuron can onl
 weighted sum of these maps through a sigmoid, so the maps are the features the network made.
 
 Training runs once per training setting (`train_run` is cached), so moving the epoch slider
-only redraws. `render(state)` is pure and never raises: a learning rate that blows up shows
-the last finite epoch and says so. `static_figure()` is the fallback without a kernel.
+only redraws. `render(state)` is pure and never raises for a valid state: a learning rate
+that blows up shows the last finite epoch and says so. `static_figure()` is the fallback without a kernel.
 """
 import dataclasses
 import functools
@@ -25,7 +25,7 @@ from lessons.kernels import binary_cross_entropy
 from lessons.layers import Dense, ReLU, Sequential, Sigmoid, Tanh
 from lessons.optim import SGD
 from lessons.train import Snapshots, fit
-from widgets.base import DIVERGING, NEGATIVE, POSITIVE, WARNING, View, new_figure
+from widgets.base import DIVERGING, NEGATIVE, POSITIVE, WARNING, View, argument, new_figure
 
 N_POINTS = 200
 BATCH = 32
@@ -107,17 +107,11 @@ def train_run(dataset, hidden, activation, lr, epochs, seed):
     X, y = DATASETS[dataset](seed)
     model = _model(hidden, activation, seed)
     snaps = Snapshots(every=1)
-    diverged_at = None
     with np.errstate(over="ignore", invalid="ignore"):
-        try:
-            history = fit(model, binary_cross_entropy, SGD(lr), X, y[:, None].astype(float),
-                          epochs=epochs, batch_size=BATCH, seed=seed, callbacks=[snaps],
-                          progress=False)
-            if history.diverged:
-                diverged_at = len(history) + 1
-        except ValueError:
-            # an activation overflowed to inf inside an epoch (the kernels refuse inf)
-            diverged_at = snaps.epochs[-1] + 1
+        history = fit(model, binary_cross_entropy, SGD(lr), X, y[:, None].astype(float),
+                      epochs=epochs, batch_size=BATCH, seed=seed, callbacks=[snaps],
+                      progress=False)
+        diverged_at = len(history) + 1 if history.diverged else None
         losses, accuracies = [], []
         for params in snaps.params:
             p = _probability(params, activation, X)
@@ -292,15 +286,15 @@ def static_figure(stories=(XOR_STORY, DATASET_STORY)):
 def mlp_playground(dataset="xor", hidden=4, activation="tanh", lr=0.1, epochs=150, seed=0,
                    epoch=None):
     """The interactive playground; returns a View. epoch=None shows the last epoch."""
-    if dataset not in DATASETS:
-        raise ValueError(f"mlp_playground: dataset must be one of {list(DATASETS)}, "
-                         f"got {dataset!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"mlp_playground: activation must be one of {list(ACTIVATIONS)}, "
-                         f"got {activation!r}")
-    epochs = int(epochs)
-    state = PlaygroundState(dataset, int(hidden), activation, float(lr), epochs, int(seed),
-                            epochs if epoch is None else int(epoch))
+    f = "mlp_playground"
+    epochs = argument(f, "epochs", epochs, low=1, integer=True)
+    state = PlaygroundState(
+        argument(f, "dataset", dataset, options=DATASETS),
+        argument(f, "hidden", hidden, low=1, integer=True),
+        argument(f, "activation", activation, options=ACTIVATIONS),
+        argument(f, "lr", lr, low=0.0, low_open=True),  # > 0: SGD's, and a log slider's
+        epochs, argument(f, "seed", seed, low=0, integer=True),
+        epochs if epoch is None else argument(f, "epoch", epoch, low=0, integer=True))
     train = dict(continuous_update=False, style={"description_width": "initial"})
     controls = {
         "dataset": W.Dropdown(options=list(DATASETS), value=dataset, description="data"),
@@ -308,11 +302,12 @@ def mlp_playground(dataset="xor", hidden=4, activation="tanh", lr=0.1, epochs=15
                                       description="activation"),
         "hidden": W.IntSlider(value=state.hidden, min=1, max=max(HIDDEN_MAX, state.hidden),
                               description="hidden units", **train),
-        "lr": W.FloatLogSlider(value=state.lr, base=10, min=math.log10(LR_RANGE[0]),
+        "lr": W.FloatLogSlider(value=state.lr, base=10,
+                               min=math.log10(min(LR_RANGE[0], state.lr)),
                                max=math.log10(max(LR_RANGE[1], state.lr)), step=0.1,
                                readout_format=".4f", description="learning rate", **train),
-        "epochs": W.IntSlider(value=epochs, min=10, max=max(EPOCHS_MAX, epochs), step=10,
-                              description="epochs", **train),
+        "epochs": W.IntSlider(value=epochs, min=min(10, epochs), max=max(EPOCHS_MAX, epochs),
+                              step=10, description="epochs", **train),
         "seed": W.IntSlider(value=state.seed, min=0, max=max(SEED_MAX, state.seed),
                             description="seed", **train),
         "epoch": W.IntSlider(value=state.epoch, min=0, max=epochs, description="show epoch",

@@ -46,19 +46,23 @@ FILES = {
 }
 
 
-def load_idx_dataset(directory, kind="train", *, normalize=False):
+def load_idx_dataset(directory, kind="train", *, normalize=False, n_classes=10):
     """Images and labels of any MNIST-format folder: (images[n, rows, cols], labels[n]).
 
     The folder holds the standard names (`train-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`,
     ...), raw or with `.gz`; the `train-images.idx3-ubyte` spelling of some mirrors works too.
-    normalize=False: images uint8 in 0..255; True: float32 in [0, 1]. Labels are int64.
+    normalize=False: images uint8 in 0..255; True: float32 in [0, 1]. Labels are int64
+    classes 0..n_classes-1 (10 for MNIST and Fashion-MNIST; a label file holding anything
+    else is refused, not loaded).
     """
-    kind = _kind("load_idx_dataset", kind)
-    directory = Path(directory)
+    f = "load_idx_dataset"
+    kind = _kind(f, kind)
+    n_classes = validate.number(f, "n_classes", n_classes, low=1, integer=True)
+    directory = Path(validate.path(f, "directory", directory))
     if not directory.is_dir():
-        raise FileNotFoundError(f"load_idx_dataset: {directory} is not a directory")
+        raise FileNotFoundError(f"{f}: {directory} is not a directory")
     paths = tuple(_find(directory, stem) for stem in FILES[kind])
-    return _fresh(_decoded(*paths, _stamp(paths), None), normalize)
+    return _fresh(_decoded(*paths, _stamp(paths), None, n_classes), normalize)
 
 
 def load_mnist(kind="train", *, directory=None, normalize=False):
@@ -71,7 +75,8 @@ def load_mnist(kind="train", *, directory=None, normalize=False):
     """
     kind = _kind("load_mnist", kind)
     if directory is not None:
-        return load_idx_dataset(directory, kind, normalize=normalize)
+        return load_idx_dataset(validate.path("load_mnist", "directory", directory), kind,
+                                normalize=normalize)
     paths = tuple(MNIST_DIR / f"{stem}.gz" for stem in FILES[kind])
     for path in paths:
         if not path.is_file():
@@ -80,7 +85,7 @@ def load_mnist(kind="train", *, directory=None, normalize=False):
                 f"MNIST files; reinstall dl-lessons (its package data holds data/mnist/*)"
             )
     sums = tuple(MNIST_SHA256[p.name] for p in paths)
-    return _fresh(_decoded(*paths, _stamp(paths), sums), normalize)
+    return _fresh(_decoded(*paths, _stamp(paths), sums, 10), normalize)
 
 
 def mnist_checksum_problems():
@@ -103,9 +108,12 @@ def load_fashion_mnist(kind="train", *, directory=None, normalize=False):
     DL_LESSONS_FASHION_MNIST, else in /usr/share/datasets/fashion-mnist (where Debian's
     `dataset-fashion-mnist` package installs it). Same dtypes as load_mnist.
     """
-    kind = _kind("load_fashion_mnist", kind)
+    f = "load_fashion_mnist"
+    kind = _kind(f, kind)
     if directory is None:
         directory = fashion_mnist_dir()
+    else:
+        validate.path(f, "directory", directory)
     return load_idx_dataset(directory, kind, normalize=normalize)
 
 
@@ -135,11 +143,7 @@ def stratified_indices(labels, n, *, seed=0):
     are interleaved (ready for minibatches).
     """
     f = "stratified_indices"
-    labels = np.asarray(labels)
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"{f}: labels must hold integer classes, got dtype {labels.dtype}")
-    if labels.ndim != 1 or labels.size == 0:
-        raise ValueError(f"{f}: labels must be a non-empty 1-D array, got shape {labels.shape}")
+    labels = validate.labels(f, "labels", labels)
     n = validate.number(f, "n", n, low=1, integer=True)
     seed = validate.number(f, "seed", seed, low=0, integer=True)
     classes, counts = np.unique(labels, return_counts=True)
@@ -171,7 +175,7 @@ def mnist_subset(n, *, kind="train", seed=0, normalize=False):
 
 
 def _kind(func, kind):
-    if kind not in FILES:
+    if not isinstance(kind, str) or kind not in FILES:
         raise ValueError(f"{func}: kind must be 'train' or 'test', got {kind!r}")
     return kind
 
@@ -200,8 +204,9 @@ def _sha256(path):
 
 
 @functools.lru_cache(maxsize=8)
-def _decoded(images_path, labels_path, stamp, sums):
-    """Decoded (images, labels) as read-only arrays; sums (if given) are checked first."""
+def _decoded(images_path, labels_path, stamp, sums, n_classes):
+    """Decoded (images, labels) as read-only arrays; sums (if given) are checked first, then
+    that the images are bytes and the labels classes 0..n_classes-1."""
     for path, expected in zip((images_path, labels_path), sums or ()):
         found = _sha256(path)
         if found != expected:
@@ -215,6 +220,14 @@ def _decoded(images_path, labels_path, stamp, sums):
             f"{images_path}, {labels_path}: expected images[n, rows, cols] and labels[n], got "
             f"shapes {images.shape} and {labels.shape}"
         )
+    if images.dtype != np.uint8:
+        raise TypeError(f"{images_path}: images must be unsigned bytes (pixels 0..255, IDX "
+                        f"type 0x08), got {images.dtype}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"{labels_path}: labels must be integers, got {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"{labels_path}: labels must be classes 0..{n_classes - 1}, got "
+                         f"values in [{labels.min()}, {labels.max()}]")
     images.flags.writeable = False
     labels.flags.writeable = False
     return images, labels

@@ -18,7 +18,7 @@ GATES = {
 
 def with_bias(X2):
     """Prepend the bias input x0 = 1: X2[n, k] -> X[n, k + 1]."""
-    X2 = np.asarray(X2, dtype=float)
+    X2 = validate.array("with_bias", "X2", X2, ndim=2, shape="[n, k]", dtype=np.float64)
     return np.hstack([np.ones((X2.shape[0], 1)), X2])
 
 

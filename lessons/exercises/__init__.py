@@ -3,11 +3,91 @@
 Each chapter's module (`lessons.exercises.ch01`, ...) defines its checks with `Exercise`.
 A wrong answer prints what is off and the next hint; the worked solutions live in
 `lessons.solutions`, which a learner imports only when they choose to.
+
+A check must never crash, whatever the learner gives it: a string, an integer too large for a
+float, a ragged list, a complex number, a generator, a function that raises or returns None.
+Every answer is read through the helpers below (`Exercise.number`, `.whole`, `.array`,
+`.items`, `.call`, and `shown` for messages). A helper that cannot use an answer prints why,
+with the next hint, and ends the check, which returns that Feedback like any other: decorate
+every check with `@EXERCISE.check`.
 """
+import functools
+import itertools
 import math
+import numbers
+import reprlib
 from dataclasses import dataclass
 
 import numpy as np
+
+_LONGEST = 60  # characters of a learner's value shown in a message
+
+
+def shown(value):
+    """A learner's value as message text: short (long values abbreviated) and never failing.
+
+    Numbers print as str (28.5, not np.float64(28.5)), integers with thousands separators.
+    The value's own repr may raise, and Python refuses to print an int of over 4,300 digits.
+    """
+    try:
+        if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+            text = f"{value:,}"
+        elif isinstance(value, numbers.Number):
+            text = str(value)
+        else:
+            text = reprlib.repr(value)
+    except Exception:
+        return f"a {type(value).__name__} that cannot be printed"
+    if len(text) > _LONGEST:
+        half = (_LONGEST - 3) // 2
+        text = f"{text[:half]}...{text[-half:]}"
+    return text
+
+
+def is_whole(x):
+    """True for an int or NumPy integer (not a bool)."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+
+
+def numbers_in(x):
+    """(x as a float array, None), or (None, a description of x) when x is not numbers:
+    None, ..., a bool, a string, complex values, a ragged list, a generator, an integer too
+    large for a float, or anything whose conversion raises (it may run the learner's own
+    code). NaN and inf are kept: the caller decides about them."""
+    if x is None or x is ... or isinstance(x, (str, bytes, bool, np.bool_)):
+        return None, shown(x)
+    try:
+        if np.iscomplexobj(x):  # converting would silently drop the imaginary part
+            return None, shown(x)
+        return np.asarray(x, dtype=float), None
+    except OverflowError:
+        return None, f"a number too large for a float ({shown(x)})"
+    except Exception:
+        return None, shown(x)
+
+
+def first_items(value, n):
+    """The first n + 1 items of value as a tuple (so a wrong count shows), or None if it
+    cannot be iterated. Reads no further: an endless generator cannot hang a check."""
+    try:
+        return tuple(itertools.islice(value, n + 1))
+    except Exception:
+        return None
+
+
+def _text(error):
+    try:
+        return str(error)
+    except Exception:
+        return "(its message cannot be printed)"
+
+
+class _Stop(Exception):
+    """Raised by Exercise's helpers after they printed why an answer cannot be checked."""
+
+    def __init__(self, feedback):
+        super().__init__(feedback.message)
+        self.feedback = feedback
 
 
 @dataclass(frozen=True)
@@ -46,34 +126,72 @@ class Exercise:
         print(result)
         return result
 
-    def number(self, x, what):
-        """x as a finite float, or None after printing what is wrong with the answer."""
-        if x is ... or x is None:
-            self.feedback(False, f"Replace ... with {what}.")
-            return None
-        if isinstance(x, bool):
-            self.feedback(False, f"Expected {what}, got {x!r}.")
-            return None
-        try:
-            value = float(x)
-        except (TypeError, ValueError):
-            self.feedback(False, f"Expected {what}, got {x!r}.")
-            return None
-        if not math.isfinite(value):
-            self.feedback(False, f"Expected a finite number, got {x!r}.")
-            return None
-        return value
+    def check(self, func):
+        """Decorator for a check function: when a helper refuses the answer (after printing
+        why and the next hint), the check returns that Feedback."""
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except _Stop as stop:
+                return stop.feedback
+        return run
 
-    def call(self, fn, *args, as_array=False):
-        """fn(*args) (as a float array if asked), or None after printing the learner's error
-        or a leftover `...`: the learner's code must never crash the check."""
+    def stop(self, detail):
+        """Print detail as a failed attempt (with the next hint) and end the check."""
+        raise _Stop(self.feedback(False, detail))
+
+    def given(self, x, what):
+        """x, unless it is still the placeholder ... (or None)."""
+        if x is ... or x is None:
+            self.stop(f"Replace ... with {what}.")
+        return x
+
+    def number(self, x, what):
+        """x as a finite float."""
+        value, wrong = numbers_in(self.given(x, what))
+        if wrong or value.shape != ():
+            self.stop(f"Expected {what}, got {wrong or shown(x)}.")
+        if not math.isfinite(value):
+            self.stop(f"Expected a finite number, got {shown(x)}.")
+        return float(value)
+
+    def whole(self, x, what):
+        """x, an int or NumPy integer."""
+        if not is_whole(self.given(x, what)):
+            self.stop(f"Expected a whole number, got {shown(x)}.")
+        return x
+
+    def array(self, x, what, *, shape=None, placeholder=None):
+        """x as a float array of finite numbers (of `shape`, if given). placeholder: what
+        replaces ... in the message for a leftover ... (default: what)."""
+        arr, wrong = numbers_in(self.given(x, placeholder or what))
+        if wrong:
+            self.stop(f"Expected {what}, got {wrong}.")
+        if shape is not None and arr.shape != shape:
+            self.stop(f"Expected {what}, got shape {arr.shape}.")
+        if not np.all(np.isfinite(arr)):
+            self.stop(f"Every value must be a finite number, got {shown(x)}.")
+        return arr
+
+    def items(self, value, n, what):
+        """value unpacked into its n items (a tuple, list or other iterable of exactly n)."""
+        got = first_items(value, n)
+        if got is None or len(got) != n:
+            self.stop(f"Expected {what}, got {shown(value)}.")
+        return got
+
+    def call(self, fn, *args, placeholder=None):
+        """fn(*args), the learner's function: its error, a None or a leftover ... ends the
+        check with a message. placeholder: what replaces a returned ... (default: "your
+        formula")."""
         try:
             value = fn(*args)
-            if value is ...:
-                self.feedback(False, "Your function still returns ...: replace it with your "
-                                     "formula.")
-                return None
-            return np.asarray(value, dtype=float) if as_array else value
-        except Exception as error:
-            self.feedback(False, f"your function raised {type(error).__name__}: {error}.")
-            return None
+        except Exception as error:  # the learner's code: report it, never crash the check
+            self.stop(f"your function raised {type(error).__name__}: {_text(error)}.")
+        if value is ...:
+            self.stop(f"Replace ... with {placeholder}." if placeholder else
+                      "Your function still returns ...: replace it with your formula.")
+        if value is None:
+            self.stop("Your function returned None: end it with `return` and your answer.")
+        return value

@@ -11,7 +11,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 import numpy as np
 
 from lessons.data import gate
-from lessons.exercises import Exercise
+from lessons.exercises import Exercise, shown
 from lessons.kernels import perceptron_predict
 from lessons.perceptron import book_orders, train
 
@@ -44,21 +44,6 @@ RULE = Exercise("the update rule", [
 ], "ch01")
 
 
-def _three_numbers(exercise, w):
-    """w as a float array of 3 finite numbers, or None after printing what is wrong."""
-    if w is ... or w is None:
-        exercise.feedback(False, "Replace ... with your three weights (w0, w1, w2).")
-        return None
-    try:
-        arr = np.asarray(w, dtype=float)
-    except (TypeError, ValueError):
-        arr = None
-    if arr is None or arr.shape != (3,) or not np.all(np.isfinite(arr)):
-        exercise.feedback(False, f"Expected three finite numbers (w0, w1, w2), got {w!r}.")
-        return None
-    return arr
-
-
 def _table(w, targets):
     out = perceptron_predict(w, _INPUTS)
     wrong = [f"({x1:+.0f}, {x2:+.0f}) gives {o:+.0f}, want {t:+.0f}"
@@ -66,25 +51,24 @@ def _table(w, targets):
     return out, wrong
 
 
+@NOR.check
 def check_nor_weights(w):
     """Do weights w = (w0, w1, w2) make a NOR gate (+1 only at x1 = x2 = -1)?"""
-    arr = _three_numbers(NOR, w)
-    if arr is None:
-        return None
+    arr = NOR.array(w, "three finite numbers (w0, w1, w2)", shape=(3,),
+                    placeholder="your three weights (w0, w1, w2)")
     _, wrong = _table(arr, NOR_TARGETS)
     if wrong:
         return NOR.feedback(False, "Not NOR yet: " + "; ".join(wrong) + ".")
     return NOR.feedback(True, "all four rows of NOR are right.")
 
 
+@LINE.check
 def check_boundary_line(slope, intercept):
     """The NAND perceptron (0.9, -0.6, -0.5) as a line x2 = slope * x1 + intercept."""
     if slope is ... or intercept is ...:
         return LINE.feedback(False, "Replace ... with your slope and intercept.")
-    try:
-        slope, intercept = float(slope), float(intercept)
-    except (TypeError, ValueError):
-        return LINE.feedback(False, f"Expected two numbers, got {slope!r} and {intercept!r}.")
+    slope = LINE.number(slope, "a number for the slope")
+    intercept = LINE.number(intercept, "a number for the intercept")
     w0, w1, w2 = NAND_WEIGHTS
     want = (-w1 / w2, -w0 / w2)
     off = [f"{name} {got:.4f} is off" for name, got, ok in
@@ -101,18 +85,16 @@ def updates_at(lr, gate_name="NAND"):
     return train(X, y, (0.0, 0.0, 0.0), lr, orders=book_orders(4, 20)).n_updates
 
 
+@LR.check
 def check_updates_at_lr_1(n):
     """From w = 0 on NAND with the book's orders, lr 0.1 takes 3 updates. How many at lr 1.0?"""
-    if n is ... or n is None:
-        return LR.feedback(False, "Replace ... with your prediction (a whole number).")
+    n = LR.whole(n, "your prediction (a whole number)")
     expected = updates_at(1.0)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        return LR.feedback(False, f"Expected a whole number of updates, got {n!r}.")
     if n == expected:
         return LR.feedback(True, f"{expected} updates, as at lr 0.1 ({updates_at(0.1)}): "
                                  "from w = 0 the learning rate only rescales w.")
     direction = "fewer" if n > expected else "more"
-    return LR.feedback(False, f"{n} is not it; it takes {direction}.")
+    return LR.feedback(False, f"{shown(n)} is not it; it takes {direction}.")
 
 
 def _rule_cases():
@@ -133,23 +115,18 @@ def reference_update(w, x, target, lr):
     return w + target * lr * x if output != target else w.copy()
 
 
+@RULE.check
 def check_update_rule(update):
     """Call update(w, x, target, lr) on six cases (Table 2-1's three among them)."""
     if update is ... or not callable(update):
         return RULE.feedback(False, "Pass your function: check_update_rule(update).")
     for w, x, target, lr in _rule_cases():
         expected = reference_update(w, x, target, lr)
-        given = w.copy()
-        try:
-            got = update(given, x.copy(), target, lr)
-        except Exception as error:  # the learner's code: report it, do not crash the check
-            return RULE.feedback(False, f"update raised {type(error).__name__}: {error}.")
-        if got is None:
-            return RULE.feedback(False, "update returned None; return the new weights.")
-        got = np.asarray(got, dtype=float)
+        got = RULE.array(RULE.call(update, w.copy(), x.copy(), target, lr),
+                         "the new weights, an array of numbers")
         if got.shape != expected.shape or not np.allclose(got, expected, rtol=0, atol=1e-12):
             return RULE.feedback(
                 False, f"for w = {w.tolist()}, x = {x.tolist()}, target = {target:+.0f}, "
-                       f"lr = {lr}: got {np.round(got, 4).tolist()}, "
+                       f"lr = {lr}: got {shown(np.round(got, 4).tolist())}, "
                        f"expected {np.round(expected, 4).tolist()}.")
     return RULE.feedback(True, "all six cases right, including z = 0 exactly.")

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from lessons.descent import descend, surface
-from lessons.exercises import Exercise
+from lessons.exercises import Exercise, numbers_in, shown
 from lessons.gradcheck import numerical_gradient
 
 BOWL = "ill-conditioned bowl"  # f = 0.5 x² + 10 y²
@@ -46,11 +46,10 @@ MOMENTUM = Exercise("momentum, fixed", [
 
 
 
+@STABLE.check
 def check_largest_stable_lr(lr):
     """Gradient descent on f = 0.5 x² + 10 y²: below which learning rate does it converge?"""
     value = STABLE.number(lr, "a learning rate")
-    if value is None:
-        return None
     if value <= 0:
         return STABLE.feedback(False, "A learning rate must be positive.")
     if math.isclose(value, 0.1, rel_tol=0.01):
@@ -69,16 +68,11 @@ def mse_one_example(w):
     return (float(np.dot(w, GRAD_X)) - GRAD_Y) ** 2
 
 
+@GRADIENT.check
 def check_mse_gradient(g):
     """The gradient of L(w) = (w . x - y)² at w = (0.5, -1) for x = (1, 2), y = 1."""
-    if g is ... or g is None:
-        return GRADIENT.feedback(False, "Replace ... with your gradient (dL/dw0, dL/dw1).")
-    try:
-        got = np.asarray(g, dtype=float)
-    except (TypeError, ValueError):
-        got = None
-    if got is None or got.shape != (2,) or not np.all(np.isfinite(got)):
-        return GRADIENT.feedback(False, f"Expected two finite numbers, got {g!r}.")
+    got = GRADIENT.array(g, "two finite numbers", shape=(2,),
+                         placeholder="your gradient (dL/dw0, dL/dw1)")
     want = numerical_gradient(mse_one_example, GRAD_W)  # the finite-difference referee
     if np.allclose(got, want, rtol=0, atol=1e-4):
         return GRADIENT.feedback(True, f"{np.round(want, 4).tolist()}, and the finite-difference "
@@ -90,18 +84,16 @@ def check_mse_gradient(g):
     return GRADIENT.feedback(False, f"{np.round(got, 4).tolist()} is not it.")
 
 
+@UPDATES.check
 def check_updates_per_epoch(n):
     """One epoch over 200 examples in minibatches of 32: how many weight updates?"""
-    if n is ... or n is None:
-        return UPDATES.feedback(False, "Replace ... with a whole number of updates.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        return UPDATES.feedback(False, f"Expected a whole number, got {n!r}.")
+    n = UPDATES.whole(n, "a whole number of updates")
     expected = math.ceil(N_EXAMPLES / BATCH)
     if n == expected:
         return UPDATES.feedback(True, f"{expected} updates: six minibatches of 32 and one of 8.")
     if n == N_EXAMPLES // BATCH:
         return UPDATES.feedback(False, f"{n} misses the last, smaller minibatch.")
-    return UPDATES.feedback(False, f"{n} is not it.")
+    return UPDATES.feedback(False, f"{shown(n)} is not it.")
 
 
 def reference_momentum_step(p, v, g, lr, m):
@@ -125,29 +117,30 @@ def _momentum_cases():
 
 
 def _walk_with(step, start=2.5, lr=0.05, m=0.9, steps=300):
-    """Run the learner's step on the tilted 1-D well; returns the end point."""
+    """Run the learner's step on the tilted 1-D well; returns the end point, or None if the
+    walk runs away (or the step stops returning one number for p and v)."""
     well = surface("tilted well 1-D")
     p, v = np.array([start]), np.zeros(1)
     for _ in range(steps):
-        p, v = step(p, v, well.grad(p), lr, m)
-        p, v = np.asarray(p, dtype=float), np.asarray(v, dtype=float)
-        if not np.all(np.isfinite(p)) or np.max(np.abs(p)) > 1e6:
+        out = MOMENTUM.items(MOMENTUM.call(step, p, v, well.grad(p), lr, m), 2,
+                             "two arrays (p_new, v_new)")
+        (p, bad_p), (v, bad_v) = (numbers_in(a) for a in out)
+        if bad_p or bad_v or p.shape != (1,) or v.shape != (1,) \
+                or not np.all(np.isfinite(p)) or np.max(np.abs(p)) > 1e6:
             return None
     return float(p[0])
 
 
+@MOMENTUM.check
 def check_momentum_step(step):
     """Your step(p, v, g, lr, m) -> (p_new, v_new) must be classical momentum."""
     if step is ... or not callable(step):
         return MOMENTUM.feedback(False, "Pass your function: check_momentum_step(step).")
     for p, v, g, lr, m in _momentum_cases():
         want_p, want_v = reference_momentum_step(p, v, g, lr, m)
-        try:
-            out = step(p.copy(), v.copy(), g.copy(), lr, m)
-            got_p, got_v = (np.asarray(a, dtype=float) for a in out)
-        except Exception as error:  # the learner's code: report it, do not crash the check
-            return MOMENTUM.feedback(False, f"step raised or returned something other than "
-                                            f"two arrays ({type(error).__name__}: {error}).")
+        out = MOMENTUM.items(MOMENTUM.call(step, p.copy(), v.copy(), g.copy(), lr, m), 2,
+                             "two arrays (p_new, v_new)")
+        got_p, got_v = (MOMENTUM.array(a, "two arrays (p_new, v_new)") for a in out)
         if got_p.shape != want_p.shape or not np.allclose(got_p, want_p, rtol=0, atol=1e-12):
             book_p, _ = _book_step(p, v, g, lr, m)
             if got_p.shape == book_p.shape and np.allclose(got_p, book_p, rtol=0, atol=1e-12):
@@ -155,7 +148,7 @@ def check_momentum_step(step):
                                                 "collects +lr * g, which points uphill.")
             return MOMENTUM.feedback(
                 False, f"for p = {p.tolist()}, v = {v.tolist()}, g = {g.tolist()}, lr = {lr}, "
-                       f"m = {m}: got p = {np.round(got_p, 4).tolist()}, "
+                       f"m = {m}: got p = {shown(np.round(got_p, 4).tolist())}, "
                        f"expected {np.round(want_p, 4).tolist()}.")
         if got_v.shape != want_v.shape or not np.allclose(got_v, want_v, rtol=0, atol=1e-12):
             return MOMENTUM.feedback(False, "p is right but the returned velocity is not: "

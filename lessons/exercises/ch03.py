@@ -12,7 +12,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 import numpy as np
 
 from lessons.backprop import BOOK_WEIGHTS, backward, forward, unpack
-from lessons.exercises import Exercise
+from lessons.exercises import Exercise, shown
 from lessons.gradcheck import numerical_gradient
 
 ERROR_X = (0.5, -0.3)  # the new example for the error terms: x1, x2 ...
@@ -47,15 +47,14 @@ SHARED = Exercise("a weight used twice", [
 
 
 
+@DERIVATIVE.check
 def check_sigmoid_derivative(fn):
     """fn(y) must return S'(z) given only y = S(z) (elementwise on arrays)."""
     if fn is ... or not callable(fn):
         return DERIVATIVE.feedback(False, "Pass your function: check_sigmoid_derivative(fn).")
     z = np.linspace(-6.0, 6.0, 25)
     y = 1.0 / (1.0 + np.exp(-z))
-    got = DERIVATIVE.call(fn, y.copy(), as_array=True)
-    if got is None:
-        return None
+    got = DERIVATIVE.array(DERIVATIVE.call(fn, y.copy()), "one number per value of y")
     want = y * (1.0 - y)
     if got.shape == want.shape and np.allclose(got, want, rtol=0, atol=1e-12):
         return DERIVATIVE.feedback(True, "S' = y (1 - y): at most 0.25 (at y = 0.5), and "
@@ -81,15 +80,12 @@ def book_error_terms():
     return result.err_f.item(), result.err_g.item()
 
 
+@ERRORS.check
 def check_error_terms(err_f, err_g):
     """The error terms of the book's two-neuron network (weights 0.3, 0.6, -0.1, -0.2, 0.5)
     for x1 = 0.5, x2 = -0.3 and target y = 0."""
     f_value = ERRORS.number(err_f, "a number for err_f")
-    if f_value is None:
-        return None
     g_value = ERRORS.number(err_g, "a number for err_g")
-    if g_value is None:
-        return None
     want_f, want_g = book_error_terms()
     close = lambda a, b: abs(a - b) < 5e-6  # noqa: E731 (7 decimals, as the chapter prints)
     if close(f_value, want_f) and close(g_value, want_g):
@@ -112,13 +108,11 @@ def check_error_terms(err_f, err_g):
     return ERRORS.feedback(False, f"err_f is right; err_g = {g_value:.7f} is off.")
 
 
+@PASSES.check
 def check_forward_passes(n):
     """How many forward passes does the book's numerical method need for one gradient of the
     XOR network (2 tanh hidden neurons, 1 logistic output)?"""
-    if n is ... or n is None:
-        return PASSES.feedback(False, "Replace ... with a whole number of forward passes.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        return PASSES.feedback(False, f"Expected a whole number, got {n!r}.")
+    n = PASSES.whole(n, "a whole number of forward passes")
     if n == XOR_WEIGHTS + 1:
         return PASSES.feedback(True, "9 weights + 1 base pass = 10; backprop gets all 9 "
                                      "derivatives from one forward and one backward pass.")
@@ -130,7 +124,7 @@ def check_forward_passes(n):
                                       "the book nudges each weight once, in one direction.")
     if n in (6, 7):
         return PASSES.feedback(False, "Don't forget the bias weights: every neuron has one.")
-    return PASSES.feedback(False, f"{n} is not it.")
+    return PASSES.feedback(False, f"{shown(n)} is not it.")
 
 
 def shared_loss(w, x1, x2, t):
@@ -141,15 +135,14 @@ def shared_loss(w, x1, x2, t):
 _SHARED_CASES = ((0.7, 1.0, -0.5, 0.3), (-0.4, 2.0, 0.5, 1.0), (1.3, -0.8, -1.2, -0.5))
 
 
+@SHARED.check
 def check_shared_weight_gradient(fn):
     """fn(w, x1, x2, t) must return de/dw for `shared_loss`; the referee is
     lessons.gradcheck.numerical_gradient."""
     if fn is ... or not callable(fn):
         return SHARED.feedback(False, "Pass your function: check_shared_weight_gradient(fn).")
     for w, x1, x2, t in _SHARED_CASES:
-        got = SHARED.call(fn, w, x1, x2, t, as_array=True)
-        if got is None:
-            return None
+        got = SHARED.array(SHARED.call(fn, w, x1, x2, t), "one number (de/dw)")
         if got.size != 1:
             return SHARED.feedback(False, f"Expected one number (de/dw), got shape {got.shape}.")
         want = numerical_gradient(lambda v: shared_loss(v[0], x1, x2, t), np.array([w]))[0]

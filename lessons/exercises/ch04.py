@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from lessons.exercises import Exercise
+from lessons.exercises import Exercise, shown
 
 N_TRAIN, BATCH, EPOCHS = 60000, 64, 3
 SKEWED_COUNTS = (500, 300, 200)  # a three-class problem for the baseline exercise
@@ -43,16 +43,11 @@ BASELINE = Exercise("shuffled-label baseline", [
 ], "ch04")
 
 
-def _call(exercise, func, *args):
-    """(True, func(*args)), or (False, the printed Feedback) if it is not a function or
-    raises (the learner's code: report the error, do not crash the check)."""
+def _function(exercise, func):
+    """func, if it is a function (else say so and end the check)."""
     if func is ... or not callable(func):
-        return False, exercise.feedback(False, "Pass your function (replace ... with its name).")
-    try:
-        return True, func(*args)
-    except Exception as error:
-        return False, exercise.feedback(False, f"your function raised "
-                                               f"{type(error).__name__}: {error}.")
+        exercise.stop("Pass your function (replace ... with its name).")
+    return func
 
 
 def reference_one_hot(labels, n_classes):
@@ -61,19 +56,14 @@ def reference_one_hot(labels, n_classes):
     return T
 
 
+@ONE_HOT.check
 def check_one_hot(one_hot):
     """Your one_hot(labels, n_classes) must return T[n, n_classes] with T[i, labels[i]] = 1."""
+    one_hot = _function(ONE_HOT, one_hot)
     cases = [(np.array([5, 0, 4, 1, 9]), 10), (np.array([2, 2, 0]), 3), (np.array([0]), 1)]
     for labels, k in cases:
-        ok, got = _call(ONE_HOT, one_hot, labels.copy(), k)
-        if not ok:
-            return got
-        if got is ...:
-            return ONE_HOT.feedback(False, "Replace ... with your code: the array T.")
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return ONE_HOT.feedback(False, f"expected an array, got {type(got).__name__}.")
+        got = ONE_HOT.array(ONE_HOT.call(one_hot, labels.copy(), k,
+                                         placeholder="your code: the array T"), "an array T")
         want = reference_one_hot(labels, k)
         if got.shape != want.shape:
             hint = (" (rows and columns swapped?)" if got.shape == want.shape[::-1] else "")
@@ -96,20 +86,17 @@ def _statistics_cases():
     return train, test
 
 
+@STANDARDIZE.check
 def check_standardize(standardize):
     """Your standardize(train_pixels, test_pixels) -> (train_s, test_s): one global mean and
     std, both taken from the training pixels, applied to both sets."""
     train, test = _statistics_cases()
-    ok, out = _call(STANDARDIZE, standardize, train.copy(), test.copy())
-    if not ok:
-        return out
-    if out is ... or (isinstance(out, tuple) and any(a is ... for a in out)):
-        return STANDARDIZE.feedback(False, "Replace ... with your code: return the two "
-                                           "standardized arrays.")
-    try:
-        got_train, got_test = (np.asarray(a, dtype=float) for a in out)
-    except (TypeError, ValueError):
-        return STANDARDIZE.feedback(False, "return two arrays: (train_s, test_s).")
+    placeholder = "your code: return the two standardized arrays"
+    out = STANDARDIZE.call(_function(STANDARDIZE, standardize), train.copy(), test.copy(),
+                           placeholder=placeholder)
+    got_train, got_test = (
+        STANDARDIZE.array(a, "two arrays: (train_s, test_s)", placeholder=placeholder)
+        for a in STANDARDIZE.items(out, 2, "two arrays: (train_s, test_s)"))
     mean, std = train.astype(float).mean(), train.astype(float).std()
     want_train, want_test = (train - mean) / std, (test - mean) / std
     if got_train.shape != train.shape or got_test.shape != test.shape:
@@ -136,44 +123,30 @@ def check_standardize(standardize):
                                       f"{want_test.mean():.4f}, not 0, and that is fine.")
 
 
-def _whole(x, what):
-    """None if x is a whole number, else what is wrong with it."""
-    if x is ... or x is None:
-        return f"Replace ... with {what}."
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        return f"Expected a whole number for {what}, got {x!r}."
-    return None
-
-
+@UPDATES.check
 def check_minibatch_updates(per_epoch, total):
     """Appendix F's loop over 60,000 images in minibatches of 64 for 3 epochs: how many
     weight updates per epoch, and in total?"""
-    problem = (_whole(per_epoch, "the updates per epoch")
-               or _whole(total, "the total number of updates"))
-    if problem:
-        return UPDATES.feedback(False, problem)
+    per_epoch = UPDATES.whole(per_epoch, "the updates per epoch")
+    total = UPDATES.whole(total, "the total number of updates")
     want = N_TRAIN // BATCH
     if per_epoch == math.ceil(N_TRAIN / BATCH):
         return UPDATES.feedback(False, f"{per_epoch} counts the last, incomplete batch; "
                                        f"Appendix F's loop skips it.")
     if per_epoch != want:
-        return UPDATES.feedback(False, f"{per_epoch} updates per epoch is not it.")
+        return UPDATES.feedback(False, f"{shown(per_epoch)} updates per epoch is not it.")
     if total != want * EPOCHS:
-        return UPDATES.feedback(False, f"{per_epoch} per epoch is right, but {total} is not "
-                                       f"the total over {EPOCHS} epochs.")
+        return UPDATES.feedback(False, f"{per_epoch} per epoch is right, but {shown(total)} is "
+                                       f"not the total over {EPOCHS} epochs.")
     return UPDATES.feedback(True, f"{want} per epoch (the last 32 images of each epoch are "
                                   f"skipped), {want * EPOCHS} in all. lessons.train.fit would "
                                   f"train on them: {math.ceil(N_TRAIN / BATCH)} per epoch.")
 
 
+@BASELINE.check
 def check_shuffled_baseline(accuracy):
     """Classes with 500, 300 and 200 examples: the expected accuracy of shuffled labels."""
-    if accuracy is ... or accuracy is None:
-        return BASELINE.feedback(False, "Replace ... with a number between 0 and 1.")
-    try:
-        value = float(accuracy)
-    except (TypeError, ValueError):
-        return BASELINE.feedback(False, f"Expected a number, got {accuracy!r}.")
+    value = BASELINE.number(accuracy, "a number between 0 and 1")
     p = np.array(SKEWED_COUNTS) / sum(SKEWED_COUNTS)
     want = float(np.sum(p * p))
     if math.isclose(value, want, abs_tol=1e-3):

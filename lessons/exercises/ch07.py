@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from lessons.exercises import Exercise
+from lessons.exercises import Exercise, is_whole, numbers_in, shown
 from lessons.kernels import conv1d_backward, conv1d_forward, conv2d_forward
 
 HAND_X = (2.0, 0.0, 1.0, 3.0, 4.0)  # the input of exercise 2 ...
@@ -47,23 +47,23 @@ _SIZE_CASES = ((28, 3, 1, 0), (28, 3, 1, 1), (28, 5, 2, 2), (32, 5, 2, 1), (10, 
 
 
 
+@SIZE.check
 def check_output_size(fn):
     """fn(n, k, stride, pad) must give the number of output positions along one side."""
     if fn is ... or not callable(fn):
         return SIZE.feedback(False, "Pass your function: check_output_size(fn).")
     for n, k, s, p in _SIZE_CASES:
         got = SIZE.call(fn, n, k, s, p)
-        if got is None:
-            return None
         want = (n + 2 * p - k) // s + 1
-        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer, float,
-                                                                     np.floating)):
-            return SIZE.feedback(False, f"Expected a whole number, got {got!r}.")
-        if got == want and float(got).is_integer():
+        if not (is_whole(got) or isinstance(got, (float, np.floating))):
+            return SIZE.feedback(False, f"Expected a whole number, got {shown(got)}.")
+        # an int is whole; float() of a huge int would overflow
+        whole = is_whole(got) or float(got).is_integer()
+        if got == want and whole:
             continue
         case = f"n = {n}, k = {k}, stride = {s}, pad = {p}"
-        if not float(got).is_integer():
-            detail = f"{case}: you return {got}, not a whole number (use // )."
+        if not whole:
+            detail = f"{case}: you return {shown(got)}, not a whole number (use // )."
         elif got == want - 1:
             detail = f"{case}: you return {got}, one short: count the first window too (+ 1)."
         elif got == (n + p - k) // s + 1:
@@ -73,7 +73,7 @@ def check_output_size(fn):
         elif got == n + 2 * p - k + 1:
             detail = f"{case}: you return {got}: the stride is missing."
         else:
-            detail = f"{case}: you return {got}; the answer is {want}."
+            detail = f"{case}: you return {shown(got)}; the answer is {want}."
         return SIZE.feedback(False, detail)
     return SIZE.feedback(True, "(n + 2·pad − k) // stride + 1 on every case, from Skansi's "
                                "10 -> 8 to AlexNet's 227 -> 55.")
@@ -89,22 +89,20 @@ def hand_answers():
 
 
 def _number(x):
-    if x is ... or x is None or isinstance(x, (bool, np.bool_, str)):
-        return None
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+    """x as a finite float, or None."""
+    value, wrong = numbers_in(x)
+    return None if wrong or value.shape != () or not np.isfinite(value) else float(value)
 
 
+@HAND.check
 def check_conv1d_by_hand(y3, dw0, dx4):
     """x = [2, 0, 1, 3, 4], w = [1, 2, -1], pad 1, stride 1, L = sum(y): give y[3], dL/dw[0]
     and dL/dx[4]."""
     values = [_number(v) for v in (y3, dw0, dx4)]
     for name, raw, value in zip(("y3", "dw0", "dx4"), (y3, dw0, dx4), values):
         if value is None:
-            return HAND.feedback(False, f"Replace ... in {name} with a number (got {raw!r}).")
+            return HAND.feedback(False, f"Replace ... in {name} with a number (got "
+                                        f"{shown(raw)}).")
     want = hand_answers()
     close = lambda a, b: abs(a - b) < 1e-9  # noqa: E731
     got_y, got_w, got_x = values
@@ -150,20 +148,16 @@ def _responses(K):
     return [float(np.max(np.abs(y))) for y in Y[:, 0]]
 
 
+@EDGE.check
 def check_vertical_edge_kernel(K):
     """K[3, 3] must answer a vertical step edge, and neither a horizontal one nor a flat patch
     (|response| <= 10 % of the vertical edge's)."""
-    if K is ...:
-        return EDGE.feedback(False, "Replace ... with your 3 x 3 kernel.")
-    try:
-        K = np.array(K, dtype=np.float64)
-    except (TypeError, ValueError):
-        return EDGE.feedback(False, f"Expected a 3 x 3 array of numbers, got {K!r}.")
-    if K.shape != (3, 3):
-        return EDGE.feedback(False, f"Expected a 3 x 3 kernel, got shape {K.shape}.")
-    if not np.all(np.isfinite(K)):
-        return EDGE.feedback(False, "Every weight must be a finite number.")
+    K = EDGE.array(K, "a 3 x 3 array of numbers", shape=(3, 3), placeholder="your 3 x 3 kernel")
     vertical, horizontal, flat = _responses(K)
+    if not np.all(np.isfinite((vertical, horizontal, flat))):
+        # inf > 0.1 * inf is False: an overflowing kernel would pass every comparison below
+        return EDGE.feedback(False, "Your weights are too large: the responses overflow to "
+                                    "inf. Use weights of an ordinary size, such as ±1.")
     if vertical < 1e-9:
         if horizontal > 1e-9:
             return EDGE.feedback(False, "It answers horizontal edges and not vertical ones: "

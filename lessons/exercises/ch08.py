@@ -9,10 +9,8 @@
 Each check prints ✔ or ✘ with what is off and the next hint. Worked solutions:
 `from lessons.solutions import ch08`.
 """
-import numbers
-
 from lessons.cnn import conv_params, receptive_field
-from lessons.exercises import Exercise
+from lessons.exercises import Exercise, first_items, is_whole, shown
 
 PARAMS = Exercise("conv layer parameters", [
     "One output channel has one kernel: it spans every input channel, so it has "
@@ -54,10 +52,7 @@ def conv_pool_shape(shape, out_channels, k, pad, pool):
 
 
 
-def _whole(x):
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
+@PARAMS.check
 def check_conv_params(fn):
     """fn(c_in, c_out, k) must give the weights and biases of a conv layer with c_out
     k x k kernels over c_in input channels."""
@@ -65,68 +60,69 @@ def check_conv_params(fn):
         return PARAMS.feedback(False, "Pass your function: check_conv_params(fn).")
     for c_in, c_out, k in _PARAM_CASES:
         got = PARAMS.call(fn, c_in, c_out, k)
-        if got is None:
-            return None
         want = conv_params(c_in, c_out, k)
-        if _whole(got) and got == want:
+        if is_whole(got) and got == want:
             continue
         case = f"c_in = {c_in}, c_out = {c_out}, k = {k}"
-        if not _whole(got):
-            detail = f"{case}: expected a whole number, got {got!r}."
+        if not is_whole(got):
+            detail = f"{case}: expected a whole number, got {shown(got)}."
         elif got == c_out * c_in * k * k:
-            detail = f"{case}: you return {got:,}, the weights only: add one bias per kernel."
+            detail = (f"{case}: you return {shown(got)}, the weights only: add one bias per "
+                      f"kernel.")
         elif got == c_out * c_in * (k * k + 1):
-            detail = (f"{case}: you return {got:,}: one bias per output channel, not per "
+            detail = (f"{case}: you return {shown(got)}: one bias per output channel, not per "
                       f"(output, input) pair.")
         elif got == c_out * (k * k + 1):
-            detail = f"{case}: you return {got:,}: each kernel spans all {c_in} input channels."
+            detail = (f"{case}: you return {shown(got)}: each kernel spans all {c_in} input "
+                      f"channels.")
         elif got == c_in * (k * k + 1) or got == c_in * c_out * k * k + c_in:
-            detail = f"{case}: you return {got:,}: the biases belong to the output channels."
+            detail = (f"{case}: you return {shown(got)}: the biases belong to the output "
+                      f"channels.")
         else:
-            detail = f"{case}: you return {got:,}; the answer is {want:,}."
+            detail = f"{case}: you return {shown(got)}; the answer is {want:,}."
         return PARAMS.feedback(False, detail)
     return PARAMS.feedback(True, "c_out · (c_in · k² + 1) on every case: Weidman's 832, "
                                  "LeNet-5's 2,416, Ekman's 4,864 and 36,928.")
 
 
+@SHAPE.check
 def check_conv_pool_shape(fn):
     """fn(shape, out_channels, k, pad, pool) must give the (C, H, W) shape after a stride-1
     k x k convolution with `pad` and a pool x pool max pool with stride pool."""
     if fn is ... or not callable(fn):
         return SHAPE.feedback(False, "Pass your function: check_conv_pool_shape(fn).")
     for shape, f, k, pad, pool in _SHAPE_CASES:
-        got = SHAPE.call(fn, shape, f, k, pad, pool)
-        if got is None:
-            return None
+        answer = SHAPE.call(fn, shape, f, k, pad, pool)
         want = conv_pool_shape(shape, f, k, pad, pool)
-        try:
-            got = tuple(got)
-        except TypeError:
-            return SHAPE.feedback(False, f"Expected a tuple (C, H, W), got {got!r}.")
-        if len(got) == 3 and all(_whole(g) for g in got) and got == want:
+        got = first_items(answer, 3)  # at most 4 items: a generator that never ends is wrong
+        if got is None:
+            return SHAPE.feedback(False, f"Expected a tuple (C, H, W), got {shown(answer)}.")
+        if len(got) == 3 and all(is_whole(g) for g in got) and got == want:
             continue
         case = f"shape {shape}, out_channels {f}, k = {k}, pad = {pad}, pool = {pool}"
         c, h, w = shape
         conv_side = h + 2 * pad - k + 1
-        if len(got) != 3 or not all(_whole(g) for g in got):
-            detail = f"{case}: expected three whole numbers (C, H, W), got {got!r}."
+        if len(got) != 3 or not all(is_whole(g) for g in got):
+            detail = f"{case}: expected three whole numbers (C, H, W), got {shown(got)}."
         elif got[0] == c and c != f:
-            detail = f"{case}: you return {got}: the convolution makes {f} channels."
+            detail = f"{case}: you return {shown(got)}: the convolution makes {f} channels."
         elif got[1:] == (conv_side, w + 2 * pad - k + 1):
-            detail = f"{case}: you return {got}: the pooling is missing."
+            detail = f"{case}: you return {shown(got)}: the pooling is missing."
         elif got[1] == -(-conv_side // pool):
-            detail = f"{case}: you return {got}: round down, a pool window must fit."
+            detail = f"{case}: you return {shown(got)}: round down, a pool window must fit."
         elif got[1] == (h + 2 * pad - k) // pool:
-            detail = f"{case}: you return {got}: the convolution gives n + 2·pad − k + 1."
+            detail = (f"{case}: you return {shown(got)}: the convolution gives "
+                      f"n + 2·pad − k + 1.")
         elif got[1] == (h - k + 1) // pool:
-            detail = f"{case}: you return {got}: the padding is missing."
+            detail = f"{case}: you return {shown(got)}: the padding is missing."
         else:
-            detail = f"{case}: you return {got}; the answer is {want}."
+            detail = f"{case}: you return {shown(got)}; the answer is {want}."
         return SHAPE.feedback(False, detail)
     return SHAPE.feedback(True, "conv then pool on every case: Skansi's 32 × 12 × 12, "
                                 "LeNet-5's 6 × 14 × 14 and 16 × 5 × 5.")
 
 
+@FIELD.check
 def check_receptive_field(fn):
     """fn(n_layers, k) must give the side of the input window one neuron sees after
     n_layers stacked stride-1 k x k convolutions."""
@@ -134,23 +130,23 @@ def check_receptive_field(fn):
         return FIELD.feedback(False, "Pass your function: check_receptive_field(fn).")
     for n, k in _FIELD_CASES:
         got = FIELD.call(fn, n, k)
-        if got is None:
-            return None
         want = receptive_field(n, k)
-        if _whole(got) and got == want:
+        if is_whole(got) and got == want:
             continue
         case = f"n_layers = {n}, k = {k}"
-        if not _whole(got):
-            detail = f"{case}: expected a whole number, got {got!r}."
+        if not is_whole(got):
+            detail = f"{case}: expected a whole number, got {shown(got)}."
         elif got == n * k:
-            detail = (f"{case}: you return {got}: neighbouring windows overlap, each layer "
-                      f"adds k − 1 = {k - 1}, not k.")
+            detail = (f"{case}: you return {shown(got)}: neighbouring windows overlap, each "
+                      f"layer adds k − 1 = {k - 1}, not k.")
         elif got == k ** n:
-            detail = f"{case}: you return {got}: the field grows by addition, not product."
+            detail = (f"{case}: you return {shown(got)}: the field grows by addition, not "
+                      f"product.")
         elif got == n * (k - 1):
-            detail = f"{case}: you return {got}: start from the 1 pixel a neuron sits on."
+            detail = (f"{case}: you return {shown(got)}: start from the 1 pixel a neuron "
+                      f"sits on.")
         else:
-            detail = f"{case}: you return {got}; the answer is {want}."
+            detail = f"{case}: you return {shown(got)}; the answer is {want}."
         return FIELD.feedback(False, detail)
     return FIELD.feedback(True, "1 + n_layers · (k − 1): 3 × 3 layers see 3, 5, 7, 9 pixels "
                                 "wide as they stack.")

@@ -106,10 +106,7 @@ def sgd_step(param, grad, lr):
     grad: the same shape. Returns None, like every in-place NumPy operation.
     """
     f = "sgd_step"
-    param = validate.inplace(f, "param", param, ndim=np.ndim(param), shape="(W or b)")
-    grad = validate.array(f, "grad", grad, ndim=np.ndim(grad), shape=f"{param.shape}",
-                          dtype=param.dtype)
-    if grad.shape != param.shape:
-        raise ValueError(f"{f}: grad has shape {grad.shape} but param has shape {param.shape}")
+    param = validate.inplace(f, "param", param, ndim=None, shape="(W or b)")
+    grad = validate.like(f, "grad", grad, param, "param")
     lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
     _sgd_step_kernel(param.reshape(-1), grad.reshape(-1), lr)

@@ -48,8 +48,6 @@ def linear_mse_epoch(w, X, y, order, batch_size, lr):
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{f}: y has {y.shape[0]} targets but X has {X.shape[0]} rows")
     order = validate.indices(f, "order", order, upper=X.shape[0])
-    if order.size == 0:
-        raise ValueError(f"{f}: order is empty; pass the row indices to visit")
     batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
     lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
     with np.errstate(over="ignore", invalid="ignore"):  # a divergent lr shows as inf, not a crash

@@ -61,7 +61,7 @@ def inverted_dropout(X, bits, keep_prob):
     forward's bits.
     """
     f = "inverted_dropout"
-    X = validate.array(f, "X", X, ndim=np.ndim(X), shape="[...] (any shape)")
+    X = validate.array(f, "X", X, ndim=None, shape="[...] (any shape)")
     threshold = dropout_threshold(keep_prob)
     bits = np.asarray(bits)
     if bits.dtype != np.uint32:

@@ -85,8 +85,8 @@ def _softmax_cross_entropy_kernel(Z, labels):
 
 
 def _same_shape(func, y_name, Y, t_name, T):
-    Y = validate.array(func, y_name, Y, ndim=np.ndim(Y), shape="[...] (any shape)")
-    T = validate.array(func, t_name, T, ndim=np.ndim(T), shape=f"{Y.shape} (the shape of {y_name})")
+    Y = validate.array(func, y_name, Y, ndim=None, shape="[...] (any shape)")
+    T = validate.array(func, t_name, T, ndim=None, shape=f"{Y.shape} (the shape of {y_name})")
     if T.shape != Y.shape:
         raise ValueError(
             f"{func}: {t_name} has shape {T.shape} but {y_name} has shape {Y.shape} "

@@ -106,12 +106,10 @@ def _check_window(func, H, W, size, stride):
 
 
 def _check_x_shape(func, x_shape):
-    try:
-        x_shape = tuple(int(s) for s in x_shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"{func}: x_shape must be the forward input's shape (N, C, H, W), "
-                        f"got {x_shape!r}") from None
-    if len(x_shape) != 4 or min(x_shape) < 1:
+    """x_shape as 4 positive ints. A float size is refused, not truncated: (1.9, ...) is no
+    forward input's shape."""
+    x_shape = validate.sizes(func, "x_shape", x_shape)
+    if len(x_shape) != 4:
         raise ValueError(f"{func}: x_shape must be the forward input's shape (N, C, H, W), "
                          f"4 positive sizes, got {x_shape}")
     return x_shape
