@@ -43,8 +43,9 @@ from _timing import (  # noqa: E402
 
 from lessons import kernels, reference  # noqa: E402
 from lessons.kernels.conv import (  # noqa: E402
-    _conv_backward_kernel, _conv_forward_kernel, _im2col, _pad, one_blas_thread,
+    _conv_backward_kernel, _conv_forward_kernel, _im2col, _pad,
 )
+from lessons.kernels.threads import one_blas_thread  # noqa: E402
 from lessons.kernels.pool import (  # noqa: E402
     _maxpool_backward_kernel, _maxpool_forward_kernel,
 )

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 from lessons.kernels import (
     dense_backward, dense_forward, half_sse, sgd_step, sigmoid, sigmoid_backward, tanh,
     tanh_backward,
@@ -62,7 +62,7 @@ class Backward(NamedTuple):
 
 
 def _five_weights(func, w):
-    w = validate.array(func, "w", w, ndim=1, shape="[5] (w_xg0, w_xg1, w_xg2, w_gf0, w_gf1)",
+    w = checks.array(func, "w", w, ndim=1, shape="[5] (w_xg0, w_xg1, w_xg2, w_gf0, w_gf1)",
                        dtype=np.float64)
     if w.shape != (5,):
         raise ValueError(f"{func}: w must hold the 5 weights (w_xg0, w_xg1, w_xg2, w_gf0, "
@@ -86,12 +86,12 @@ def pack(params):
 
 def _inputs(func, X):
     X = BOOK_X if X is None else X
-    return validate.array(func, "X", X, ndim=2, shape="[B, 2] (x1, x2 per row)")
+    return checks.array(func, "X", X, ndim=2, shape="[B, 2] (x1, x2 per row)")
 
 
 def _targets(func, y, B):
     y = BOOK_Y if y is None else y
-    y = validate.array(func, "y", y, ndim=2, shape=f"[{B}, 1] (one target per row of X)")
+    y = checks.array(func, "y", y, ndim=2, shape=f"[{B}, 1] (one target per row of X)")
     if y.shape != (B, 1):
         raise ValueError(f"{func}: y has shape {y.shape} but X has {B} rows (y is [B, 1])")
     return y
@@ -152,7 +152,7 @@ def equation_3_1(w, x1, x2, y):
     (plain Python floats; no kernel involved): an independent check of `flat_gradient`."""
     f = "equation_3_1"
     w_xg0, w_xg1, w_xg2, w_gf0, w_gf1 = (float(v) for v in _five_weights(f, w))
-    x1, x2, y = (validate.number(f, name, v) for name, v in (("x1", x1), ("x2", x2), ("y", y)))
+    x1, x2, y = (checks.number(f, name, v) for name, v in (("x1", x1), ("x2", x2), ("y", y)))
     g = np.tanh(w_xg0 + w_xg1 * x1 + w_xg2 * x2)
     f = 1.0 / (1.0 + np.exp(-(w_gf0 + w_gf1 * g)))
     common = -(y - f) * f * (1.0 - f)  # -(y - f) S'(z_f)
@@ -208,10 +208,10 @@ def _draw_init(rs, scale):
 
 
 def _check_seed_scale(func, seed, scale):
-    seed = validate.number(func, "seed", seed, low=0, integer=True)
+    seed = checks.number(func, "seed", seed, low=0, integer=True)
     if seed >= 2 ** 32:
         raise ValueError(f"{func}: seed must be < 2**32 (np.random.RandomState), got {seed}")
-    return seed, validate.number(func, "scale", scale, low=0.0, low_open=True)
+    return seed, checks.number(func, "scale", scale, low=0.0, low_open=True)
 
 
 def book_xor_init(seed=BOOK_XOR_SEED, scale=1.0):
@@ -235,7 +235,7 @@ def xor_outputs(net, X=None):
     """The network's output y = S(w2 . [1, tanh(x W1 + b1)]) for each row of X (default: the
     four XOR inputs); returns y[B]."""
     W1, b1, W2, b2 = net
-    X = XOR_X if X is None else validate.array("xor_outputs", "X", X, ndim=2, shape="[B, 2]")
+    X = XOR_X if X is None else checks.array("xor_outputs", "X", X, ndim=2, shape="[B, 2]")
     return sigmoid(dense_forward(tanh(dense_forward(X, W1, b1)), W2, b2)).ravel()
 
 
@@ -280,8 +280,8 @@ def train_xor(seed=BOOK_XOR_SEED, *, lr=BOOK_LR, max_passes=1000, scale=1.0):
     """
     f = "train_xor"
     seed, scale = _check_seed_scale(f, seed, scale)
-    lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
-    max_passes = validate.number(f, "max_passes", max_passes, low=1, integer=True)
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
+    max_passes = checks.number(f, "max_passes", max_passes, low=1, integer=True)
     rs = np.random.RandomState(seed)
     net = _draw_init(rs, scale)
     index_list, orders, history = [0, 1, 2, 3], [], ([], [], [])
@@ -306,7 +306,7 @@ def train_xor(seed=BOOK_XOR_SEED, *, lr=BOOK_LR, max_passes=1000, scale=1.0):
 def tied_forward(w, x):
     """A two-layer chain that uses the same weight w in both layers:
     z = w x, h = tanh(z), y = w h. Returns (z, h, y)."""
-    w, x = (validate.number("tied_forward", name, v) for name, v in (("w", w), ("x", x)))
+    w, x = (checks.number("tied_forward", name, v) for name, v in (("w", w), ("x", x)))
     z = w * x
     h = np.tanh(z)
     y = w * h
@@ -327,7 +327,7 @@ def tied_gradient(w, x, t):
     weights and uses each once can assign instead; shared weights (a convolution's kernel,
     an RNN's matrices, this chain) need the sum.
     """
-    t = validate.number("tied_gradient", "t", t)
+    t = checks.number("tied_gradient", "t", t)
     z, h, y = tied_forward(w, x)
     dw = 0.0
     dy = y - t

@@ -21,7 +21,7 @@ np.random.default_rng(seed), so a model and its training run are the same on eve
 """
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 from lessons.layers import (
     Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Tanh, _float_dtype,
     _generator,
@@ -81,10 +81,10 @@ def weidman_filter_gradient(X, dY, k, pad, *, book=False):
     so row r pairs the patch of one (image, position) with the output gradient of another.
     """
     f = "weidman_filter_gradient"
-    X = validate.array(f, "X", X, ndim=4, shape="[B, C, H, W]")
-    dY = validate.array(f, "dY", dY, ndim=4, shape="[B, F, OH, OW]")
-    k = validate.number(f, "k", k, low=1, integer=True)
-    pad = validate.number(f, "pad", pad, low=0, integer=True)
+    X = checks.array(f, "X", X, ndim=4, shape="[B, C, H, W]")
+    dY = checks.array(f, "dY", dY, ndim=4, shape="[B, F, OH, OW]")
+    k = checks.number(f, "k", k, low=1, integer=True)
+    pad = checks.number(f, "pad", pad, low=0, integer=True)
     B, C, H, W = X.shape
     F, OH, OW = dY.shape[1:]
     if dY.shape[0] != B or (OH, OW) != (H + 2 * pad - k + 1, W + 2 * pad - k + 1):
@@ -138,7 +138,7 @@ def lenet5(*, seed, dtype=np.float32, input_size=28):
     """
     rng = _generator("lenet5", seed, None)
     dtype = _float_dtype("lenet5", dtype)
-    input_size = validate.number("lenet5", "input_size", input_size, integer=True)
+    input_size = checks.number("lenet5", "input_size", input_size, integer=True)
     if input_size not in (28, 32):
         raise ValueError(f"lenet5: input_size must be 28 (MNIST, padded by 2 in the first "
                          f"convolution) or 32 (LeNet-5's own size), got {input_size!r}")
@@ -176,7 +176,7 @@ def skansi_cnn(*, seed, dtype=np.float32):
 def layer_table(model, input_shape=MNIST_SHAPE):
     """[(layer name, per-example output shape, parameters)] for each layer of a Sequential:
     the numbers of model.summary(), as data."""
-    shape = validate.sizes("layer_table", "input_shape", input_shape)
+    shape = checks.sizes("layer_table", "input_shape", input_shape)
     rows = []
     for layer in model.layers:
         shape = layer.output_shape(shape)
@@ -191,10 +191,10 @@ def standardize(images, mean, std, *, dtype=np.float32):
     set). The channel axis is what Conv2D expects (NCHW).
     """
     f = "standardize"
-    images = validate.array(f, "images", images, ndim=3, shape="[n, height, width]",
+    images = checks.array(f, "images", images, ndim=3, shape="[n, height, width]",
                             dtype=np.float64)
-    std = validate.number(f, "std", std, low=0.0, low_open=True)
-    mean = validate.number(f, "mean", mean)
+    std = checks.number(f, "std", std, low=0.0, low_open=True)
+    mean = checks.number(f, "mean", mean)
     return ((images - mean) / std).astype(dtype)[:, None]
 
 
@@ -220,4 +220,4 @@ def receptive_field(n_layers, k=3):
 
 def _counts(func, **values):
     """The whole numbers >= 1 a counting rule takes."""
-    return [validate.number(func, name, v, low=1, integer=True) for name, v in values.items()]
+    return [checks.number(func, name, v, low=1, integer=True) for name, v in values.items()]

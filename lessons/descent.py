@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 @dataclass(frozen=True)
@@ -106,14 +106,14 @@ def descend(surf, start=None, lr=0.1, momentum=0.0, steps=50, *, rule="classical
     """
     f = "descend"
     surf = surface(surf)
-    p = validate.array(f, "start", surf.start if start is None else start, ndim=1,
+    p = checks.array(f, "start", surf.start if start is None else start, ndim=1,
                        shape=f"[{surf.dim}]", dtype=np.float64).copy()
     if p.shape[0] != surf.dim:
         raise ValueError(f"{f}: start must have {surf.dim} coordinates for {surf.name!r}, "
                          f"got {p.shape[0]}")
-    lr = validate.number(f, "lr", lr, low=0.0)
-    momentum = validate.number(f, "momentum", momentum, low=0.0, high=1.0)
-    steps = validate.number(f, "steps", steps, low=0, integer=True)
+    lr = checks.number(f, "lr", lr, low=0.0)
+    momentum = checks.number(f, "momentum", momentum, low=0.0, high=1.0)
+    steps = checks.number(f, "steps", steps, low=0, integer=True)
     if not isinstance(rule, str) or rule not in ("classical", "book"):
         raise ValueError(f"{f}: rule must be 'classical' or 'book', got {rule!r}")
     v = np.zeros_like(p)

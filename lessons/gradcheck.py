@@ -5,7 +5,7 @@ against float64 round-off, which grows like eps / h.
 """
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 def _function(func, name, f):
@@ -35,8 +35,8 @@ def numerical_gradient(f, x, h=1e-6):
     as it was, also when f raises.
     """
     f = _function("numerical_gradient", "f", f)
-    x = validate.array("numerical_gradient", "x", x, ndim=None, dtype=np.float64)
-    h = validate.number("numerical_gradient", "h", h, low=0.0, low_open=True)
+    x = checks.array("numerical_gradient", "x", x, ndim=None, dtype=np.float64)
+    h = checks.number("numerical_gradient", "h", h, low=0.0, low_open=True)
     grad = np.empty_like(x)
     flat, g = x.reshape(-1), grad.reshape(-1)
     for k in range(flat.size):
@@ -60,7 +60,7 @@ def relative_error(a, b):
     of absolute round-off, which is a large *relative* error for an entry that is nearly
     zero (a gradient of 1e-5 would show 1e-5 however right it is).
     """
-    a, b = (validate.array("relative_error", name, v, ndim=None, dtype=np.float64,
+    a, b = (checks.array("relative_error", name, v, ndim=None, dtype=np.float64,
                            finite=False, allow_empty=True) for name, v in (("a", a), ("b", b)))
     if a.shape != b.shape:  # broadcasting would compare a gradient with part of another
         raise ValueError(f"relative_error: b has shape {b.shape} but a has shape {a.shape}")
@@ -71,8 +71,8 @@ def check_gradient(f, grad_f, x, h=1e-6):
     """Relative error between the analytic grad_f(x) and the finite-difference gradient of f
     at x[...]; grad_f(x) must have x's shape."""
     grad_f = _function("check_gradient", "grad_f", grad_f)
-    x = validate.array("check_gradient", "x", x, ndim=None, dtype=np.float64).copy()
-    analytic = validate.array("check_gradient", "grad_f(x)", grad_f(x), ndim=None,
+    x = checks.array("check_gradient", "x", x, ndim=None, dtype=np.float64).copy()
+    analytic = checks.array("check_gradient", "grad_f(x)", grad_f(x), ndim=None,
                               dtype=np.float64, finite=False, allow_empty=True)
     if analytic.shape != x.shape:
         raise ValueError(f"check_gradient: grad_f(x) has shape {analytic.shape} but x has shape "

@@ -18,7 +18,7 @@ input Z) and calls the Chapter 03 kernel that applies the local chain rule.
 
 What a learner passes to forward or backward (X, dY) is checked at the entry, with an error
 naming the layer: None, strings, complex numbers, NaN or inf, an empty batch, a wrong shape.
-A model checks its batch once: the layers it runs skip the scan (lessons.validate.checked).
+A model checks its batch once: the layers it runs skip the scan (lessons.kernels.checks.checked).
 
 Parameters and gradients are allocated once and always updated *in place*, never rebound:
 an optimizer, a snapshot or an early-stopping callback may hold on to the arrays that
@@ -32,12 +32,13 @@ import numbers
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 from lessons.kernels.activations import (
     _flat, _relu_backward_kernel, _relu_kernel, _sigmoid_backward_kernel, _sigmoid_kernel,
     _tanh_backward_kernel,
 )
-from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel, one_blas_thread
+from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel
+from lessons.kernels.threads import one_blas_thread
 from lessons.kernels.dropout import _apply as _dropout_apply
 from lessons.kernels.dropout import dropout_bits, dropout_threshold
 from lessons.kernels.dense import (
@@ -127,12 +128,12 @@ def _input(where, name, X, dtype=None):
     arrays are refused naming `where` and `name`. Inside a model's pass, whose batch was
     checked once at its entry, X is only converted: scanning every activation again cost
     1.5 ms a batch on Chapter 08's 1.5 million values."""
-    if validate.checked():
+    if checks.checked():
         X = np.asarray(X)
         if dtype is None:
-            dtype = X.dtype if X.dtype in validate.FLOATS else np.float64
+            dtype = X.dtype if X.dtype in checks.FLOATS else np.float64
         return np.asarray(X, dtype=dtype, order="C")
-    return validate.array(where, name, X, ndim=None, shape="[B, ...]", dtype=dtype)
+    return checks.array(where, name, X, ndim=None, shape="[B, ...]", dtype=dtype)
 
 
 def _generator(func, seed, rng):
@@ -147,7 +148,7 @@ def _generator(func, seed, rng):
             f"{func}: pass seed=<int> (or rng=np.random.default_rng(seed)) so that the initial "
             f"weights are the same on every run"
         )
-    return np.random.default_rng(validate.number(func, "seed", seed, low=0, integer=True))
+    return np.random.default_rng(checks.number(func, "seed", seed, low=0, integer=True))
 
 
 def _float_dtype(func, dtype):
@@ -171,8 +172,8 @@ class Dense(Layer):
     def __init__(self, n_in, n_out, *, init="glorot", seed=None, rng=None, dtype=np.float64,
                  name=None):
         f = "Dense"
-        self.n_in = validate.number(f, "n_in", n_in, low=1, integer=True)
-        self.n_out = validate.number(f, "n_out", n_out, low=1, integer=True)
+        self.n_in = checks.number(f, "n_in", n_in, low=1, integer=True)
+        self.n_out = checks.number(f, "n_out", n_out, low=1, integer=True)
         dtype = _float_dtype(f, dtype)
         rng = _generator(f, seed, rng)
         if callable(init):
@@ -312,7 +313,7 @@ class Sequential:
     """
 
     def __init__(self, layers):
-        layers = validate.as_list("Sequential", "layers", layers, "layers")
+        layers = checks.as_list("Sequential", "layers", layers, "layers")
         if not layers:
             raise ValueError("Sequential: layers is empty; pass a list such as "
                              "[Dense(2, 4, seed=0), Tanh(), Dense(4, 1, seed=1)]")
@@ -334,7 +335,7 @@ class Sequential:
         (Dropout, for one, behaves differently while training). X is checked here, once,
         not again by each layer."""
         X = _input("Sequential", "X", X)
-        with self._blas_guard(), validate.already_checked():
+        with self._blas_guard(), checks.already_checked():
             for layer in self.layers:
                 X = layer.forward(X, training=training)
         return X
@@ -355,7 +356,7 @@ class Sequential:
         that do not require grad), and for a Dense first layer it is a third of its work.
         """
         dY = _input("Sequential", "dY", dY)
-        with self._blas_guard(), validate.already_checked():
+        with self._blas_guard(), checks.already_checked():
             for layer in reversed(self.layers[1:]):
                 dY = layer.backward(dY)
             first = self.layers[0]
@@ -399,7 +400,7 @@ class Sequential:
         input_shape: the per-example input shape, e.g. (64,); needed only when the first
         layer does not fix it (Dense does).
         """
-        shape = self.input_shape if input_shape is None else validate.sizes(
+        shape = self.input_shape if input_shape is None else checks.sizes(
             "Sequential.summary", "input_shape", input_shape)
         if shape is None:
             raise ValueError("Sequential.summary: the first layer does not fix the input "
@@ -435,13 +436,13 @@ def mlp(sizes, *, activation="relu", output=None, seed, dtype=np.float64):
     draw their weights, in order, from one np.random.default_rng(seed).
     """
     f = "mlp"
-    sizes = validate.as_list(f, "sizes", sizes, "layer sizes [n_in, hidden..., n_out]")
+    sizes = checks.as_list(f, "sizes", sizes, "layer sizes [n_in, hidden..., n_out]")
     if len(sizes) < 2:
         raise ValueError(f"{f}: sizes must list at least [n_in, n_out], got {sizes!r}")
     if not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
         raise ValueError(f"{f}: sizes must be positive integers, got {list(sizes)}")
-    validate.choice(f, "activation", activation, ACTIVATIONS)
-    validate.choice(f, "output", output, {None: None, **ACTIVATIONS})
+    checks.choice(f, "activation", activation, ACTIVATIONS)
+    checks.choice(f, "output", output, {None: None, **ACTIVATIONS})
     rng = _generator(f, seed, None)
     layers = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -490,17 +491,17 @@ class Conv2D(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, *, stride=1, pad=0,
                  init="glorot", seed=None, rng=None, dtype=np.float64, name=None):
         f = "Conv2D"
-        self.in_channels = validate.number(f, "in_channels", in_channels, low=1, integer=True)
-        self.out_channels = validate.number(f, "out_channels", out_channels, low=1,
+        self.in_channels = checks.number(f, "in_channels", in_channels, low=1, integer=True)
+        self.out_channels = checks.number(f, "out_channels", out_channels, low=1,
                                             integer=True)
         sizes = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * 2
         if len(sizes) != 2:
             raise ValueError(f"{f}: kernel_size must be an int or a pair (kh, kw), "
                              f"got {kernel_size!r}")
-        self.kernel_size = tuple(validate.number(f, "kernel_size", k, low=1, integer=True)
+        self.kernel_size = tuple(checks.number(f, "kernel_size", k, low=1, integer=True)
                                  for k in sizes)
-        self.stride = validate.number(f, "stride", stride, low=1, integer=True)
-        self.pad = validate.number(f, "pad", pad, low=0, integer=True)
+        self.stride = checks.number(f, "stride", stride, low=1, integer=True)
+        self.pad = checks.number(f, "pad", pad, low=0, integer=True)
         dtype = _float_dtype(f, dtype)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         K = _conv_init(f, init, _generator(f, seed, rng), shape)
@@ -590,8 +591,8 @@ class MaxPool2D(Layer):
     numba_threads = True
 
     def __init__(self, size=2, stride=None, *, name=None):
-        self.size = validate.number("MaxPool2D", "size", size, low=1, integer=True)
-        self.stride = self.size if stride is None else validate.number(
+        self.size = checks.number("MaxPool2D", "size", size, low=1, integer=True)
+        self.stride = self.size if stride is None else checks.number(
             "MaxPool2D", "stride", stride, low=1, integer=True)
         self.name = name
         self._argmax = None
@@ -683,13 +684,13 @@ class Dropout(Layer):
             raise TypeError(f"{f}: pass keep_prob=<probability of keeping a unit> or "
                             f"rate=<probability of dropping it>, exactly one of them")
         if rate is not None:
-            rate = validate.number(f, "rate", rate, low=0.0)
+            rate = checks.number(f, "rate", rate, low=0.0)
             if rate >= 1.0:
                 raise ValueError(f"{f}: rate must be in [0, 1) (rate 1 drops every unit), "
                                  f"got {rate}")
             keep_prob = 1.0 - rate
         else:
-            keep_prob = validate.number(f, "keep_prob", keep_prob, low=0.0, low_open=True)
+            keep_prob = checks.number(f, "keep_prob", keep_prob, low=0.0, low_open=True)
             if keep_prob > 1.0:
                 raise ValueError(f"{f}: keep_prob must be in (0, 1], got {keep_prob}")
         self.keep_prob = float(keep_prob)

@@ -12,13 +12,13 @@ For the 10 nearly balanced MNIST digits that is about 0.10; for a skewed problem
 """
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 def _n_classes(func, n_classes):
     if n_classes is None:
         return None
-    return validate.number(func, "n_classes", n_classes, low=1, integer=True)
+    return checks.number(func, "n_classes", n_classes, low=1, integer=True)
 
 
 def confusion_matrix(labels, predicted, n_classes=None):
@@ -30,8 +30,8 @@ def confusion_matrix(labels, predicted, n_classes=None):
     """
     f = "confusion_matrix"
     n_classes = _n_classes(f, n_classes)
-    labels = validate.labels(f, "labels", labels, n_classes=n_classes)
-    predicted = validate.labels(f, "predicted", predicted, n_classes=n_classes)
+    labels = checks.labels(f, "labels", labels, n_classes=n_classes)
+    predicted = checks.labels(f, "predicted", predicted, n_classes=n_classes)
     if predicted.shape != labels.shape:
         raise ValueError(f"{f}: {labels.shape[0]} labels but {predicted.shape[0]} predictions "
                          f"(one prediction per example)")
@@ -43,7 +43,7 @@ def class_frequencies(labels, n_classes=None):
     """p[n_classes]: the fraction of the labels in each class (sums to 1)."""
     f = "class_frequencies"
     n_classes = _n_classes(f, n_classes)
-    labels = validate.labels(f, "labels", labels, n_classes=n_classes)
+    labels = checks.labels(f, "labels", labels, n_classes=n_classes)
     return np.bincount(labels, minlength=n_classes or 0) / labels.shape[0]
 
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
-from lessons import validate
+from lessons.kernels import checks
 from lessons.kernels import mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
 
 # The book's network and run (Snippets 4-3 to 4-8).
@@ -62,10 +62,10 @@ def init_weights(seed, n_inputs=N_INPUTS, n_hidden=N_HIDDEN, n_outputs=N_OUTPUTS
     layer_w. Drawn from np.random.default_rng(seed): W1 first, then W2.
     """
     f = "init_weights"
-    seed = validate.number(f, "seed", seed, low=0, integer=True)
-    sizes = [validate.number(f, name, value, low=1, integer=True) for name, value in
+    seed = checks.number(f, "seed", seed, low=0, integer=True)
+    sizes = [checks.number(f, name, value, low=1, integer=True) for name, value in
              (("n_inputs", n_inputs), ("n_hidden", n_hidden), ("n_outputs", n_outputs))]
-    if np.dtype(dtype) not in validate.FLOATS:
+    if np.dtype(dtype) not in checks.FLOATS:
         raise TypeError(f"{f}: dtype must be float32 or float64, got {np.dtype(dtype)}")
     rng = np.random.default_rng(seed)
     weights = []
@@ -78,8 +78,8 @@ def init_weights(seed, n_inputs=N_INPUTS, n_hidden=N_HIDDEN, n_outputs=N_OUTPUTS
 
 def one_hot(labels, n_classes=N_OUTPUTS, dtype=np.float32):
     """T[n, n_classes]: row i is all 0 except a 1 in column labels[i]."""
-    n_classes = validate.number("one_hot", "n_classes", n_classes, low=1, integer=True)
-    labels = validate.labels("one_hot", "labels", labels, n_classes=n_classes)
+    n_classes = checks.number("one_hot", "n_classes", n_classes, low=1, integer=True)
+    labels = checks.labels("one_hot", "labels", labels, n_classes=n_classes)
     T = np.zeros((labels.shape[0], n_classes), dtype=dtype)
     T[np.arange(labels.shape[0]), labels] = 1
     return T
@@ -94,21 +94,21 @@ def prepare(images, labels, mean=None, std=None, dtype=np.float32):
     training.
     """
     f = "prepare"
-    images = validate.array(f, "images", images, ndim=None, dtype=np.float64,
+    images = checks.array(f, "images", images, ndim=None, dtype=np.float64,
                             shape="[n, rows, cols] or [n, pixels]")
     if images.ndim not in (2, 3):
         raise ValueError(f"{f}: images must be [n, rows, cols] or [n, pixels], "
                          f"got shape {images.shape}")
     pixels = images.reshape(images.shape[0], -1)
-    labels = validate.labels(f, "labels", labels, n_classes=N_OUTPUTS)
+    labels = checks.labels(f, "labels", labels, n_classes=N_OUTPUTS)
     if labels.shape[0] != pixels.shape[0]:
         raise ValueError(f"{f}: {labels.shape[0]} labels for {pixels.shape[0]} images")
     if (mean is None) != (std is None):
         raise ValueError(f"{f}: give both mean and std (the training set's), or neither")
     if mean is None:
         mean, std = float(pixels.mean()), float(pixels.std())
-    mean = validate.number(f, "mean", mean)
-    std = validate.number(f, "std", std, low=0.0, low_open=True)
+    mean = checks.number(f, "mean", mean)
+    std = checks.number(f, "std", std, low=0.0, low_open=True)
     X = pixels - mean  # a new array: the caller's images are never modified
     X /= std
     X = X.astype(dtype, copy=False)
@@ -149,9 +149,9 @@ def fit(W1, W2, train, test, *, epochs, lr=BOOK_LR, seed=0, batch_size=1, averag
     accuracies; progress=False, or TQDM_DISABLE=1 in the environment, hides it.
     """
     f = "fit"
-    epochs = validate.number(f, "epochs", epochs, low=1, integer=True)
-    seed = validate.number(f, "seed", seed, low=0, integer=True)
-    batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
+    epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
+    seed = checks.number(f, "seed", seed, low=0, integer=True)
+    batch_size = checks.number(f, "batch_size", batch_size, low=1, integer=True)
     train, test = _prepared(f, "train", train), _prepared(f, "test", test)
     n = train.X.shape[0]
     counted = n if batch_size == 1 else (n // batch_size) * batch_size

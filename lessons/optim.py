@@ -17,7 +17,7 @@ step), a small share of a training step at that size. Not worth a kernel.
 """
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 class Optimizer:
@@ -35,8 +35,8 @@ class Optimizer:
         """(param, grad, state) triples, once every gradient has been checked against its
         parameter: a bad gradient in the last pair must not leave the first ones moved."""
         f = f"{type(self).__name__}.step"
-        params = validate.as_list(f, "params", params, "weight arrays")
-        grads = validate.as_list(f, "grads", grads, "gradient arrays")
+        params = checks.as_list(f, "params", params, "weight arrays")
+        grads = checks.as_list(f, "grads", grads, "gradient arrays")
         if len(params) != len(grads):
             raise ValueError(f"{f}: got {len(params)} params but {len(grads)} grads "
                              f"(one gradient per parameter array)")
@@ -46,14 +46,14 @@ class Optimizer:
         if first or len(params) != len(self._params) or \
                 any(p is not q for p, q in zip(params, self._params)):
             for i, p in enumerate(params):
-                validate.inplace(f, f"params[{i}]", p, ndim=None, shape="(a weight array)",
+                checks.inplace(f, f"params[{i}]", p, ndim=None, shape="(a weight array)",
                                  finite=first)
             shapes, before = [p.shape for p in params], [p.shape for p in self._params or ()]
             if not first and shapes != before:
                 raise ValueError(f"{f}: params are not the arrays this optimizer stepped before "
                                  f"(shapes {shapes}, last step {before}); use one optimizer "
                                  f"per model")
-        grads = [validate.like(f, f"grads[{i}]", g, p, f"params[{i}]")
+        grads = [checks.like(f, f"grads[{i}]", g, p, f"params[{i}]")
                  for i, (p, g) in enumerate(zip(params, grads))]
         if first:
             self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
@@ -68,7 +68,7 @@ class Optimizer:
 
 def _decay(owner, name, value):
     """A decay factor of a running average: in [0, 1), else old gradients never fade."""
-    value = validate.number(owner, name, value, low=0.0)
+    value = checks.number(owner, name, value, low=0.0)
     if value >= 1.0:
         raise ValueError(f"{owner}: {name} must be in [0, 1) (at 1 old gradients never fade), "
                          f"got {value}")
@@ -89,7 +89,7 @@ class SGD(Optimizer):
 
     def __init__(self, lr, momentum=0.0):
         super().__init__()
-        self.lr = validate.number("SGD", "lr", lr, low=0.0, low_open=True)
+        self.lr = checks.number("SGD", "lr", lr, low=0.0, low_open=True)
         self.momentum = _decay("SGD", "momentum", momentum)
         self.slots = ("velocity",) if self.momentum else ()
 
@@ -119,9 +119,9 @@ class RMSprop(Optimizer):
 
     def __init__(self, lr=1e-3, rho=0.9, eps=1e-7):
         super().__init__()
-        self.lr = validate.number("RMSprop", "lr", lr, low=0.0, low_open=True)
+        self.lr = checks.number("RMSprop", "lr", lr, low=0.0, low_open=True)
         self.rho = _decay("RMSprop", "rho", rho)
-        self.eps = validate.number("RMSprop", "eps", eps, low=0.0, low_open=True)
+        self.eps = checks.number("RMSprop", "eps", eps, low=0.0, low_open=True)
 
     def step(self, params, grads):
         for p, g, st in self._begin(params, grads):
@@ -153,10 +153,10 @@ class Adam(Optimizer):
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
         super().__init__()
-        self.lr = validate.number("Adam", "lr", lr, low=0.0, low_open=True)
+        self.lr = checks.number("Adam", "lr", lr, low=0.0, low_open=True)
         self.beta1 = _decay("Adam", "beta1", beta1)
         self.beta2 = _decay("Adam", "beta2", beta2)
-        self.eps = validate.number("Adam", "eps", eps, low=0.0, low_open=True)
+        self.eps = checks.number("Adam", "eps", eps, low=0.0, low_open=True)
 
     def step(self, params, grads):
         for p, g, st in self._begin(params, grads):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 from lessons.kernels import perceptron_train
 
 # Ekman's NAND run (Snippets 1-2 to 1-4): random.seed(7), lr 0.1, these initial weights.
@@ -25,9 +25,9 @@ def book_orders(n=4, epochs=4, seed=BOOK_NAND_SEED):
     With the book's seed 7 and n = 4: [3,1,0,2], [1,0,2,3], [0,1,3,2], [2,3,0,1].
     """
     f = "book_orders"
-    n = validate.number(f, "n", n, low=1, integer=True)
-    epochs = validate.number(f, "epochs", epochs, low=1, integer=True)
-    rng = random.Random(validate.number(f, "seed", seed, low=0, integer=True))
+    n = checks.number(f, "n", n, low=1, integer=True)
+    epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
+    rng = random.Random(checks.number(f, "seed", seed, low=0, integer=True))
     index_list = list(range(n))
     orders = []
     for _ in range(epochs):
@@ -44,9 +44,9 @@ def _drawn_orders(n, epochs, seed):
 
 def shuffled_orders(n, epochs, seed=0):
     """orders[epochs, n]: an independent permutation of range(n) per epoch, seeded."""
-    n = validate.number("shuffled_orders", "n", n, low=1, integer=True)
-    epochs = validate.number("shuffled_orders", "epochs", epochs, low=1, integer=True)
-    seed = validate.number("shuffled_orders", "seed", seed, low=0, integer=True)
+    n = checks.number("shuffled_orders", "n", n, low=1, integer=True)
+    epochs = checks.number("shuffled_orders", "epochs", epochs, low=1, integer=True)
+    seed = checks.number("shuffled_orders", "seed", seed, low=0, integer=True)
     return np.array(list(_drawn_orders(n, epochs, seed)), dtype=np.int64)
 
 
@@ -77,18 +77,18 @@ def train(X, y, w0, lr=0.1, *, max_epochs=100, seed=0, orders=None):
     w0 is copied, never modified.
     """
     f = "train"
-    w = validate.array(f, "w0", w0, ndim=1, shape="[d]", dtype=np.float64).copy()
-    X = validate.array(f, "X", X, ndim=2, shape="[n, d] (column 0 is the bias input 1)",
+    w = checks.array(f, "w0", w0, ndim=1, shape="[d]", dtype=np.float64).copy()
+    X = checks.array(f, "X", X, ndim=2, shape="[n, d] (column 0 is the bias input 1)",
                        dtype=np.float64)
     if X.shape[1] != w.shape[0]:
         raise ValueError(f"{f}: w0 has {w.shape[0]} weights but X has {X.shape[1]} "
                          f"columns (X is [n, d] with the bias input in column 0)")
     if orders is None:
-        max_epochs = validate.number(f, "max_epochs", max_epochs, low=1, integer=True)
-        seed = validate.number(f, "seed", seed, low=0, integer=True)
+        max_epochs = checks.number(f, "max_epochs", max_epochs, low=1, integer=True)
+        seed = checks.number(f, "seed", seed, low=0, integer=True)
         orders = _drawn_orders(X.shape[0], max_epochs, seed)
     else:
-        orders = validate.indices(f, "orders", orders, upper=X.shape[0], ndim=2,
+        orders = checks.indices(f, "orders", orders, upper=X.shape[0], ndim=2,
                                   shape="[epochs, k] (one row of indices per epoch)")
     history, epochs, converged = [w.copy()], 0, False
     for order in orders:

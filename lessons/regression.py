@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 from lessons.kernels import linear_mse_epoch
 
 
@@ -20,10 +20,10 @@ def linear_data(n=200, d=1, *, noise=0.5, seed=0):
     uniformly from [-2, 2]; the noise is Gaussian with standard deviation `noise`.
     """
     f = "linear_data"
-    n = validate.number(f, "n", n, low=1, integer=True)
-    d = validate.number(f, "d", d, low=1, integer=True)
-    noise = validate.number(f, "noise", noise, low=0.0)
-    seed = validate.number(f, "seed", seed, low=0, integer=True)
+    n = checks.number(f, "n", n, low=1, integer=True)
+    d = checks.number(f, "d", d, low=1, integer=True)
+    noise = checks.number(f, "noise", noise, low=0.0)
+    seed = checks.number(f, "seed", seed, low=0, integer=True)
     rng = np.random.default_rng(seed)
     X = np.hstack([np.ones((n, 1)), rng.standard_normal((n, d))])
     w_true = rng.uniform(-2.0, 2.0, d + 1)
@@ -32,15 +32,15 @@ def linear_data(n=200, d=1, *, noise=0.5, seed=0):
 
 
 def _data(func, X, y):
-    X = validate.array(func, "X", X, ndim=2, shape="[n, d]")
-    y = validate.array(func, "y", y, ndim=1, shape=f"[{X.shape[0]}]", dtype=X.dtype)
+    X = checks.array(func, "X", X, ndim=2, shape="[n, d]")
+    y = checks.array(func, "y", y, ndim=1, shape=f"[{X.shape[0]}]", dtype=X.dtype)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{func}: y has {y.shape[0]} targets but X has {X.shape[0]} rows")
     return X, y
 
 
 def _weights(func, name, w, X, *, finite=True):
-    w = validate.array(func, name, w, ndim=1, shape=f"[{X.shape[1]}]", dtype=X.dtype,
+    w = checks.array(func, name, w, ndim=1, shape=f"[{X.shape[1]}]", dtype=X.dtype,
                        finite=finite)
     if w.shape[0] != X.shape[1]:
         raise ValueError(f"{func}: {name} has {w.shape[0]} weights but X has {X.shape[1]} "
@@ -81,10 +81,10 @@ def fit_linear(X, y, batch_size, lr, epochs, seed=0, w0=None):
     """
     f = "fit_linear"
     X, y = _data(f, X, y)
-    batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
-    lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
-    epochs = validate.number(f, "epochs", epochs, low=0, integer=True)
-    seed = validate.number(f, "seed", seed, low=0, integer=True)
+    batch_size = checks.number(f, "batch_size", batch_size, low=1, integer=True)
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
+    epochs = checks.number(f, "epochs", epochs, low=0, integer=True)
+    seed = checks.number(f, "seed", seed, low=0, integer=True)
     if w0 is None:
         w = np.zeros(X.shape[1], dtype=X.dtype)
     else:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 LOSS_METRICS = ("loss", "val_loss")
 
@@ -71,7 +71,7 @@ class History:
     def as_table(self, every=1):
         """Rows of epoch and metrics with 4 decimals; every=k shows every k-th epoch (and the
         last one)."""
-        every = validate.number("History.as_table", "every", every, low=1, integer=True)
+        every = checks.number("History.as_table", "every", every, low=1, integer=True)
         header = ("epoch", *self.metrics)
         widths = [max(len(h), 6) for h in header]
         lines = ["  ".join(f"{h:>{w}}" for h, w in zip(header, widths))]
@@ -139,9 +139,9 @@ class EarlyStopping(Callback):
             raise ValueError(f"{f}: monitor must be 'loss', 'accuracy', 'val_loss' or "
                              f"'val_accuracy', got {monitor!r}")
         self.monitor = monitor
-        self.patience = validate.number(f, "patience", patience, low=1, integer=True)
+        self.patience = checks.number(f, "patience", patience, low=1, integer=True)
         self.restore_best = bool(restore_best)
-        self.min_delta = validate.number(f, "min_delta", min_delta, low=0.0)
+        self.min_delta = checks.number(f, "min_delta", min_delta, low=0.0)
         self.lower_is_better = monitor in LOSS_METRICS
         self.best, self.best_epoch, self.stopped_epoch = None, None, None
         self.wait = 0
@@ -194,7 +194,7 @@ class Snapshots(Callback):
     """
 
     def __init__(self, every=1):
-        self.every = validate.number("Snapshots", "every", every, low=1, integer=True)
+        self.every = checks.number("Snapshots", "every", every, low=1, integer=True)
         self.epochs, self.params = [], []
 
     def _take(self, state):
@@ -272,9 +272,9 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
     """
     f = "fit"
     X, y = _data(f, model, X, y, "X", "y")
-    epochs = validate.number(f, "epochs", epochs, low=0, integer=True)
-    batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
-    seed = validate.number(f, "seed", seed, low=0, integer=True)
+    epochs = checks.number(f, "epochs", epochs, low=0, integer=True)
+    batch_size = checks.number(f, "batch_size", batch_size, low=1, integer=True)
+    seed = checks.number(f, "seed", seed, low=0, integer=True)
     if not callable(loss):
         raise TypeError(f"{f}: loss must be a function (output, targets) -> (loss, d_output), "
                         f"such as softmax_cross_entropy; got {type(loss).__name__}")
@@ -311,12 +311,12 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed, validation
         for epoch in range(1, epochs + 1):
             state.epoch = epoch
             try:
-                with validate.already_checked():  # X, y were checked above
+                with checks.already_checked():  # X, y were checked above
                     train = _train_epoch(model, loss, optimizer, X, y, rng.permutation(len(X)),
                                          batch_size, kind, after_batch if hooks else None)
                     val = None if train is None or validation is None else \
                         _measure(model, loss, Xv, yv, kind, batch_size)
-            except validate.NotFiniteError:
+            except checks.NotFiniteError:
                 # an output or gradient overflowed: the loss or the optimizer refused it
                 train = None
             if train is None:
@@ -390,7 +390,7 @@ def accuracy(output, targets):
     B rows: argmax of each output row against integer labels 0..K-1 or one-hot rows; for 0/1
     targets, output > 0.5 against the target."""
     f = "accuracy"
-    output = validate.array(f, "output", output, ndim=None, shape="[B, ...]")
+    output = checks.array(f, "output", output, ndim=None, shape="[B, ...]")
     if output.ndim == 0:
         raise ValueError(f"{f}: output must be [B, ...], one row per example, got a scalar")
     targets = _targets(f, "targets", targets, len(output), "output", output.dtype)
@@ -409,10 +409,10 @@ def evaluate(model, loss, X, y, *, batch_size=None):
     exactly loss(predict(model, X), y)[0]."""
     f = "evaluate"
     X, y = _data(f, model, X, y, "X", "y")
-    batch_size = len(X) if batch_size is None else validate.number(
+    batch_size = len(X) if batch_size is None else checks.number(
         f, "batch_size", batch_size, low=1, integer=True)
     kind = _model_target_kind(f, model, X, y, "y")
-    with validate.already_checked():
+    with checks.already_checked():
         return _measure(model, loss, X, y, kind, batch_size)
 
 
@@ -423,8 +423,8 @@ def predict(model, X, *, batch_size=1024):
     lessons.kernels.softmax the probabilities."""
     f = "predict"
     X = _inputs(f, model, X, "X")
-    batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
-    with validate.already_checked():
+    batch_size = checks.number(f, "batch_size", batch_size, low=1, integer=True)
+    with checks.already_checked():
         return np.concatenate([model.forward(X[s:s + batch_size], training=False)
                                for s in range(0, len(X), batch_size)])
 
@@ -438,7 +438,7 @@ def _inputs(func, model, X, name):
                             f"backward, params, grads); got {type(model).__name__}")
     params = model.params()
     dtype = params[0].dtype if params else None  # None: keep X's float dtype
-    X = validate.array(func, name, X, ndim=None, shape="[n, features...]", dtype=dtype)
+    X = checks.array(func, name, X, ndim=None, shape="[n, features...]", dtype=dtype)
     if X.ndim < 2:
         raise ValueError(f"{func}: {name} must be [n, features...] with one example per row, "
                          f"got shape {X.shape}")
@@ -448,7 +448,7 @@ def _inputs(func, model, X, name):
 def _targets(func, name, y, n, x_name, dtype):
     """y with one target per row of x_name (n rows): integer labels as they are, any other
     targets as a checked float array of `dtype`."""
-    checked = validate.array(func, name, y, ndim=None, shape="[n, ...]", dtype=dtype)
+    checked = checks.array(func, name, y, ndim=None, shape="[n, ...]", dtype=dtype)
     y = np.asarray(y)
     if not np.issubdtype(y.dtype, np.integer):
         y = checked
@@ -490,6 +490,6 @@ def _target_kind(func, out_shape, y, y_name, out_name):
 def _model_target_kind(func, model, X, y, y_name):
     """Run one example of the checked X through the model to learn its output shape; check
     class labels."""
-    with validate.already_checked():
+    with checks.already_checked():
         out_shape = model.forward(X[:1], training=False).shape
     return _target_kind(func, out_shape, y, y_name, "the model's output")

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from lessons import kernels, reference
 from lessons.gradcheck import check_gradient
+from lessons.kernels.threads import one_blas_thread
 
 FLOATS = st.sampled_from([np.float64, np.float32])
 SEEDS = st.integers(0, 2**32 - 1)
@@ -244,7 +245,7 @@ def test_kernels_agree_with_the_twin_and_do_not_depend_on_the_thread_count(
     for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
         numba.set_num_threads(threads)
         try:
-            with conv.one_blas_thread():
+            with one_blas_thread():
                 Y = conv._conv_forward_kernel(X, K, b, *args)
                 dY = np.random.default_rng(12).standard_normal(Y.shape)
                 runs.append((Y,) + conv._conv_backward_kernel(X, K, dY, *args, input_grad))
@@ -275,7 +276,6 @@ def test_public_functions_restore_the_blas_threads():
 def test_one_blas_thread_nests_and_restores_after_an_error():
     from threadpoolctl import threadpool_info
 
-    from lessons.kernels.conv import one_blas_thread
 
     def blas_threads():
         return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]

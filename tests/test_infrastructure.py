@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lessons import kernels, validate
+from lessons import kernels
+from lessons.kernels import checks as validate
 from lessons.data import blobs, gate
 from lessons.gradcheck import check_gradient, numerical_gradient, relative_error
 from lessons.warmup import warm_all

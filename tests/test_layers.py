@@ -347,11 +347,11 @@ def test_every_backward_names_a_bad_gradient(bad, error, match):
 
 
 def test_a_model_checks_its_batch_once_not_in_every_layer(monkeypatch):
-    from lessons import validate
+    from lessons.kernels import checks
 
     calls = []
-    real = validate.array
-    monkeypatch.setattr(validate, "array", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
+    real = checks.array
+    monkeypatch.setattr(checks, "array", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
     model = mlp([4, 8, 8, 2], seed=0)
     model.forward(np.ones((3, 4)), training=True)
     model.backward(np.ones((3, 2)))

@@ -460,11 +460,11 @@ def test_fit_names_unusable_data(X, error, match):
 
 
 def test_fit_checks_the_data_once_not_every_batch(xor, monkeypatch):
-    from lessons import validate
+    from lessons.kernels import checks
 
     calls = []
-    real = validate.array
-    monkeypatch.setattr(validate, "array", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
+    real = checks.array
+    monkeypatch.setattr(checks, "array", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
     X, y = xor
     quiet_fit(mlp([2, 4, 2], seed=0), softmax_cross_entropy, SGD(0.1), X, y, epochs=2,
               batch_size=20, seed=0)

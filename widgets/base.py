@@ -14,7 +14,7 @@ import numpy as np
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from lessons import validate
+from lessons.kernels import checks
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies) and a diverging map.
 POSITIVE = "#0072B2"  # blue: class +1
@@ -58,23 +58,23 @@ _show_figures_as_png()
 
 def argument(func, name, value, *, options=None, **bounds):
     """A widget factory's argument: one of `options`, or a number within `bounds` (low, high,
-    low_open, integer: as lessons.validate.number). Anything else is a ValueError naming it,
+    low_open, integer: as lessons.kernels.checks.number). Anything else is a ValueError naming it,
     raised before any control is made: a control would raise traitlets' TraitError, far from
     the cause, or silently show another value."""
     if options is not None:
-        return _invalid_as_value_error(validate.choice, func, name, value, options)
-    return _invalid_as_value_error(validate.number, func, name, value, **bounds)
+        return _invalid_as_value_error(checks.choice, func, name, value, options)
+    return _invalid_as_value_error(checks.number, func, name, value, **bounds)
 
 
 def flag(func, name, value):
     """A widget factory's True/False argument (1 or "yes" is not one), as `argument`."""
-    return _invalid_as_value_error(validate.flag, func, name, value)
+    return _invalid_as_value_error(checks.flag, func, name, value)
 
 
 def _invalid_as_value_error(check, *args, **kwargs):
     try:
         return check(*args, **kwargs)
-    except TypeError as error:  # validate's word for a wrong type; to a widget, just invalid
+    except TypeError as error:  # the checks' word for a wrong type; to a widget, just invalid
         raise ValueError(str(error)) from None
 
 

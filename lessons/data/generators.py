@@ -15,7 +15,7 @@ rows are shuffled, so any prefix is a fair minibatch.
 """
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 def xor_points(n=200, *, noise=0.2, seed=0):
@@ -43,7 +43,7 @@ def moons(n=200, *, noise=0.1, seed=0):
 def circles(n=200, *, noise=0.05, factor=0.5, seed=0):
     """Two concentric circles: class 0 of radius 1, class 1 of radius `factor` (0 < factor < 1)."""
     n, noise, rng = _common("circles", n, noise, seed)
-    factor = validate.number("circles", "factor", factor, low=0.0, low_open=True, high=1.0)
+    factor = checks.number("circles", "factor", factor, low=0.0, low_open=True, high=1.0)
     if factor == 1.0:
         raise ValueError("circles: factor must be < 1 (the inner circle's radius), got 1.0")
     y = _balanced_labels(n, 2, rng)
@@ -58,8 +58,8 @@ def spirals(n=300, *, k=3, noise=0.05, turns=1.0, seed=0):
     Arm j starts at angle 2 pi j / k and winds `turns` times around the origin.
     """
     n, noise, rng = _common("spirals", n, noise, seed)
-    k = validate.number("spirals", "k", k, low=2, integer=True)
-    turns = validate.number("spirals", "turns", turns, low=0.0, low_open=True)
+    k = checks.number("spirals", "k", k, low=2, integer=True)
+    turns = checks.number("spirals", "turns", turns, low=0.0, low_open=True)
     y = _balanced_labels(n, k, rng)
     r = rng.uniform(0.0, 1.0, n)
     angle = 2.0 * np.pi * (y / k + turns * r)
@@ -67,9 +67,9 @@ def spirals(n=300, *, k=3, noise=0.05, turns=1.0, seed=0):
 
 
 def _common(func, n, noise, seed):
-    n = validate.number(func, "n", n, low=1, integer=True)
-    noise = validate.number(func, "noise", noise, low=0.0)
-    seed = validate.number(func, "seed", seed, low=0, integer=True)
+    n = checks.number(func, "n", n, low=1, integer=True)
+    noise = checks.number(func, "noise", noise, low=0.0)
+    seed = checks.number(func, "seed", seed, low=0, integer=True)
     return n, noise, np.random.default_rng(seed)
 
 

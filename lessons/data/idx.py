@@ -23,7 +23,7 @@ from math import prod
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 DTYPES = {
     0x08: np.dtype("u1"),
@@ -47,7 +47,7 @@ def read_idx(path, *, max_bytes=MAX_BYTES):
     allocated from the header's promise alone: a raw file's size is checked first, and a
     compressed one is decompressed in chunks and never past the promised size.
     """
-    path = os.fspath(validate.path("read_idx", "path", path))
+    path = os.fspath(checks.path("read_idx", "path", path))
     with open(path, "rb") as f:
         compressed = f.read(2) == GZIP_MAGIC
     if compressed:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 from lessons.data.idx import read_idx
 
 MNIST_DIR = Path(__file__).with_name("mnist")
@@ -57,8 +57,8 @@ def load_idx_dataset(directory, kind="train", *, normalize=False, n_classes=10):
     """
     f = "load_idx_dataset"
     kind = _kind(f, kind)
-    n_classes = validate.number(f, "n_classes", n_classes, low=1, integer=True)
-    directory = Path(validate.path(f, "directory", directory))
+    n_classes = checks.number(f, "n_classes", n_classes, low=1, integer=True)
+    directory = Path(checks.path(f, "directory", directory))
     if not directory.is_dir():
         raise FileNotFoundError(f"{f}: {directory} is not a directory")
     paths = tuple(_find(directory, stem) for stem in FILES[kind])
@@ -75,7 +75,7 @@ def load_mnist(kind="train", *, directory=None, normalize=False):
     """
     kind = _kind("load_mnist", kind)
     if directory is not None:
-        return load_idx_dataset(validate.path("load_mnist", "directory", directory), kind,
+        return load_idx_dataset(checks.path("load_mnist", "directory", directory), kind,
                                 normalize=normalize)
     paths = tuple(MNIST_DIR / f"{stem}.gz" for stem in FILES[kind])
     for path in paths:
@@ -113,7 +113,7 @@ def load_fashion_mnist(kind="train", *, directory=None, normalize=False):
     if directory is None:
         directory = fashion_mnist_dir()
     else:
-        validate.path(f, "directory", directory)
+        checks.path(f, "directory", directory)
     return load_idx_dataset(directory, kind, normalize=normalize)
 
 
@@ -143,9 +143,9 @@ def stratified_indices(labels, n, *, seed=0):
     are interleaved (ready for minibatches).
     """
     f = "stratified_indices"
-    labels = validate.labels(f, "labels", labels)
-    n = validate.number(f, "n", n, low=1, integer=True)
-    seed = validate.number(f, "seed", seed, low=0, integer=True)
+    labels = checks.labels(f, "labels", labels)
+    n = checks.number(f, "n", n, low=1, integer=True)
+    seed = checks.number(f, "seed", seed, low=0, integer=True)
     classes, counts = np.unique(labels, return_counts=True)
     k = len(classes)
     quota = np.full(k, n // k)

@@ -11,7 +11,7 @@ information about it into training.
 """
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 def digits(*, images=False):
@@ -22,7 +22,7 @@ def digits(*, images=False):
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    X = bunch.images if validate.flag("digits", "images", images) else bunch.data
+    X = bunch.images if checks.flag("digits", "images", images) else bunch.data
     return np.array(X, dtype=np.float64), np.array(bunch.target, dtype=np.int64)
 
 
@@ -67,12 +67,12 @@ def standardize(X_train, *X_others, per_feature=True):
     centred, not divided by zero. Returns a list with one array per argument.
     """
     f = "standardize"
-    X_train = validate.array(f, "X_train", X_train, ndim=None, shape="[n, ...]")
+    X_train = checks.array(f, "X_train", X_train, ndim=None, shape="[n, ...]")
     if X_train.ndim == 0:
         raise ValueError(f"{f}: X_train must have at least one dimension, got a scalar")
     others = []
     for i, X in enumerate(X_others):
-        X = validate.array(f, f"X_others[{i}]", X, ndim=X_train.ndim, dtype=X_train.dtype,
+        X = checks.array(f, f"X_others[{i}]", X, ndim=X_train.ndim, dtype=X_train.dtype,
                            allow_empty=True)
         if X.shape[1:] != X_train.shape[1:]:
             raise ValueError(

@@ -5,7 +5,7 @@ and targets in {-1, +1}. Gates use Ekman's encoding: false = -1, true = +1.
 """
 import numpy as np
 
-from lessons import validate
+from lessons.kernels import checks
 
 _INPUTS = np.array([[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]])  # Table 1-1's order
 GATES = {
@@ -18,7 +18,7 @@ GATES = {
 
 def with_bias(X2):
     """Prepend the bias input x0 = 1: X2[n, k] -> X[n, k + 1]."""
-    X2 = validate.array("with_bias", "X2", X2, ndim=2, shape="[n, k]", dtype=np.float64)
+    X2 = checks.array("with_bias", "X2", X2, ndim=2, shape="[n, k]", dtype=np.float64)
     return np.hstack([np.ones((X2.shape[0], 1)), X2])
 
 
@@ -36,8 +36,8 @@ def blobs(n=40, *, separable=True, seed=0):
     separable=True keeps the clouds apart (a perceptron converges); False lets them overlap
     (the perceptron rule never settles).
     """
-    n = validate.number("blobs", "n", n, low=2, integer=True)
-    seed = validate.number("blobs", "seed", seed, low=0, integer=True)
+    n = checks.number("blobs", "n", n, low=2, integer=True)
+    seed = checks.number("blobs", "seed", seed, low=0, integer=True)
     rng = np.random.default_rng(seed)
     y = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
     centre = np.array([0.9, 0.6]) if separable else np.array([0.35, 0.25])

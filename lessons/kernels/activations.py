@@ -19,7 +19,7 @@ no copy, when the input already is one) and restore the shape.
 import numpy as np
 from numba import njit
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 @njit(cache=True)
@@ -68,7 +68,7 @@ def _relu_backward_kernel(z, dy):
 
 
 def _values(func, name, a):
-    return validate.array(func, name, a, ndim=None, shape="[...] (any shape)")
+    return checks.array(func, name, a, ndim=None, shape="[...] (any shape)")
 
 
 def _pair(func, name, a, grad_name, grad):

@@ -38,13 +38,11 @@ lessons/reference.py holds the readable version: one output position at a time.
 A 1D convolution is the 2D one over images of height 1 with no padding along the height:
 conv1d_forward reshapes and calls the same kernels.
 """
-import contextlib
-import functools
-
 import numpy as np
 from numba import njit, prange
 
-from lessons import validate
+from lessons.kernels import checks
+from lessons.kernels.threads import one_blas_thread
 
 _LAYOUT2 = "(X is [N, C, H, W], K is [F, C, kh, kw])"
 _LAYOUT1 = "(X is [N, C, L], K is [F, C, k])"
@@ -181,10 +179,10 @@ def conv_output_size(n, k, stride=1, pad=0):
     n at stride 1.
     """
     f = "conv_output_size"
-    n = validate.number(f, "n", n, low=1, integer=True)
-    k = validate.number(f, "k", k, low=1, integer=True)
-    stride = validate.number(f, "stride", stride, low=1, integer=True)
-    pad = validate.number(f, "pad", pad, low=0, integer=True)
+    n = checks.number(f, "n", n, low=1, integer=True)
+    k = checks.number(f, "k", k, low=1, integer=True)
+    stride = checks.number(f, "stride", stride, low=1, integer=True)
+    pad = checks.number(f, "pad", pad, low=0, integer=True)
     if k > n + 2 * pad:
         raise ValueError(f"{f}: the kernel (k = {k}) is larger than the padded input "
                          f"(n + 2 pad = {n + 2 * pad})")
@@ -195,10 +193,10 @@ def _check_conv(func, X, K, stride, pad, ndim):
     """Validated (X, K, stride, pad) for a conv with `ndim` spatial axes (1 or 2)."""
     layout, xs, ks = ((_LAYOUT1, "[N, C, L]", "[F, C, k]") if ndim == 1 else
                       (_LAYOUT2, "[N, C, H, W]", "[F, C, kh, kw]"))
-    X = validate.array(func, "X", X, ndim=ndim + 2, shape=xs)
-    K = validate.array(func, "K", K, ndim=ndim + 2, shape=ks)
-    stride = validate.number(func, "stride", stride, low=1, integer=True)
-    pad = validate.number(func, "pad", pad, low=0, integer=True)
+    X = checks.array(func, "X", X, ndim=ndim + 2, shape=xs)
+    K = checks.array(func, "K", K, ndim=ndim + 2, shape=ks)
+    stride = checks.number(func, "stride", stride, low=1, integer=True)
+    pad = checks.number(func, "pad", pad, low=0, integer=True)
     if K.shape[1] != X.shape[1]:
         raise ValueError(f"{func}: K has {K.shape[1]} input channels but X has {X.shape[1]} "
                          f"{layout}")
@@ -211,7 +209,7 @@ def _check_conv(func, X, K, stride, pad, ndim):
 
 
 def _check_bias(func, b, F):
-    b = validate.array(func, "b", b, ndim=1, shape="[F]")
+    b = checks.array(func, "b", b, ndim=1, shape="[F]")
     if b.shape[0] != F:
         raise ValueError(f"{func}: b has {b.shape[0]} entries but K has {F} filters "
                          f"(b is [F], one bias per output channel)")
@@ -219,7 +217,7 @@ def _check_bias(func, b, F):
 
 
 def _check_dY(func, dY, want, ndim):
-    dY = validate.array(func, "dY", dY, ndim=ndim + 2,
+    dY = checks.array(func, "dY", dY, ndim=ndim + 2,
                         shape="[N, F, L_out]" if ndim == 1 else "[N, F, OH, OW]")
     if dY.shape != want:
         raise ValueError(f"{func}: dY has shape {dY.shape} but the forward output is {want} "
@@ -230,36 +228,6 @@ def _check_dY(func, dY, want, ndim):
 def _out_shape(X, K, stride, pad):
     return (X.shape[0], K.shape[0]) + tuple(
         (n + 2 * pad - k) // stride + 1 for n, k in zip(X.shape[2:], K.shape[2:]))
-
-
-@functools.cache
-def _blas_libraries():
-    """threadpoolctl's controllers of the loaded BLAS libraries, SciPy's included (np.dot inside
-    @njit calls SciPy's BLAS, which may not be loaded before the first product)."""
-    import scipy.linalg.cython_blas  # noqa: F401
-    from threadpoolctl import ThreadpoolController
-    return ThreadpoolController().select(user_api="blas").lib_controllers
-
-
-@contextlib.contextmanager
-def one_blas_thread():
-    """A `with` block in which BLAS (NumPy's and SciPy's) uses one thread: around Numba kernels
-    that run BLAS products inside `prange`, and around training loops that alternate such
-    kernels with NumPy products. Measured on a 2-core machine: Skansi's CNN, 3 epochs on
-    1,000 images, 56 s with BLAS free, 4.3 s inside.
-
-    It sets the libraries' thread counts directly (a few microseconds; threadpoolctl's own
-    limit() rebuilds its library table, about 50 us, which was 4% of a small conv layer's
-    step) and leaves alone a library already at one thread, so nested blocks cost nothing.
-    """
-    changed = [(lib, n) for lib in _blas_libraries() if (n := lib.get_num_threads()) != 1]
-    for lib, _ in changed:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, n in changed:
-            lib.set_num_threads(n)
 
 
 def conv2d_forward(X, K, b, stride=1, pad=0):

@@ -21,7 +21,7 @@ calls them from a parallel region, or on tiny matrices, should pin BLAS to one t
 import numpy as np
 from numba import njit
 
-from lessons import validate
+from lessons.kernels import checks
 
 _LAYOUT = "(X is [B, n_in], W is [n_in, n_out], b is [n_out])"
 
@@ -56,8 +56,8 @@ def _sgd_step_kernel(param, grad, lr):
 
 
 def _check_XW(func, X, W):
-    X = validate.array(func, "X", X, ndim=2, shape="[B, n_in]")
-    W = validate.array(func, "W", W, ndim=2, shape="[n_in, n_out]")
+    X = checks.array(func, "X", X, ndim=2, shape="[B, n_in]")
+    W = checks.array(func, "W", W, ndim=2, shape="[n_in, n_out]")
     if W.shape[0] != X.shape[1]:
         raise ValueError(
             f"{func}: W has {W.shape[0]} input rows but X has {X.shape[1]} columns {_LAYOUT}"
@@ -72,7 +72,7 @@ def dense_forward(X, W, b):
     """
     f = "dense_forward"
     X, W = _check_XW(f, X, W)
-    b = validate.array(f, "b", b, ndim=1, shape="[n_out]")
+    b = checks.array(f, "b", b, ndim=1, shape="[n_out]")
     if b.shape[0] != W.shape[1]:
         raise ValueError(
             f"{f}: b has {b.shape[0]} entries but W has {W.shape[1]} columns (neurons) {_LAYOUT}"
@@ -88,7 +88,7 @@ def dense_backward(X, W, dZ):
     """
     f = "dense_backward"
     X, W = _check_XW(f, X, W)
-    dZ = validate.array(f, "dZ", dZ, ndim=2, shape="[B, n_out]")
+    dZ = checks.array(f, "dZ", dZ, ndim=2, shape="[B, n_out]")
     if dZ.shape != (X.shape[0], W.shape[1]):
         raise ValueError(
             f"{f}: dZ has shape {dZ.shape} but the layer's output Z is "
@@ -106,7 +106,7 @@ def sgd_step(param, grad, lr):
     grad: the same shape. Returns None, like every in-place NumPy operation.
     """
     f = "sgd_step"
-    param = validate.inplace(f, "param", param, ndim=None, shape="(W or b)")
-    grad = validate.like(f, "grad", grad, param, "param")
-    lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
+    param = checks.inplace(f, "param", param, ndim=None, shape="(W or b)")
+    grad = checks.like(f, "grad", grad, param, "param")
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     _sgd_step_kernel(param.reshape(-1), grad.reshape(-1), lr)

@@ -8,7 +8,7 @@ batch_size = 1 is stochastic gradient descent, anything between is minibatch SGD
 import numpy as np
 from numba import njit
 
-from lessons import validate
+from lessons.kernels import checks
 
 
 @njit(cache=True)
@@ -40,15 +40,15 @@ def linear_mse_epoch(w, X, y, order, batch_size, lr):
     (each measured before its minibatch's step), the running loss every training loop prints.
     """
     f = "linear_mse_epoch"
-    w = validate.inplace(f, "w", w, ndim=1, shape="[d]")
-    X = validate.array(f, "X", X, ndim=2, shape="[n, d]", dtype=w.dtype)
+    w = checks.inplace(f, "w", w, ndim=1, shape="[d]")
+    X = checks.array(f, "X", X, ndim=2, shape="[n, d]", dtype=w.dtype)
     if X.shape[1] != w.shape[0]:
         raise ValueError(f"{f}: w has {w.shape[0]} weights but X has {X.shape[1]} columns")
-    y = validate.array(f, "y", y, ndim=1, shape=f"[{X.shape[0]}]", dtype=w.dtype)
+    y = checks.array(f, "y", y, ndim=1, shape=f"[{X.shape[0]}]", dtype=w.dtype)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{f}: y has {y.shape[0]} targets but X has {X.shape[0]} rows")
-    order = validate.indices(f, "order", order, upper=X.shape[0])
-    batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
-    lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
+    order = checks.indices(f, "order", order, upper=X.shape[0])
+    batch_size = checks.number(f, "batch_size", batch_size, low=1, integer=True)
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     with np.errstate(over="ignore", invalid="ignore"):  # a divergent lr shows as inf, not a crash
         return _linear_mse_epoch_kernel(w, X, y, order, batch_size, lr)

@@ -20,7 +20,7 @@ kernel take about 1.6 ms.
 import numpy as np
 from numba import njit, prange
 
-from lessons import validate
+from lessons.kernels import checks
 
 _SPAN = 2 ** 32  # the number of 32-bit draws
 
@@ -35,7 +35,7 @@ def _dropout_kernel(x, bits, threshold, scale):
 
 def dropout_threshold(keep_prob):
     """The integer a unit's 32-bit draw must stay under to be kept: round(keep_prob * 2^32)."""
-    keep_prob = validate.number("dropout_threshold", "keep_prob", keep_prob, low=0.0,
+    keep_prob = checks.number("dropout_threshold", "keep_prob", keep_prob, low=0.0,
                                 low_open=True)
     if keep_prob > 1.0:
         raise ValueError(f"dropout_threshold: keep_prob must be in (0, 1], got {keep_prob}")
@@ -61,7 +61,7 @@ def inverted_dropout(X, bits, keep_prob):
     forward's bits.
     """
     f = "inverted_dropout"
-    X = validate.array(f, "X", X, ndim=None, shape="[...] (any shape)")
+    X = checks.array(f, "X", X, ndim=None, shape="[...] (any shape)")
     threshold = dropout_threshold(keep_prob)
     bits = np.asarray(bits)
     if bits.dtype != np.uint32:

@@ -13,7 +13,7 @@ float accumulated in float64, the gradient has the input's shape and float dtype
 import numpy as np
 from numba import njit
 
-from lessons import validate
+from lessons.kernels import checks
 
 # Keras' epsilon: keeps log(p) and log(1 - p) finite when a sigmoid saturates to 0 or 1.
 BCE_EPS = 1e-7
@@ -85,8 +85,8 @@ def _softmax_cross_entropy_kernel(Z, labels):
 
 
 def _same_shape(func, y_name, Y, t_name, T):
-    Y = validate.array(func, y_name, Y, ndim=None, shape="[...] (any shape)")
-    T = validate.array(func, t_name, T, ndim=None, shape=f"{Y.shape} (the shape of {y_name})")
+    Y = checks.array(func, y_name, Y, ndim=None, shape="[...] (any shape)")
+    T = checks.array(func, t_name, T, ndim=None, shape=f"{Y.shape} (the shape of {y_name})")
     if T.shape != Y.shape:
         raise ValueError(
             f"{func}: {t_name} has shape {T.shape} but {y_name} has shape {Y.shape} "
@@ -127,7 +127,7 @@ def binary_cross_entropy(P, T):
 
 
 def _logits(func, Z):
-    return validate.array(func, "Z", Z, ndim=2,
+    return checks.array(func, "Z", Z, ndim=2,
                           shape="[B, n_classes] (one row of logits per example)")
 
 

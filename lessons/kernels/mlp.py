@@ -38,7 +38,7 @@ has one.
 import numpy as np
 from numba import njit
 
-from lessons import validate
+from lessons.kernels import checks
 
 _LAYOUT = ("(W1 is [n_hidden, n_in + 1], W2 is [n_out, n_hidden + 1] with the bias weights in "
            "column 0; X is [n, n_in] without a bias column; T is [n, n_out] one-hot)")
@@ -232,8 +232,8 @@ def _mlp_forward_kernel(W1, W2, X):
 
 def _weights(func, W1, W2):
     """The two weight matrices, checked for being updated in place and fitting each other."""
-    W1 = validate.inplace(func, "W1", W1, ndim=2, shape="[n_hidden, n_in + 1]")
-    W2 = validate.inplace(func, "W2", W2, ndim=2, shape="[n_out, n_hidden + 1]")
+    W1 = checks.inplace(func, "W1", W1, ndim=2, shape="[n_hidden, n_in + 1]")
+    W2 = checks.inplace(func, "W2", W2, ndim=2, shape="[n_out, n_hidden + 1]")
     if W2.dtype != W1.dtype:
         raise TypeError(f"{func}: W1 is {W1.dtype} but W2 is {W2.dtype}; use one float dtype")
     if W2.shape[1] != W1.shape[0] + 1:
@@ -245,7 +245,7 @@ def _weights(func, W1, W2):
 
 
 def _inputs(func, W1, X):
-    X = validate.array(func, "X", X, ndim=2, shape="[n, n_in]", dtype=W1.dtype)
+    X = checks.array(func, "X", X, ndim=2, shape="[n, n_in]", dtype=W1.dtype)
     if X.shape[1] != W1.shape[1] - 1:
         hint = (" (drop the bias column: the kernel adds the bias input 1 itself)"
                 if X.shape[1] == W1.shape[1] else "")
@@ -260,7 +260,7 @@ def _epoch_args(func, W1, W2, X, T, order, lr):
     W1, W2 = _weights(func, W1, W2)
     X = _inputs(func, W1, X)
     n, n_out = X.shape[0], W2.shape[0]
-    T = validate.array(func, "T", T, ndim=2, shape=f"[{n}, {n_out}] (one-hot targets)",
+    T = checks.array(func, "T", T, ndim=2, shape=f"[{n}, {n_out}] (one-hot targets)",
                        dtype=W1.dtype)
     if T.shape != (n, n_out):
         raise ValueError(
@@ -270,10 +270,10 @@ def _epoch_args(func, W1, W2, X, T, order, lr):
     if not (np.all((T == 0) | (T == 1)) and np.all(T.sum(axis=1) == 1)):
         raise ValueError(f"{func}: T must be one-hot: each row all 0 except a single 1 "
                          f"(lessons.mnist_net.one_hot(labels) makes it)")
-    order = validate.indices(func, "order", order, upper=n, shape="[k] (row indices of X)")
+    order = checks.indices(func, "order", order, upper=n, shape="[k] (row indices of X)")
     if order.size == 0:
         raise ValueError(f"{func}: order is empty; pass the row indices of X to visit")
-    lr = validate.number(func, "lr", lr, low=0.0, low_open=True)
+    lr = checks.number(func, "lr", lr, low=0.0, low_open=True)
     return W1, W2, X, T, order, W1.dtype.type(lr)  # lr in the weights' dtype: float32 stays so
 
 
@@ -305,7 +305,7 @@ def mlp_minibatch_epoch(W1, W2, X, T, order, batch_size, lr, average_both=True):
     """
     f = "mlp_minibatch_epoch"
     W1, W2, X, T, order, lr = _epoch_args(f, W1, W2, X, T, order, lr)
-    batch_size = validate.number(f, "batch_size", batch_size, low=1, integer=True)
+    batch_size = checks.number(f, "batch_size", batch_size, low=1, integer=True)
     if batch_size > order.shape[0]:
         raise ValueError(
             f"{f}: batch_size={batch_size} is larger than order ({order.shape[0]} rows): no "
@@ -317,8 +317,8 @@ def mlp_minibatch_epoch(W1, W2, X, T, order, batch_size, lr, average_both=True):
 
 
 def _forward_args(func, W1, W2, X):
-    W1 = validate.array(func, "W1", W1, ndim=2, shape="[n_hidden, n_in + 1]")
-    W2 = validate.array(func, "W2", W2, ndim=2, shape="[n_out, n_hidden + 1]", dtype=W1.dtype)
+    W1 = checks.array(func, "W1", W1, ndim=2, shape="[n_hidden, n_in + 1]")
+    W2 = checks.array(func, "W2", W2, ndim=2, shape="[n_out, n_hidden + 1]", dtype=W1.dtype)
     if W2.shape[1] != W1.shape[0] + 1:
         raise ValueError(f"{func}: W2 has {W2.shape[1]} columns but W1 has {W1.shape[0]} "
                          f"hidden neurons, so W2 needs {W1.shape[0] + 1} {_LAYOUT}")

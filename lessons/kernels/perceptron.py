@@ -10,7 +10,7 @@ check their input first, because a kernel trusts it (a short `order` would read 
 import numpy as np
 from numba import njit
 
-from lessons import validate
+from lessons.kernels import checks
 
 _F = "perceptron"
 
@@ -72,7 +72,7 @@ def _perceptron_train_kernel(w, X, y, orders, lr, history):
 
 
 def _check_wX(func, w, X):
-    X = validate.array(func, "X", X, ndim=2, shape="[n, d] (column 0 is the bias input 1)")
+    X = checks.array(func, "X", X, ndim=2, shape="[n, d] (column 0 is the bias input 1)")
     if w.shape[0] != X.shape[1]:
         raise ValueError(
             f"{func}: w has {w.shape[0]} weights but X has {X.shape[1]} columns "
@@ -83,7 +83,7 @@ def _check_wX(func, w, X):
 
 def perceptron_predict(w, X):
     """Outputs y[n] in {-1, +1} of the perceptron w[d] on X[n, d]; z >= 0 gives +1."""
-    w = validate.array("perceptron_predict", "w", w, ndim=1, shape="[d]")
+    w = checks.array("perceptron_predict", "w", w, ndim=1, shape="[d]")
     X = _check_wX("perceptron_predict", w, X).astype(w.dtype, copy=False)
     return _perceptron_predict_kernel(w, X)
 
@@ -95,11 +95,11 @@ def perceptron_epoch(w, X, y, order, lr):
     Returns the number of updates (0 means the pass was error-free).
     """
     f = "perceptron_epoch"
-    w = validate.inplace(f, "w", w, ndim=1, shape="[d]")
+    w = checks.inplace(f, "w", w, ndim=1, shape="[d]")
     X = _check_wX(f, w, X).astype(w.dtype, copy=False)
-    y = validate.labels_pm1(f, "y", y, n=X.shape[0], dtype=w.dtype)
-    order = validate.indices(f, "order", order, upper=X.shape[0], shape="[k] (row indices)")
-    lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
+    y = checks.labels_pm1(f, "y", y, n=X.shape[0], dtype=w.dtype)
+    order = checks.indices(f, "order", order, upper=X.shape[0], shape="[k] (row indices)")
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     return _perceptron_epoch_kernel(w, X, y, order, lr)
 
 
@@ -111,13 +111,13 @@ def perceptron_train(w, X, y, orders, lr, max_history=10_000):
     what the decision-boundary widget replays one update at a time.
     """
     f = "perceptron_train"
-    w = validate.inplace(f, "w", w, ndim=1, shape="[d]")
+    w = checks.inplace(f, "w", w, ndim=1, shape="[d]")
     X = _check_wX(f, w, X).astype(w.dtype, copy=False)
-    y = validate.labels_pm1(f, "y", y, n=X.shape[0], dtype=w.dtype)
-    orders = validate.indices(f, "orders", orders, upper=X.shape[0], ndim=2,
+    y = checks.labels_pm1(f, "y", y, n=X.shape[0], dtype=w.dtype)
+    orders = checks.indices(f, "orders", orders, upper=X.shape[0], ndim=2,
                               shape="[epochs, k] (one row of indices per epoch)")
-    lr = validate.number(f, "lr", lr, low=0.0, low_open=True)
-    max_history = validate.number(f, "max_history", max_history, low=1, integer=True)
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
+    max_history = checks.number(f, "max_history", max_history, low=1, integer=True)
     history = np.empty((max_history + 1, w.shape[0]), dtype=w.dtype)
     n_epochs, n_updates, converged = _perceptron_train_kernel(w, X, y, orders, lr, history)
     return n_epochs, bool(converged), history[: min(n_updates, max_history) + 1].copy()

@@ -20,7 +20,7 @@ the kernels call no BLAS, so Numba's thread pool is the only one spinning.
 import numpy as np
 from numba import njit, prange
 
-from lessons import validate
+from lessons.kernels import checks
 
 _LAYOUT = "(X is [N, C, H, W])"
 
@@ -96,8 +96,8 @@ def _avgpool_backward_kernel(dY, H, W, size, stride):
 # --- checked public entry points -------------------------------------------------------------
 
 def _check_window(func, H, W, size, stride):
-    size = validate.number(func, "size", size, low=1, integer=True)
-    stride = size if stride is None else validate.number(func, "stride", stride, low=1,
+    size = checks.number(func, "size", size, low=1, integer=True)
+    stride = size if stride is None else checks.number(func, "stride", stride, low=1,
                                                          integer=True)
     if size > min(H, W):
         raise ValueError(f"{func}: the {size}x{size} window is larger than the {H}x{W} input "
@@ -108,7 +108,7 @@ def _check_window(func, H, W, size, stride):
 def _check_x_shape(func, x_shape):
     """x_shape as 4 positive ints. A float size is refused, not truncated: (1.9, ...) is no
     forward input's shape."""
-    x_shape = validate.sizes(func, "x_shape", x_shape)
+    x_shape = checks.sizes(func, "x_shape", x_shape)
     if len(x_shape) != 4:
         raise ValueError(f"{func}: x_shape must be the forward input's shape (N, C, H, W), "
                          f"4 positive sizes, got {x_shape}")
@@ -118,7 +118,7 @@ def _check_x_shape(func, x_shape):
 def _check_dY(func, dY, x_shape, size, stride):
     N, C, H, W = x_shape
     want = (N, C, (H - size) // stride + 1, (W - size) // stride + 1)
-    dY = validate.array(func, "dY", dY, ndim=4, shape="[N, C, OH, OW]")
+    dY = checks.array(func, "dY", dY, ndim=4, shape="[N, C, OH, OW]")
     if dY.shape != want:
         raise ValueError(f"{func}: dY has shape {dY.shape} but pooling {x_shape} gives {want} "
                          f"(dY is dL/dY, the same shape as Y)")
@@ -132,7 +132,7 @@ def maxpool2d_forward(X, size=2, stride=None):
     row * W + column in its own input plane X[n, c], what maxpool2d_backward needs.
     """
     f = "maxpool2d_forward"
-    X = validate.array(f, "X", X, ndim=4, shape="[N, C, H, W]")
+    X = checks.array(f, "X", X, ndim=4, shape="[N, C, H, W]")
     size, stride = _check_window(f, X.shape[2], X.shape[3], size, stride)
     return _maxpool_forward_kernel(X, size, stride)
 
@@ -144,11 +144,11 @@ def maxpool2d_backward(dY, argmax, x_shape):
     """
     f = "maxpool2d_backward"
     N, C, H, W = _check_x_shape(f, x_shape)
-    dY = validate.array(f, "dY", dY, ndim=4, shape="[N, C, OH, OW]")
+    dY = checks.array(f, "dY", dY, ndim=4, shape="[N, C, OH, OW]")
     if dY.shape[:2] != (N, C):
         raise ValueError(f"{f}: dY has shape {dY.shape} but x_shape {x_shape} has N = {N} "
                          f"images of C = {C} channels (dY is [N, C, OH, OW])")
-    argmax = validate.indices(f, "argmax", argmax, upper=H * W, ndim=4,
+    argmax = checks.indices(f, "argmax", argmax, upper=H * W, ndim=4,
                               shape="[N, C, OH, OW] (from maxpool2d_forward)")
     if argmax.shape != dY.shape:
         raise ValueError(f"{f}: argmax has shape {argmax.shape} but dY has {dY.shape}; "
@@ -162,7 +162,7 @@ def avgpool2d_forward(X, size=2, stride=None):
     Chapter 07.
     """
     f = "avgpool2d_forward"
-    X = validate.array(f, "X", X, ndim=4, shape="[N, C, H, W]")
+    X = checks.array(f, "X", X, ndim=4, shape="[N, C, H, W]")
     size, stride = _check_window(f, X.shape[2], X.shape[3], size, stride)
     return _avgpool_forward_kernel(X, size, stride)
 

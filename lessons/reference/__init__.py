@@ -1,0 +1,53 @@
+"""Plain-NumPy twins of every kernel: the readable specification and the tests' oracle.
+
+Each function here computes what the kernel of the same name in `lessons.kernels` computes,
+written the way one would write it in NumPy without thinking about speed; one module per
+kernel family, named as in lessons/kernels/. Tests compare the two on random input.
+No input checks here: the twins are called by tests and benchmarks with valid arrays.
+"""
+from lessons.reference.perceptron import perceptron_predict, perceptron_epoch, perceptron_train
+from lessons.reference.descent import linear_mse_epoch
+from lessons.reference.activations import (
+    sigmoid, sigmoid_backward, tanh, tanh_backward, relu, relu_backward,
+)
+from lessons.reference.dense import dense_forward, dense_backward, sgd_step
+from lessons.reference.losses import half_sse, binary_cross_entropy, softmax, softmax_cross_entropy
+from lessons.reference.mlp import mlp_sgd_epoch, mlp_minibatch_epoch, mlp_forward, mlp_predict
+from lessons.reference.conv import conv2d_forward, conv2d_backward, conv1d_forward, conv1d_backward
+from lessons.reference.pool import (
+    maxpool2d_forward, maxpool2d_backward, avgpool2d_forward, avgpool2d_backward,
+)
+from lessons.reference.dropout import inverted_dropout
+
+__all__ = [
+    "perceptron_predict",
+    "perceptron_epoch",
+    "perceptron_train",
+    "linear_mse_epoch",
+    "sigmoid",
+    "sigmoid_backward",
+    "tanh",
+    "tanh_backward",
+    "relu",
+    "relu_backward",
+    "dense_forward",
+    "dense_backward",
+    "sgd_step",
+    "half_sse",
+    "binary_cross_entropy",
+    "softmax",
+    "softmax_cross_entropy",
+    "mlp_sgd_epoch",
+    "mlp_minibatch_epoch",
+    "mlp_forward",
+    "mlp_predict",
+    "conv2d_forward",
+    "conv2d_backward",
+    "conv1d_forward",
+    "conv1d_backward",
+    "maxpool2d_forward",
+    "maxpool2d_backward",
+    "avgpool2d_forward",
+    "avgpool2d_backward",
+    "inverted_dropout",
+]
