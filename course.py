@@ -2,11 +2,15 @@
 """The course's two commands, for any machine with Python 3.11+ (no make needed):
 
     python3 course.py lab     create .venv, install, compile the kernels once, open JupyterLab
+                              on my-notebooks/, your own copies of the chapters
+    python3 course.py lab --fresh 04
+                              the same, with a clean copy of chapter 04 (yours is kept beside it)
     python3 course.py test    the same set-up, then every test: unit, widgets, browser, nbval twice
                               (on this CPU, then on another instruction set)
 
 For maintainers, `python3 course.py execute [NOTEBOOK ...]` re-runs notebooks (all by default)
-and saves their outputs, the reference nbval compares against.
+and saves their outputs, the reference nbval compares against; `python3 course.py links`
+rewrites the previous/next links at the end of every chapter (run it when a chapter is added).
 
 Extra arguments after `lab` go to JupyterLab (e.g. --no-browser --port 8890); after `test`
 they go to pytest (e.g. -k perceptron -x).
@@ -16,12 +20,15 @@ When something goes wrong:
     python3 course.py doctor  check versions, Numba's cache, the kernels, the data, Chromium:
                               ok / warn / FAIL with a fix per problem; exit status 1 on a FAIL
 """
+import contextlib
 import hashlib
+import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -30,7 +37,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".dl-lessons-installed"
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"  # the pristine chapters nbval checks: never edited by hand
+WORKSPACE = ROOT / "my-notebooks"  # the learner's copies (untracked), what `lab` opens
+ORIGINS = WORKSPACE / ".origins.json"  # {copy's name: sha256 of the chapter it was copied from}
 # JupyterLab reads <prefix>/share/jupyter/lab/settings/overrides.json as its defaults: ours
 # turn off the news and update checks (the course runs offline); learners can still change them.
 LAB_SETTINGS = ROOT / "lab-settings" / "overrides.json"
@@ -47,28 +56,83 @@ def must(*cmd, **kwargs):
         sys.exit(code)
 
 
+@contextlib.contextmanager
+def step(what):
+    """Say what set-up is doing now and, when it is done, how long it took."""
+    print(f"==> {what}", flush=True)
+    start = time.perf_counter()
+    yield
+    print(f"==> {what}: done in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def setup():
     """Create .venv and install the course with its test extra, once per pyproject change."""
     if sys.version_info < (3, 11):
         sys.exit(f"dl-lessons needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if (STAMP.exists() and PYTHON.exists() and STAMP.read_text()
-            == wanted + hashlib.sha256(LAB_SETTINGS.read_bytes()).hexdigest()):
+    wanted = sha256(ROOT / "pyproject.toml") + sha256(LAB_SETTINGS)
+    if STAMP.exists() and PYTHON.exists() and STAMP.read_text() == wanted:
         return
     if not PYTHON.exists():
-        print(f"creating {VENV}", flush=True)
-        venv.create(VENV, with_pip=True)
-    must(PYTHON, "-m", "pip", "install", "--upgrade", "pip")
-    must(PYTHON, "-m", "pip", "install", "-e", ".[test]")
+        with step(f"creating the virtual environment {VENV}"):
+            venv.create(VENV, with_pip=True)
+    with step("installing the course and its dependencies with pip (about a minute)"):
+        must(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        must(PYTHON, "-m", "pip", "install", "-e", ".[test]")
     settings = VENV / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(LAB_SETTINGS, settings / "overrides.json")
-    STAMP.write_text(wanted + hashlib.sha256(LAB_SETTINGS.read_bytes()).hexdigest())
+    STAMP.write_text(wanted)
 
 
 def warm():
     """Compile every kernel once into the Numba cache (seconds now instead of in a chapter)."""
-    must(PYTHON, "-m", "lessons.warmup")
+    with step("compiling the kernels into Numba's cache (once; later launches load it)"):
+        must(PYTHON, "-m", "lessons.warmup")
+
+
+def workspace():
+    """Copy into my-notebooks/ every chapter the learner has no copy of yet; never overwrite.
+
+    Returns the chapters whose reference changed since the learner's copy was made (a course
+    update), so `lab` can say how to take the new version without losing their work."""
+    WORKSPACE.mkdir(exist_ok=True)
+    origins = json.loads(ORIGINS.read_text()) if ORIGINS.exists() else {}
+    updated = []
+    for chapter in sorted(NOTEBOOKS.glob("*.ipynb")):
+        copy = WORKSPACE / chapter.name
+        if not copy.exists():
+            shutil.copyfile(chapter, copy)
+            origins[chapter.name] = sha256(chapter)
+        elif origins.get(chapter.name) != sha256(chapter):
+            updated.append(chapter.name)
+    ORIGINS.write_text(json.dumps(origins, indent=1, sort_keys=True) + "\n")
+    return updated
+
+
+def fresh(chapter):
+    """Give back a clean copy of `chapter` ("04", "04_mnist_classification" or a file name)
+    in my-notebooks/, keeping the learner's copy beside it under a dated name."""
+    matches = [nb for nb in sorted(NOTEBOOKS.glob("*.ipynb"))
+               if nb.name == chapter or nb.stem == chapter or nb.name.startswith(f"{chapter}_")]
+    if len(matches) != 1:
+        names = ", ".join(nb.stem for nb in sorted(NOTEBOOKS.glob("*.ipynb")))
+        sys.exit(f"--fresh: no single chapter matches {chapter!r}; the chapters are: {names}")
+    reference, copy = matches[0], WORKSPACE / matches[0].name
+    WORKSPACE.mkdir(exist_ok=True)
+    if copy.exists():
+        kept = copy.with_name(f"{copy.stem}.before-fresh-{time.strftime('%Y%m%d-%H%M%S')}.ipynb")
+        copy.rename(kept)
+        print(f"your copy of {copy.name} is kept as my-notebooks/{kept.name}", flush=True)
+    copy.unlink(missing_ok=True)
+    origins = json.loads(ORIGINS.read_text()) if ORIGINS.exists() else {}
+    origins.pop(copy.name, None)
+    ORIGINS.write_text(json.dumps(origins, indent=1, sort_keys=True) + "\n")
+    workspace()
+    print(f"my-notebooks/{copy.name} is a clean copy of the chapter", flush=True)
 
 
 def lab_command(args):
@@ -80,12 +144,27 @@ def lab_command(args):
         print("running as root (a container?): passing --allow-root to JupyterLab", flush=True)
         extra = ["--allow-root"]
     return [str(PYTHON), "-m", "jupyter", "lab", "--LabApp.extension_manager=readonly", *extra,
-            str(NOTEBOOKS), *args]
+            str(WORKSPACE), *args]
 
 
 def lab(args):
+    """Set up, then open JupyterLab on the learner's own copies of the chapters."""
+    fresh_chapter = None
+    if "--fresh" in args:
+        at = args.index("--fresh")
+        if at + 1 >= len(args):
+            sys.exit("--fresh needs a chapter, for example: python3 course.py lab --fresh 04")
+        fresh_chapter, args = args[at + 1], args[:at] + args[at + 2:]
+    start = time.perf_counter()
     setup()
     warm()
+    if fresh_chapter:
+        fresh(fresh_chapter)
+    for name in workspace():
+        print(f"note: the course's {name} changed since your copy in my-notebooks/ was made; "
+              f"`python3 course.py lab --fresh {name[:2]}` takes the new one (yours is kept)")
+    print(f"==> set-up took {time.perf_counter() - start:.0f} s; opening JupyterLab on "
+          f"{WORKSPACE} (the chapters there are yours to edit)", flush=True)
     os.execv(PYTHON, lab_command(args))
 
 
@@ -117,16 +196,18 @@ def test(args):
     warm()
     nbval = ["-m", "pytest", "--nbval", "--nbval-current-env", str(NOTEBOOKS)]
     other = other_isa_env()
-    # 1. unit, book-number, bad-input, widget and browser tests; 2. nbval on this CPU, warm
-    # Numba cache; 3. nbval again on another instruction set, which Numba has not compiled
+    # 1. nbval on this CPU, right after the warm-up: every saved output, and (conftest.py)
+    # no chapter compiles a kernel signature the warm-up missed; exact on a fresh clone, whose
+    # cache holds only what the warm-up wrote; 2. unit, book-number, bad-input, widget and
+    # browser tests; 3. nbval again on another instruction set, which Numba has not compiled
     # for yet (a cold cache), so the saved numbers must hold on any CPU and either cache.
     print("nbval's second run: " + " ".join(f"{k}={v!r}" for k, v in other.items()), flush=True)
     codes = [
+        run(PYTHON, *nbval, *args, env={**os.environ, "DL_LESSONS_CHECK_WARM_CACHE": "1"}),
         run(PYTHON, "-m", "pytest", "tests", *args),
-        run(PYTHON, *nbval, *args),
         run(PYTHON, *nbval, *args, env={**os.environ, **other}),
     ]
-    names = ["tests", "nbval (this CPU)", "nbval (another instruction set)"]
+    names = ["nbval (this CPU) and warm-up coverage", "tests", "nbval (another instruction set)"]
     for name, code in zip(names, codes):
         print(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
     sys.exit(max(codes))
@@ -154,6 +235,54 @@ def execute(args):
     must(PYTHON, "-c", STRIP_WIDGET_STATE, *paths)
 
 
+NAV = "dl-lessons-nav"  # the metadata key marking the links cell `links` owns
+
+
+def chapter_title(path):
+    """"04 Multiclass Classification" from the notebook's first heading."""
+    first = json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]
+    heading = "".join(first).splitlines()[0].lstrip("# ").strip()
+    return f"{path.name[:2]} {heading.split(' — ', 1)[-1]}"
+
+
+def nav_text(chapters, at):
+    """The last cell of chapters[at]: links to the previous and next chapters that exist, and
+    which chapter numbers between them (or after the last) are still to come."""
+    number = int(chapters[at].name[:2])
+    parts = []
+    if at > 0:
+        parts.append(f"**Previous:** [{chapter_title(chapters[at - 1])}]({chapters[at - 1].name})")
+    if number:
+        parts.append("**Contents:** [Start here](00_start_here.ipynb)")
+    if at + 1 < len(chapters):
+        nxt = int(chapters[at + 1].name[:2])
+        parts.append(f"**Next:** [{chapter_title(chapters[at + 1])}]({chapters[at + 1].name})")
+        if nxt > number + 1:
+            missing = f"{number + 1:02d}" + (f"-{nxt - 1:02d}" if nxt > number + 2 else "")
+            parts.append(f"(chapter{'s' if nxt > number + 2 else ''} {missing} still to come)")
+    else:
+        parts.append(f"This is the last chapter written so far: chapter {number + 1:02d} is "
+                     "still to come.")
+    return "---\n" + " · ".join(parts)
+
+
+def links(args):
+    """For maintainers: end every notebook with a cell of links to its neighbours."""
+    if args:
+        sys.exit(f"links takes no arguments, got {' '.join(args)}")
+    chapters = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    for at, path in enumerate(chapters):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [cell for cell in nb["cells"] if NAV not in cell.get("metadata", {})]
+        cells.append({"cell_type": "markdown", "metadata": {NAV: True},
+                      "source": nav_text(chapters, at)})
+        if cells != nb["cells"]:
+            nb["cells"] = cells
+            path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+            print(f"links: {path.name}")
+
+
 def doctor(args):
     """Run lessons.doctor in .venv, or, before `lab` or `test` has created it, in this Python
     (which is where a JupyterHub or Binder installs the course)."""
@@ -163,7 +292,7 @@ def doctor(args):
 
 
 def main(argv):
-    commands = {"lab": lab, "test": test, "doctor": doctor, "execute": execute}
+    commands = {"lab": lab, "test": test, "doctor": doctor, "execute": execute, "links": links}
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     commands[argv[0]](argv[1:])

@@ -192,7 +192,7 @@ def test_lab_command_allows_root_only_for_root(monkeypatch):
     monkeypatch.setattr(course.os, "geteuid", lambda: 0, raising=False)
     command = course.lab_command(["--no-browser"])
     assert command[2:4] == ["jupyter", "lab"] and command.count("--allow-root") == 1
-    assert command[-2:] == [str(course.NOTEBOOKS), "--no-browser"]
+    assert command[-2:] == [str(course.WORKSPACE), "--no-browser"]
     assert course.lab_command(["--allow-root"]).count("--allow-root") == 1
     monkeypatch.setattr(course.os, "geteuid", lambda: 1000, raising=False)
     assert "--allow-root" not in course.lab_command([])
