@@ -17,3 +17,41 @@ def pytest_configure(config):
         if not config.option.nbval_sanitize_with:
             config.option.nbval_sanitize_with = str(SANITIZE)
         os.environ["TQDM_DISABLE"] = "1"
+
+
+# `course.py test` sets this for nbval's first run, which starts right after the warm-up: a
+# chapter that compiles a kernel signature the warm-up missed writes a new cache file, and the
+# check below fails naming it (a learner would have waited for that compile in the chapter).
+CHECK_CACHE = "DL_LESSONS_CHECK_WARM_CACHE"
+
+
+def cache_files():
+    """The Numba cache files of the course's kernels, as paths relative to the cache."""
+    from lessons._numba_cache import numba_cache_dir
+
+    where = numba_cache_dir()
+    if where is None or not where.exists():
+        return set()
+    return {str(path.relative_to(where)) for path in where.rglob("*.nbc")}
+
+
+def pytest_sessionstart(session):
+    if os.environ.get(CHECK_CACHE):
+        session.config.cache_files_before = cache_files()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = getattr(session.config, "cache_files_before", None)
+    if before is None:
+        return
+    new = sorted(cache_files() - before)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if new:
+        reporter.write_line(
+            f"FAILED warm-up coverage: the chapters compiled {len(new)} kernel signature(s) the "
+            f"warm-up did not (add a call with those argument types to "
+            f"lessons.warmup.kernel_calls): {', '.join(new)}", red=True)
+        session.exitstatus = 1
+    else:
+        reporter.write_line(f"warm-up coverage: the chapters compiled nothing new "
+                            f"({len(before)} cache files, all written by the warm-up)")

@@ -1,19 +1,41 @@
 """Compile every Numba kernel once, in float64 and float32, so chapters start warm.
 
 Run as `python -m lessons.warmup` (the README's lab and test commands and Binder's postBuild
-do). Prints where the cache lives and how long compiling took.
+do). Shows a progress bar, one step per kernel, and prints where the cache lives and how long
+compiling took. `--jobs N` compiles in N processes (default: up to 2, one per core); a serial
+pass afterwards loads every kernel back from the cache and compiles whatever a concurrent
+write may have lost, so the cache ends complete either way.
 """
+import argparse
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from lessons._numba_cache import numba_cache_dir
 
 DTYPES = (np.float64, np.float32)  # the book-exact chapters, MNIST-scale training
 
 
+def frozen(a):
+    """A read-only copy of `a`. Numba compiles a read-only array as a type of its own, and the
+    chapters pass some (the data sets, a widget's images): each such call is warmed too."""
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+def both(*calls):
+    """One warm-up step that makes several calls (a kernel's writable and read-only inputs)."""
+    return lambda: [call() for call in calls]
+
+
 def kernel_calls(dtype):
-    """{name: a call of that public kernel on tiny valid input of `dtype`}, one per kernel."""
+    """{name: a call of that public kernel on tiny valid input of `dtype`}, one per kernel,
+    covering every argument type a chapter passes it (the no-new-cache-file check run by
+    `course.py test` fails, naming the kernel, when a chapter compiles anything else)."""
     from lessons import kernels
 
     X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
@@ -24,21 +46,26 @@ def kernel_calls(dtype):
     return {
         "perceptron_predict": lambda: kernels.perceptron_predict(np.zeros(3, dtype), X),
         "perceptron_epoch": lambda: kernels.perceptron_epoch(np.zeros(3, dtype), X, y, order, 0.1),
-        "perceptron_train": lambda: kernels.perceptron_train(np.zeros(3, dtype), X, y, order[None], 0.1),
-        "linear_mse_epoch": lambda: kernels.linear_mse_epoch(np.zeros(3, dtype), X, y, order, 1, 0.1),
+        "perceptron_train": lambda: kernels.perceptron_train(
+            np.zeros(3, dtype), X, y, order[None], 0.1),
+        "linear_mse_epoch": lambda: kernels.linear_mse_epoch(
+            np.zeros(3, dtype), X, y, order, 1, 0.1),
         "sigmoid": lambda: kernels.sigmoid(X),
         "sigmoid_backward": lambda: kernels.sigmoid_backward(X, X),
         "tanh": lambda: kernels.tanh(X),
         "tanh_backward": lambda: kernels.tanh_backward(X, X),
         "relu": lambda: kernels.relu(X),
         "relu_backward": lambda: kernels.relu_backward(X, X),
-        "dense_forward": lambda: kernels.dense_forward(X, X.T.copy(), y),
-        "dense_backward": lambda: kernels.dense_backward(X, X.T.copy(), X @ X.T),
+        "dense_forward": both(lambda: kernels.dense_forward(X, X.T.copy(), y),
+                              lambda: kernels.dense_forward(frozen(X), X.T.copy(), y)),
+        "dense_backward": both(lambda: kernels.dense_backward(X, X.T.copy(), X @ X.T),
+                               lambda: kernels.dense_backward(frozen(X), X.T.copy(), X @ X.T)),
         "sgd_step": lambda: kernels.sgd_step(X.copy(), X, 0.1),
-        "half_sse": lambda: kernels.half_sse(X, X),
+        "half_sse": both(lambda: kernels.half_sse(X, X), lambda: kernels.half_sse(y, frozen(y))),
         "binary_cross_entropy": lambda: kernels.binary_cross_entropy(X * X, X * X),
         "softmax": lambda: kernels.softmax(X),
-        "softmax_cross_entropy": lambda: kernels.softmax_cross_entropy(X, order),
+        "softmax_cross_entropy": both(lambda: kernels.softmax_cross_entropy(X, order),
+                                      lambda: kernels.softmax_cross_entropy(X, frozen(order))),
         "mlp_sgd_epoch": lambda: kernels.mlp_sgd_epoch(W1, W2, X[:, 1:], T, order, 0.1),
         "mlp_minibatch_epoch": lambda: kernels.mlp_minibatch_epoch(
             W1, W2, X[:, 1:], T, order, 2, 0.1),
@@ -47,7 +74,9 @@ def kernel_calls(dtype):
         "conv_output_size": lambda: kernels.conv_output_size(4, 3, 1, 0),
         "conv1d_forward": lambda: kernels.conv1d_forward(X[None], X[None], y[:1], 1, 1),
         "conv1d_backward": lambda: kernels.conv1d_backward(X[None], X[None], X[None, :1], 1, 1),
-        "conv2d_forward": lambda: kernels.conv2d_forward(X[None, None], X[None, None], y[:1], 1, 1),
+        "conv2d_forward": both(
+            lambda: kernels.conv2d_forward(X[None, None], X[None, None], y[:1], 1, 1),
+            lambda: kernels.conv2d_forward(frozen(X[None, None]), X[None, None], y[:1], 1, 1)),
         "conv2d_backward": lambda: kernels.conv2d_backward(
             X[None, None], X[None, None], X[None, None, :1, :1], 1, 0),
         "maxpool2d_forward": lambda: kernels.maxpool2d_forward(X[None, None], 2, 1),
@@ -61,22 +90,53 @@ def kernel_calls(dtype):
     }
 
 
-def warm_all():
-    """Call each public kernel on tiny valid input; returns {name: seconds}."""
-    times = {}
+def warm_kernel(name):
+    """Compile (or load) one kernel in every dtype; returns (name, seconds)."""
+    start = time.perf_counter()
     for dtype in DTYPES:
-        for name, call in kernel_calls(dtype).items():
-            start = time.perf_counter()
-            call()
-            times[name] = times.get(name, 0.0) + time.perf_counter() - start
+        kernel_calls(dtype)[name]()
+    return name, time.perf_counter() - start
+
+
+def warm_all(jobs=1, progress=True):
+    """Warm every public kernel, in `jobs` processes; returns {name: seconds} (the compile
+    time of each kernel, summed over dtypes; with jobs > 1, as measured in its worker)."""
+    names = list(kernel_calls(DTYPES[0]))
+    # shown in a terminal and in logs alike (set-up you can watch); TQDM_DISABLE=1 hides it
+    bar = tqdm(total=len(names), unit="kernel", desc="compiling",
+               **({} if progress else {"disable": True}))
+    times = {}
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            for done in as_completed([pool.submit(warm_kernel, name) for name in names]):
+                name, seconds = done.result()
+                times[name] = seconds
+                bar.set_postfix_str(name)
+                bar.update()
+        for name in names:  # load each back; recompiles an entry a concurrent write lost
+            warm_kernel(name)
+    else:
+        for name in names:
+            bar.set_postfix_str(name)
+            times[name] = warm_kernel(name)[1]
+            bar.update()
+    bar.close()
     return times
 
 
-def main():
-    times = warm_all()
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m lessons.warmup", description=__doc__)
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes compiling at once (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    start = time.perf_counter()
+    times = warm_all(args.jobs)
     where = numba_cache_dir() or "none, the kernels run uncached (see the warning above)"
-    print(f"dl-lessons: {len(times)} kernels compiled or loaded in {sum(times.values()):.1f} s; "
-          f"Numba cache: {where}")
+    print(f"dl-lessons: {len(times)} kernels compiled or loaded in "
+          f"{time.perf_counter() - start:.1f} s ({args.jobs} process"
+          f"{'es' if args.jobs > 1 else ''}); Numba cache: {where}")
 
 
 if __name__ == "__main__":
