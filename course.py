@@ -274,7 +274,7 @@ def links(args):
     for at, path in enumerate(chapters):
         nb = json.loads(path.read_text(encoding="utf-8"))
         cells = [cell for cell in nb["cells"] if NAV not in cell.get("metadata", {})]
-        cells.append({"cell_type": "markdown", "metadata": {NAV: True},
+        cells.append({"cell_type": "markdown", "id": NAV, "metadata": {NAV: True},
                       "source": nav_text(chapters, at)})
         if cells != nb["cells"]:
             nb["cells"] = cells
