@@ -23,8 +23,8 @@ import numpy as np
 
 from lessons.kernels import checks
 from lessons.layers import (
-    Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Tanh, _float_dtype,
-    _generator,
+    Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential, Tanh, float_dtype,
+    generator,
 )
 
 MNIST_SHAPE = (1, 28, 28)  # one example: [channels, height, width]
@@ -57,8 +57,8 @@ def weidman_cnn(*, seed=WEIDMAN_SEED, dtype=np.float32, book_gradient=False):
     (weidman_filter_gradient(..., book=True)) instead of the right one: the run that reports
     90.5 %. The same seed draws the same initial weights either way.
     """
-    rng = _generator("weidman_cnn", seed, None)
-    dtype = _float_dtype("weidman_cnn", dtype)
+    rng = generator("weidman_cnn", seed, None)
+    dtype = float_dtype("weidman_cnn", dtype)
     conv = (BookGradientConv2D if book_gradient else Conv2D)
     return Sequential([
         conv(1, 32, 5, pad=2, init="glorot", rng=rng, dtype=dtype),
@@ -136,8 +136,8 @@ def lenet5(*, seed, dtype=np.float32, input_size=28):
     6 x 14 x 14, 16 x 10 x 10, 16 x 5 x 5, 400. input_size=32 (images padded beforehand)
     is the same network with pad 0. 61,706 parameters either way.
     """
-    rng = _generator("lenet5", seed, None)
-    dtype = _float_dtype("lenet5", dtype)
+    rng = generator("lenet5", seed, None)
+    dtype = float_dtype("lenet5", dtype)
     input_size = checks.number("lenet5", "input_size", input_size, integer=True)
     if input_size not in (28, 32):
         raise ValueError(f"lenet5: input_size must be 28 (MNIST, padded by 2 in the first "
@@ -162,8 +162,8 @@ def skansi_cnn(*, seed, dtype=np.float32):
     544 + 9,248 + 8,010 = 17,802. The book trains with softmax outputs and MSE; this course
     trains the logits with softmax_cross_entropy.
     """
-    rng = _generator("skansi_cnn", seed, None)
-    dtype = _float_dtype("skansi_cnn", dtype)
+    rng = generator("skansi_cnn", seed, None)
+    dtype = float_dtype("skansi_cnn", dtype)
     return Sequential([
         Conv2D(1, 32, 4, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
         Conv2D(32, 32, 3, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),

@@ -33,18 +33,14 @@ import numbers
 import numpy as np
 
 from lessons.kernels import checks
-from lessons.kernels.activations import (
-    _flat, _relu_backward_kernel, _relu_kernel, _sigmoid_backward_kernel, _sigmoid_kernel,
-    _tanh_backward_kernel,
-)
-from lessons.kernels.conv import _conv_backward_kernel, _conv_forward_kernel
-from lessons.kernels.threads import one_blas_thread
-from lessons.kernels.dropout import _apply as _dropout_apply
 from lessons.kernels.dropout import dropout_bits, dropout_threshold
-from lessons.kernels.dense import (
-    _dense_backward_kernel, _dense_forward_kernel, _dense_param_grads_kernel,
+from lessons.kernels.raw import (
+    conv2d_backward_unchecked, conv2d_forward_unchecked, dense_backward_unchecked,
+    dense_forward_unchecked, dense_param_grads_unchecked, elementwise, inverted_dropout_unchecked,
+    maxpool2d_backward_unchecked, maxpool2d_forward_unchecked, relu_backward_unchecked,
+    relu_unchecked, sigmoid_backward_unchecked, sigmoid_unchecked, tanh_backward_unchecked,
 )
-from lessons.kernels.pool import _maxpool_backward_kernel, _maxpool_forward_kernel
+from lessons.kernels.threads import one_blas_thread
 
 
 class Layer:
@@ -136,7 +132,7 @@ def _input(where, name, X, dtype=None):
     return checks.array(where, name, X, ndim=None, shape="[B, ...]", dtype=dtype)
 
 
-def _generator(func, seed, rng):
+def generator(func, seed, rng):
     if rng is not None:
         if seed is not None:
             raise TypeError(f"{func}: pass seed or rng, not both")
@@ -151,7 +147,7 @@ def _generator(func, seed, rng):
     return np.random.default_rng(checks.number(func, "seed", seed, low=0, integer=True))
 
 
-def _float_dtype(func, dtype):
+def float_dtype(func, dtype):
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -174,8 +170,8 @@ class Dense(Layer):
         f = "Dense"
         self.n_in = checks.number(f, "n_in", n_in, low=1, integer=True)
         self.n_out = checks.number(f, "n_out", n_out, low=1, integer=True)
-        dtype = _float_dtype(f, dtype)
-        rng = _generator(f, seed, rng)
+        dtype = float_dtype(f, dtype)
+        rng = generator(f, seed, rng)
         if callable(init):
             draw, how = init, getattr(init, "__name__", "init")
         elif isinstance(init, str) and init in INITIALIZERS:
@@ -208,7 +204,7 @@ class Dense(Layer):
         # check of X it calls the compiled kernel directly: dense_forward would re-scan all of
         # W for NaN on every batch, ~40% of a small training step.
         self._X = X
-        return _dense_forward_kernel(self._X, self.W, self.b)
+        return dense_forward_unchecked(self._X, self.W, self.b)
 
     def _check_dY(self, dY):
         X = self._stored(self._X)
@@ -220,7 +216,7 @@ class Dense(Layer):
 
     def backward(self, dY):
         X, dY = self._check_dY(dY)
-        dX, dW, db = _dense_backward_kernel(X, self.W, dY)
+        dX, dW, db = dense_backward_unchecked(X, self.W, dY)
         # Overwrite, not accumulate: each parameter is used once per forward pass, so its
         # gradient is this one product (micrograd needs += because a value can feed many ops).
         self.dW[...] = dW
@@ -229,7 +225,7 @@ class Dense(Layer):
 
     def backward_params(self, dY):
         X, dY = self._check_dY(dY)
-        self.dW[...], self.db[...] = _dense_param_grads_kernel(X, dY)
+        self.dW[...], self.db[...] = dense_param_grads_unchecked(X, dY)
 
     def params(self):
         return [self.W, self.b]
@@ -273,11 +269,11 @@ class Sigmoid(_Activation):
     """Logistic activation, elementwise on any shape. Keeps its output Y: S' = Y (1 - Y)."""
 
     def forward(self, X, training=False):
-        self._kept = _flat(_sigmoid_kernel, self._input(X))
+        self._kept = elementwise(sigmoid_unchecked, self._input(X))
         return self._kept
 
     def backward(self, dY):
-        return _flat(_sigmoid_backward_kernel, *self._upstream(dY))
+        return elementwise(sigmoid_backward_unchecked, *self._upstream(dY))
 
 
 class Tanh(_Activation):
@@ -288,7 +284,7 @@ class Tanh(_Activation):
         return self._kept
 
     def backward(self, dY):
-        return _flat(_tanh_backward_kernel, *self._upstream(dY))
+        return elementwise(tanh_backward_unchecked, *self._upstream(dY))
 
 
 class ReLU(_Activation):
@@ -297,10 +293,10 @@ class ReLU(_Activation):
 
     def forward(self, X, training=False):
         self._kept = self._input(X)
-        return _flat(_relu_kernel, self._kept)
+        return elementwise(relu_unchecked, self._kept)
 
     def backward(self, dY):
-        return _flat(_relu_backward_kernel, *self._upstream(dY))
+        return elementwise(relu_backward_unchecked, *self._upstream(dY))
 
 
 class Sequential:
@@ -443,7 +439,7 @@ def mlp(sizes, *, activation="relu", output=None, seed, dtype=np.float64):
         raise ValueError(f"{f}: sizes must be positive integers, got {list(sizes)}")
     checks.choice(f, "activation", activation, ACTIVATIONS)
     checks.choice(f, "output", output, {None: None, **ACTIVATIONS})
-    rng = _generator(f, seed, None)
+    rng = generator(f, seed, None)
     layers = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         last = k == len(sizes) - 2
@@ -502,9 +498,9 @@ class Conv2D(Layer):
                                  for k in sizes)
         self.stride = checks.number(f, "stride", stride, low=1, integer=True)
         self.pad = checks.number(f, "pad", pad, low=0, integer=True)
-        dtype = _float_dtype(f, dtype)
+        dtype = float_dtype(f, dtype)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
-        K = _conv_init(f, init, _generator(f, seed, rng), shape)
+        K = _conv_init(f, init, generator(f, seed, rng), shape)
         if K.shape != shape:
             raise ValueError(f"{f}: init must return K of shape {shape} ([F, C, kh, kw]), "
                              f"got {K.shape}")
@@ -528,7 +524,7 @@ class Conv2D(Layer):
         self._X = X
         s, p = self.stride, self.pad
         with one_blas_thread():  # the kernel runs its products on Numba's threads
-            return _conv_forward_kernel(self._X, self.K, self.b, s, s, p, p)
+            return conv2d_forward_unchecked(self._X, self.K, self.b, s, s, p, p)
 
     def _upstream(self, dY):
         """(X of the last forward, dY checked against its output's shape)."""
@@ -544,7 +540,7 @@ class Conv2D(Layer):
         X, dY = self._upstream(dY)
         s, p = self.stride, self.pad
         with one_blas_thread():
-            dX, dK, db = _conv_backward_kernel(X, self.K, dY, s, s, p, p, input_grad)
+            dX, dK, db = conv2d_backward_unchecked(X, self.K, dY, s, s, p, p, input_grad)
         self.dK[...] = dK
         self.db[...] = db
         return dX
@@ -603,7 +599,7 @@ class MaxPool2D(Layer):
         if X.ndim != 4:
             raise ValueError(f"{self._label()}: expects input [B, C, H, W], got shape {X.shape}")
         self.output_shape(X.shape[1:])
-        Y, self._argmax = _maxpool_forward_kernel(X, self.size, self.stride)
+        Y, self._argmax = maxpool2d_forward_unchecked(X, self.size, self.stride)
         self._x_shape = X.shape
         return Y
 
@@ -614,7 +610,7 @@ class MaxPool2D(Layer):
             raise ValueError(f"{self._label()}: backward expects dY {list(argmax.shape)} (the "
                              f"shape of the last forward's output), got {dY.shape}")
         _, _, H, W = self._x_shape
-        return _maxpool_backward_kernel(dY, argmax, H, W)
+        return maxpool2d_backward_unchecked(dY, argmax, H, W)
 
     def output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -694,7 +690,7 @@ class Dropout(Layer):
             if keep_prob > 1.0:
                 raise ValueError(f"{f}: keep_prob must be in (0, 1], got {keep_prob}")
         self.keep_prob = float(keep_prob)
-        self.rng = _generator(f, seed, rng)
+        self.rng = generator(f, seed, rng)
         self.name = name
         self._threshold = dropout_threshold(self.keep_prob)
         self.bits = None  # the last training forward's draws; None after an inference forward
@@ -707,7 +703,7 @@ class Dropout(Layer):
             self.bits = None
             return X
         self.bits = dropout_bits(self.rng, X.shape)
-        return _dropout_apply(X, self.bits, self._threshold, self.keep_prob)
+        return inverted_dropout_unchecked(X, self.bits, self._threshold, self.keep_prob)
 
     @property
     def mask(self):
@@ -724,7 +720,7 @@ class Dropout(Layer):
                              f"of the last forward's input), got {dY.shape}")
         if self.bits is None:
             return dY
-        return _dropout_apply(dY, self.bits, self._threshold, self.keep_prob)
+        return inverted_dropout_unchecked(dY, self.bits, self._threshold, self.keep_prob)
 
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob:g})"

@@ -60,3 +60,7 @@ def mlp_forward(W1, W2, X):
 def mlp_predict(W1, W2, X):
     """Chapter 04. The predicted class of each row of X: argmax of the outputs."""
     return np.argmax(mlp_forward(W1, W2, X), axis=1)
+
+
+# The per-example steps under public names, for chapter 04's listing of the twin.
+mlp_example, mlp_deltas = _mlp_example, _mlp_deltas
