@@ -1,5 +1,4 @@
 """Chapter 07 layers: Conv2D, MaxPool2D, Flatten follow the layer contract and train with fit."""
-import time
 
 import numpy as np
 import pytest
@@ -99,17 +98,14 @@ def test_float32_model_stays_float32():
     assert all(g.dtype == np.float32 for g in model.grads())
 
 
-def test_tiny_cnn_learns_digits_quickly():
+def test_tiny_cnn_learns_digits():
     X, y = digits(images=True)
     X = (X / 16.0)[:, None]  # [n, 1, 8, 8], pixels in [0, 1]
     model = tiny_cnn(seed=0)
-    start = time.perf_counter()
     fit(model, softmax_cross_entropy, Adam(0.01), X[:600], y[:600], epochs=30, batch_size=32,
         seed=0, progress=False)
-    seconds = time.perf_counter() - start
     test_acc = accuracy(predict(model, X[600:]), y[600:])
     assert test_acc > 0.8, f"test accuracy {test_acc:.3f}"
-    assert seconds < 15  # a few seconds; generous for a loaded 2-core machine
 
 
 @pytest.mark.parametrize("make, message", [
