@@ -8,15 +8,13 @@ over the 60,000 training images takes about 0.25 s, and after one epoch at lr 0.
 accuracy was 0.9149-0.9185 for seeds 0-4 (the book printed 0.9157 for its seed; float64
 agrees within 0.0003).
 """
-import os
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from lessons.kernels import checks
 from lessons.kernels import mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
+from lessons.train import History, progress_bar
 
 # The book's network and run (Snippets 4-3 to 4-8).
 N_INPUTS, N_HIDDEN, N_OUTPUTS = 784, 25, 10
@@ -34,24 +32,6 @@ class Prepared(NamedTuple):
     labels: np.ndarray
     mean: float
     std: float
-
-
-@dataclass
-class History:
-    """Accuracies after each epoch: train (counted during the pass, before each update, as
-    the book does) and test (a forward pass after the epoch). Lists grow as fit runs."""
-
-    train_accuracy: list = field(default_factory=list)
-    test_accuracy: list = field(default_factory=list)
-
-    @property
-    def test_error(self):
-        """1 - test accuracy per epoch: the curve of the book's Fig. 4-4."""
-        return [1.0 - a for a in self.test_accuracy]
-
-    @property
-    def train_error(self):
-        return [1.0 - a for a in self.train_accuracy]
 
 
 def init_weights(seed, n_inputs=N_INPUTS, n_hidden=N_HIDDEN, n_outputs=N_OUTPUTS,
@@ -122,23 +102,17 @@ def _prepared(func, name, data):
     return data
 
 
-def accuracy(W1, W2, data):
+def network_accuracy(W1, W2, data):
     """Fraction of data.X whose predicted digit (argmax of the outputs) equals its label."""
-    data = _prepared("accuracy", "data", data)
+    data = _prepared("network_accuracy", "data", data)
     return float(np.mean(mlp_predict(W1, W2, data.X) == data.labels))
-
-
-def _bar_hidden(progress):
-    """progress=False or TQDM_DISABLE set (not to 0/false) hides the bar. tqdm reads the
-    variable once, when it is first imported; reading it here lets a test or a notebook
-    set it later."""
-    flag = os.environ.get("TQDM_DISABLE", "").strip().lower()
-    return not progress or flag not in ("", "0", "false", "no", "off")
 
 
 def fit(W1, W2, train, test, *, epochs, lr=BOOK_LR, seed=0, batch_size=1, average_both=True,
         progress=True):
-    """Train W1, W2 in place for `epochs` epochs; returns the History of accuracies.
+    """Train W1, W2 in place for `epochs` epochs; returns a lessons.train.History whose
+    `accuracy` is the training accuracy of each epoch, counted during the pass (before each
+    update, as the book does), and `val_accuracy` the accuracy on `test` after the epoch.
 
     train, test: Prepared data (see prepare). Every epoch visits the training rows in the
     order np.random.default_rng(seed).permutation(n) draws next, so a seed fixes the run.
@@ -146,7 +120,8 @@ def fit(W1, W2, train, test, *, epochs, lr=BOOK_LR, seed=0, batch_size=1, averag
     minibatches, which skip the last n % batch_size rows of each epoch, and
     average_both=False reproduces the appendix's code, which averages only the output
     layer's gradient. The progress bar (tqdm) advances once per epoch and shows the latest
-    accuracies; progress=False, or TQDM_DISABLE=1 in the environment, hides it.
+    accuracies; progress=False, or TQDM_DISABLE=1 in the environment, hides it (the rule of
+    lessons.train.progress).
     """
     f = "fit"
     epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
@@ -156,17 +131,17 @@ def fit(W1, W2, train, test, *, epochs, lr=BOOK_LR, seed=0, batch_size=1, averag
     n = train.X.shape[0]
     counted = n if batch_size == 1 else (n // batch_size) * batch_size
     rng = np.random.default_rng(seed)
-    history = History()
-    bar = tqdm(range(epochs), desc="epochs", unit="epoch", disable=_bar_hidden(progress))
-    for _ in bar:
+    history = History(metrics=("accuracy", "val_accuracy"))
+    bar = progress_bar(range(1, epochs + 1), progress=progress, desc="epochs", unit="epoch")
+    for epoch in bar:
         order = rng.permutation(n)
         if batch_size == 1:
             n_correct = mlp_sgd_epoch(W1, W2, train.X, train.T, order, lr)
         else:
             n_correct = mlp_minibatch_epoch(W1, W2, train.X, train.T, order, batch_size, lr,
                                             average_both)
-        history.train_accuracy.append(n_correct / counted)
-        history.test_accuracy.append(accuracy(W1, W2, test))
-        bar.set_postfix(train=f"{history.train_accuracy[-1]:.4f}",
-                        test=f"{history.test_accuracy[-1]:.4f}")
+        history.record(epoch, {"accuracy": n_correct / counted,
+                               "val_accuracy": network_accuracy(W1, W2, test)})
+        bar.set_postfix(train=f"{history.accuracy[-1]:.4f}",
+                        test=f"{history.val_accuracy[-1]:.4f}")
     return history

@@ -11,7 +11,7 @@ from lessons import mnist_net
 from lessons.data import load_fashion_mnist, load_mnist, mnist_subset
 from lessons.kernels import softmax, softmax_cross_entropy
 from lessons.layers import Dense, Sequential, mlp
-from lessons.metrics import class_frequencies, shuffled_label_accuracy
+from lessons.train.metrics import class_frequencies, shuffled_label_accuracy
 from lessons.optim import SGD, RMSprop
 from lessons.train import evaluate, fit, predict
 
@@ -96,8 +96,8 @@ def test_shuffled_labels_score_the_baseline():
     test = mnist_net.prepare(test_images, test_labels, noisy.mean, noisy.std, dtype=np.float64)
     W1, W2 = mnist_net.init_weights(0, dtype=np.float64)
     history = mnist_net.fit(W1, W2, noisy, test, epochs=10, seed=0, progress=False)
-    assert abs(np.mean(history.test_accuracy) - baseline) < 0.03
-    assert history.train_accuracy[-1] > history.test_accuracy[-1]  # memorizing begins
+    assert abs(np.mean(history.val_accuracy) - baseline) < 0.03
+    assert history.accuracy[-1] > history.val_accuracy[-1]  # memorizing begins
 
 
 def test_fashion_mnist_one_epoch():
@@ -111,4 +111,4 @@ def test_fashion_mnist_one_epoch():
     W1, W2 = mnist_net.init_weights(0)
     history = mnist_net.fit(W1, W2, train, test, epochs=1, seed=0, progress=False)
     # measured 0.8301 (float64, seed 0): clothes are harder than digits (0.918)
-    assert 0.80 <= history.test_accuracy[0] <= 0.86
+    assert 0.80 <= history.val_accuracy[0] <= 0.86

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons.metrics import class_frequencies, confusion_matrix, shuffled_label_accuracy
+from lessons.train.metrics import class_frequencies, confusion_matrix, shuffled_label_accuracy
 
 
 def test_confusion_matrix_by_hand():

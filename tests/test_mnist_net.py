@@ -279,9 +279,9 @@ def test_fit_is_seeded_and_records_each_epoch():
         runs.append((history, W1))
     (h1, W1a), (h2, W1b) = runs
     assert h1 == h2 and np.array_equal(W1a, W1b)
-    assert len(h1.train_accuracy) == len(h1.test_accuracy) == 3
-    assert h1.test_error == [1 - a for a in h1.test_accuracy]
-    assert h1.train_accuracy[-1] > h1.train_accuracy[0]  # it learns the training set
+    assert len(h1.accuracy) == len(h1.val_accuracy) == 3
+    assert h1.epoch == [1, 2, 3] and h1.metrics == ("accuracy", "val_accuracy")
+    assert h1.accuracy[-1] > h1.accuracy[0]  # it learns the training set
 
 
 def test_fit_uses_the_given_orders_and_minibatches():
@@ -295,8 +295,8 @@ def test_fit_uses_the_given_orders_and_minibatches():
     counts = [reference.mlp_minibatch_epoch(R1, R2, train.X, train.T, orders.permutation(50),
                                             8, 0.2, False) for _ in range(2)]
     np.testing.assert_allclose(W1, R1, rtol=1e-12, atol=1e-14)
-    assert history.train_accuracy == [c / 48 for c in counts]  # 50 // 8 full batches of 8
-    assert history.test_accuracy[-1] == mnist_net.accuracy(R1, R2, test)
+    assert history.accuracy == [c / 48 for c in counts]  # 50 // 8 full batches of 8
+    assert history.val_accuracy[-1] == mnist_net.network_accuracy(R1, R2, test)
 
 
 def test_fit_progress_bar_respects_tqdm_disable(monkeypatch, capsys):
@@ -339,10 +339,10 @@ def test_book_epoch_on_full_mnist(mnist):
     history = mnist_net.fit(W1, W2, train, test, epochs=1, lr=mnist_net.BOOK_LR, seed=0,
                             progress=False)
     low, high = EPOCH1_TEST_BAND
-    assert low <= history.test_accuracy[0] <= high
+    assert low <= history.val_accuracy[0] <= high
     assert low <= mnist_net.BOOK_EPOCH1_TEST_ACCURACY <= high
     low, high = EPOCH1_TRAIN_BAND
-    assert low <= history.train_accuracy[0] <= high
+    assert low <= history.accuracy[0] <= high
 
 
 def test_subset_reaches_the_digest_accuracy_in_three_epochs():
@@ -351,8 +351,8 @@ def test_subset_reaches_the_digest_accuracy_in_three_epochs():
     W1, W2 = mnist_net.init_weights(0)
     history = mnist_net.fit(W1, W2, train, test, epochs=3, seed=0, progress=False)
     low, high = SUBSET_EPOCH3_TEST_BAND
-    assert low <= history.test_accuracy[-1] <= high
-    assert history.test_accuracy[0] < history.test_accuracy[-1]
+    assert low <= history.val_accuracy[-1] <= high
+    assert history.val_accuracy[0] < history.val_accuracy[-1]
 
 
 @pytest.mark.parametrize("n_classes, error, match", [

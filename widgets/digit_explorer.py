@@ -22,7 +22,7 @@ import numpy as np
 from lessons import mnist_net
 from lessons.kernels import mlp_forward
 from lessons.data import load_mnist
-from lessons.metrics import confusion_matrix
+from lessons.train.metrics import confusion_matrix
 from widgets.base import DIVERGING, POSITIVE, WARNING, View, argument, flag, new_figure
 
 N_TEST = 10000
@@ -92,8 +92,8 @@ def trained_network(seed=0, epochs=1):
     predicted = np.argmax(outputs, axis=1)
     errors = np.flatnonzero(predicted != test.labels)
     return Network(_frozen(W1), _frozen(W2), _frozen(outputs), _frozen(predicted),
-                   _frozen(errors), tuple(history.train_accuracy),
-                   tuple(history.test_accuracy))
+                   _frozen(errors), tuple(history.accuracy),
+                   tuple(history.val_accuracy))
 
 
 def hidden_activations(W1, x):
