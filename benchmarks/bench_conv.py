@@ -42,7 +42,7 @@ from _timing import (  # noqa: E402
 )
 
 from lessons import kernels, reference  # noqa: E402
-from lessons.kernels import raw  # noqa: E402
+from lessons.kernels import raw as cores  # noqa: E402
 from lessons.kernels.threads import one_blas_thread  # noqa: E402
 
 LESSONS = "lessons kernels (validated)"
@@ -68,10 +68,10 @@ def whole_batch_forward(X, K, b, pad):
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     OH, OW = H + 2 * pad - kh + 1, W + 2 * pad - kw + 1
-    Xp = raw.pad(X, pad, pad)
+    Xp = cores.pad(X, pad, pad)
     cols = np.empty((C * kh * kw, N * OH * OW), dtype=X.dtype)
     for n in range(N):
-        raw.im2col(Xp[n], kh, kw, 1, 1, OH, OW, cols, n * OH * OW)
+        cores.im2col(Xp[n], kh, kw, 1, 1, OH, OW, cols, n * OH * OW)
     Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     for n in range(N):
@@ -85,7 +85,7 @@ def direct_forward(X, K, b, pad):
     """Stride-1 Y = b + sum over c, u, v of K[f, c, u, v] times the shifted input plane."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
-    Xp = raw.pad(X, pad, pad)
+    Xp = cores.pad(X, pad, pad)
     OH, OW = H + 2 * pad - kh + 1, W + 2 * pad - kw + 1
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     for q in numba.prange(N * F):
@@ -106,7 +106,7 @@ def direct_backward(X, K, dY, pad):
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     OH, OW = dY.shape[2], dY.shape[3]
-    Xp = raw.pad(X, pad, pad)
+    Xp = cores.pad(X, pad, pad)
     dK = np.zeros(K.shape, dtype=X.dtype)
     for q in numba.prange(F * C):
         f, c = q // C, q % C
@@ -142,8 +142,8 @@ def conv_runs(X, K, b, pad, torch, variants):
 
     def raw():
         with one_blas_thread():
-            raw.conv2d_forward_unchecked(X, K, b, 1, 1, pad, pad)
-            return raw.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
+            cores.conv2d_forward_unchecked(X, K, b, 1, 1, pad, pad)
+            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
 
     def twin():
         reference.conv2d_forward(X, K, b, 1, pad)
@@ -152,7 +152,7 @@ def conv_runs(X, K, b, pad, torch, variants):
     def whole_batch():
         whole_batch_forward(X, K, b, pad)
         with one_blas_thread():
-            return raw.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
+            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
 
     def direct():
         direct_forward(X, K, b, pad)
@@ -190,8 +190,8 @@ def pool_runs(X, torch):
         return kernels.maxpool2d_backward(dY, argmax, X.shape)
 
     def raw():
-        _, argmax = raw.maxpool2d_forward_unchecked(X, 2, 2)
-        return raw.maxpool2d_backward_unchecked(dY, argmax, X.shape[2], X.shape[3])
+        _, argmax = cores.maxpool2d_forward_unchecked(X, 2, 2)
+        return cores.maxpool2d_backward_unchecked(dY, argmax, X.shape[2], X.shape[3])
 
     def twin():
         _, argmax = reference.maxpool2d_forward(X, 2)

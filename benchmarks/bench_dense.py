@@ -50,7 +50,7 @@ from lessons.kernels.raw import (  # noqa: E402
 )
 from lessons.layers import Dense, ReLU, Sequential  # noqa: E402
 from lessons.optim import SGD  # noqa: E402
-from lessons.mnist_net import init_weights, prepare  # noqa: E402
+from lessons.chapters.ch04_mnist_net import init_weights, prepare  # noqa: E402
 
 LAYERS = "lessons layers (Dense, ReLU, SGD)"
 LESSONS = "lessons kernels (validated)"

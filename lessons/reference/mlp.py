@@ -1,4 +1,4 @@
-"""NumPy twins: Chapter 04, Fully Connected Networks Applied to Multiclass Classification: the
+"""NumPy twins: Chapter 04, Multiclass Classification: the
 784-25-10 net.
 
 W1[n_hidden, n_in + 1] and W2[n_out, n_hidden + 1] hold the bias weights in column 0; the

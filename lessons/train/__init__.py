@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: the training loop.
+"""Chapter 04, Multiclass Classification: the training loop.
 
 fit() repeats, for each minibatch of a shuffled epoch:
 

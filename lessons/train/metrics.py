@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: judging a classifier.
+"""Chapter 04, Multiclass Classification: judging a classifier.
 
     accuracy(output, targets)             the fraction of outputs that name the right class
 

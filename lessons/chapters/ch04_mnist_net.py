@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: Ekman's MNIST net.
+"""Chapter 04, Multiclass Classification: Ekman's MNIST net.
 
 The Python side of the 784-25-10 network (tanh hidden layer, logistic outputs, half sum of
 squared errors): seeded initial weights, standardized inputs and one-hot targets, and a fit
