@@ -13,7 +13,7 @@ from lessons import _numba_cache, doctor, warmup
 from lessons.data import mnist
 from test_data_mnist import write_tiny_set
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def statuses(rows):

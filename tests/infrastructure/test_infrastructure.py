@@ -17,7 +17,7 @@ from lessons.data import blobs, gate
 from lessons.gradcheck import check_gradient, numerical_gradient, relative_error
 from lessons.warmup import warm_all
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_public_kernel_is_warmed():
@@ -28,7 +28,7 @@ def test_disable_jit_runs_the_same_kernels_as_python():
     code = (
         "import numpy as np, numba\n"
         "from lessons.kernels.perceptron import _perceptron_epoch_kernel\n"
-        "from lessons.perceptron import train, book_orders\n"
+        "from lessons.chapters.ch01_perceptron import train, book_orders\n"
         "from lessons.data import gate\n"
         "assert numba.config.DISABLE_JIT\n"
         "assert not hasattr(_perceptron_epoch_kernel, 'py_func')\n"

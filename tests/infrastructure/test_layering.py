@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
 # lessons/ sub-packages that are not "the library": their own floor, or the chapters' floor
 KERNELS, REFERENCE = "lessons.kernels", "lessons.reference"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHAPTERS = [nb for nb in NOTEBOOKS if not nb.name.startswith("00_")]
 LINK = re.compile(r"\]\(([^)\s]+)\)")

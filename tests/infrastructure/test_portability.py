@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # A short run of chapter 04's trainers in both dtypes; prints a fingerprint of every bit of
 # the trained weights and outputs.
 FINGERPRINT = """
 import hashlib
 import numpy as np
-from lessons import mnist_net
+from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.data import load_mnist
 from lessons.kernels import mlp_forward, mlp_minibatch_epoch, mlp_sgd_epoch
 

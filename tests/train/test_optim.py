@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons.descent import descend, surface
+from lessons.chapters.ch02_descent import descend, surface
 from lessons.optim import SGD, Adam, RMSprop
 
 

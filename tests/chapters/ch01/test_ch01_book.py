@@ -5,7 +5,7 @@ import pytest
 from lessons.data import gate
 from lessons.data.toy import with_bias
 from lessons.kernels import perceptron_epoch, perceptron_predict, perceptron_train
-from lessons.perceptron import (BOOK_NAND_LR, BOOK_NAND_SEED, BOOK_NAND_W0, book_orders,
+from lessons.chapters.ch01_perceptron import (BOOK_NAND_LR, BOOK_NAND_SEED, BOOK_NAND_W0, book_orders,
                                 shuffled_orders, train)
 
 W_NAND = np.array([0.9, -0.6, -0.5])

@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 from lessons import reference
 from lessons.data import blobs, gate
 from lessons.kernels import perceptron_epoch, perceptron_predict, perceptron_train
-from lessons.perceptron import book_orders, shuffled_orders, train
+from lessons.chapters.ch01_perceptron import book_orders, shuffled_orders, train
 
 DTYPES = (np.float64, np.float32)
 LRS = (0.125, 0.25, 0.5, 1.0)

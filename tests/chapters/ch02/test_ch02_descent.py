@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons.descent import LIMIT, SURFACES, descend, surface
+from lessons.chapters.ch02_descent import LIMIT, SURFACES, descend, surface
 from lessons.gradcheck import check_gradient, numerical_gradient, relative_error
 
 WELL = "tilted well 1-D"

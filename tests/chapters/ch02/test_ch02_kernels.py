@@ -1,5 +1,5 @@
 """Chapter 02: the minibatch-descent kernel `linear_mse_epoch` against its NumPy twin, its bad
-input, and the regression helper built on it (`lessons.regression`)."""
+input, and the regression helper built on it (`lessons.chapters.ch02_regression`)."""
 import math
 
 import numpy as np
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lessons import reference
 from lessons.kernels import linear_mse_epoch
 from lessons.kernels.descent import _linear_mse_epoch_kernel
-from lessons.regression import fit_linear, linear_data, mse
+from lessons.chapters.ch02_regression import fit_linear, linear_data, mse
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-4, atol=1e-5)}
 
@@ -125,7 +125,7 @@ def test_divergent_lr_grows_without_crashing():
     assert np.min(np.abs(w)) > 1e50
 
 
-# lessons.regression: the chapter's full-batch / SGD / minibatch comparison
+# lessons.chapters.ch02_regression: the chapter's full-batch / SGD / minibatch comparison
 def test_linear_data_is_seeded_and_shaped():
     X, y, w = linear_data(30, 2, noise=0.1, seed=3)
     X2, y2, w2 = linear_data(30, 2, noise=0.1, seed=3)

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
-from lessons.descent import SURFACES
+from lessons.chapters.ch02_descent import SURFACES
 from widgets.base import state_call
 from widgets.gradient_descent import (ALARM, LEARNING_RATE_STORY, MOMENTUM_STORY, STEPS_MAX,
                                       DescentState, descent_explorer, render,

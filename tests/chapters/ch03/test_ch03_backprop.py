@@ -1,4 +1,4 @@
-"""Chapter 03: lessons.backprop beyond the book's numbers (those are in test_backprop_book.py):
+"""Chapter 03: lessons.chapters.ch03_backprop beyond the book's numbers (those are in test_backprop_book.py):
 Equation 3-1 and finite differences on random weights, batches, the XOR run's history and
 options, the `+=` accumulation example, and bad input for every public function."""
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons import backprop as bp
+from lessons.chapters import ch03_backprop as bp
 from lessons.gradcheck import check_gradient, numerical_gradient
 
 finite = st.floats(-2.0, 2.0, allow_nan=False)

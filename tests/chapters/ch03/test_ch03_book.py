@@ -8,7 +8,7 @@
 import numpy as np
 import pytest
 
-from lessons.backprop import (
+from lessons.chapters.ch03_backprop import (
     BOOK_LR as LR, BOOK_WEIGHTS as W_BOOK, BOOK_X as X_BOOK, BOOK_Y as Y_BOOK, XOR_T,
     backward, book_xor_init, flat_gradient, forward, loss_of, neurons, train_xor, unpack,
     update, xor_outputs,

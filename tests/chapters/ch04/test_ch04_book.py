@@ -1,13 +1,13 @@
 """Chapter 04: the book's numbers and the chapter's claims.
 
 Covered elsewhere, not repeated here: the training-set class counts and mean pixel 33.32
-(tests/test_data_mnist.py), the one-epoch full-MNIST accuracy band of the 784-25-10 net and the
-Appendix F quirk (tests/test_mnist_net.py), the confusion matrix's algebra (tests/test_metrics.py).
+(tests/data/test_data_mnist.py), the one-epoch full-MNIST accuracy band of the 784-25-10 net and the
+Appendix F quirk (tests/chapters/ch04/test_ch04_mnist_net.py), the confusion matrix's algebra (tests/train/test_metrics.py).
 """
 import numpy as np
 import pytest
 
-from lessons import mnist_net
+from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.data import load_fashion_mnist, load_mnist, mnist_subset
 from lessons.kernels import softmax, softmax_cross_entropy
 from lessons.layers import Dense, Sequential, mlp

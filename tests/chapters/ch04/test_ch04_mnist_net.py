@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons import kernels, mnist_net, reference
+from lessons import kernels, reference
+from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.data import load_mnist, mnist_subset
 from lessons.gradcheck import numerical_gradient, relative_error
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import widgets.digit_explorer as de
-from lessons import mnist_net
+from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.data import load_mnist
 
 

@@ -1,4 +1,4 @@
-"""Chapter 07: the books' numbers that tests/test_conv_kernels.py does not already check,
+"""Chapter 07: the books' numbers that tests/kernels/test_conv_kernels.py does not already check,
 computed through the public kernels: parameter counts (Skansi, Weidman, Ekman Tables 7-2 to
 7-4, Tavenard's LeNet-5), and Tavenard's translation equivariance and Gaussian smoothing."""
 import numpy as np

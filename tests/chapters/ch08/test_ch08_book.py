@@ -4,7 +4,7 @@ and errata), and a short training run that must learn."""
 import numpy as np
 import pytest
 
-from lessons import cnn
+from lessons.chapters import ch08_cnn as cnn
 from lessons.data import mnist_subset
 from lessons.kernels import softmax_cross_entropy
 from lessons.layers import Conv2D, Dense, Dropout, Flatten, Sequential

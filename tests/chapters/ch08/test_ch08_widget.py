@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import widgets.cnn_inspector as ci
-from lessons import cnn
+from lessons.chapters import ch08_cnn as cnn
 from widgets.base import state_call
 
 
