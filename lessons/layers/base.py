@@ -45,8 +45,8 @@ class Layer:
         return f"{type(self).__name__} {self.name!r}" if self.name else type(self).__name__
 
     def _input(self, X, name="X", dtype=None):
-        """A learner's X (or dY) as a C-contiguous float array (see `_input`)."""
-        return _input(self._label(), name, X, dtype)
+        """A learner's X (or dY) as a C-contiguous float array (see `layer_input`)."""
+        return layer_input(self._label(), name, X, dtype)
 
     def _stored(self, value):
         """What forward kept for backward, or an error that says forward has to come first."""
@@ -56,7 +56,7 @@ class Layer:
 
 
 
-def _input(where, name, X, dtype=None):
+def layer_input(where, name, X, dtype=None):
     """X as a C-contiguous array of the float `dtype` (None: float32 stays float32, anything
     else becomes float64), checked in full: None, strings, complex, NaN or inf and empty
     arrays are refused naming `where` and `name`. Inside a model's pass, whose batch was

@@ -8,7 +8,7 @@ import numpy as np
 from lessons.kernels import checks
 from lessons.kernels.threads import one_blas_thread
 from lessons.layers.activations import ACTIVATIONS
-from lessons.layers.base import _input, generator
+from lessons.layers.base import generator, layer_input
 from lessons.layers.dense import Dense
 
 
@@ -43,7 +43,7 @@ class Sequential:
         """X[B, ...] -> the last layer's output; training=True is passed to every layer
         (Dropout, for one, behaves differently while training). X is checked here, once,
         not again by each layer."""
-        X = _input("Sequential", "X", X)
+        X = layer_input("Sequential", "X", X)
         with self._blas_guard(), checks.already_checked():
             for layer in self.layers:
                 X = layer.forward(X, training=training)
@@ -64,7 +64,7 @@ class Sequential:
         never uses the gradient with respect to the data (PyTorch skips it too, for inputs
         that do not require grad), and for a Dense first layer it is a third of its work.
         """
-        dY = _input("Sequential", "dY", dY)
+        dY = layer_input("Sequential", "dY", dY)
         with self._blas_guard(), checks.already_checked():
             for layer in reversed(self.layers[1:]):
                 dY = layer.backward(dY)
