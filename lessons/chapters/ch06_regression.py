@@ -90,7 +90,8 @@ def fit_regression(X, y, hidden=(64, 64), *, epochs=500, batch_size=16, l2=0.0, 
     val_mae per epoch; patience: stop after that many epochs without a lower val_mae and keep
     the best epoch's weights (Tavenard's early stopping); initial: start from these flat
     weights instead of drawing them (two runs from the same start differ only by their
-    settings); record: measure train_mae (and val_mae) after every epoch.
+    settings); record: measure train_mae after every epoch (val_mae is measured whenever
+    validation is given).
     """
     f = "fit_regression"
     X = checks.array(f, "X", X, ndim=2, shape="[n, d]").astype(np.float64, copy=False)
@@ -123,11 +124,10 @@ def fit_regression(X, y, hidden=(64, 64), *, epochs=500, batch_size=16, l2=0.0, 
             keep = (rng.random((n, h)) >= dropout) / (1.0 - dropout)
         run.running_mae.append(regression_adam_epoch(
             params, sizes, m, v, powers, X, y, order, batch_size, keep=keep, l2=l2, lr=lr)[2])
-        if record or patience is not None:
-            if record:
-                run.train_mae.append(run.mae(X, y))
-            if validation is not None:
-                run.val_mae.append(run.mae(*validation))
+        if record:
+            run.train_mae.append(run.mae(X, y))
+        if validation is not None:
+            run.val_mae.append(run.mae(*validation))
         if patience is not None:
             if run.val_mae[-1] < best:
                 best, best_params, wait, run.best_epoch = run.val_mae[-1], params.copy(), 0, epoch
