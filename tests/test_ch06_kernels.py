@@ -94,3 +94,5 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(TypeError, match="float64"):
         regression_adam_epoch(params.astype(np.float32), sizes, m, v, p, X, y,
                               np.arange(11), 4)
+    with pytest.raises(ValueError, match="beta1 must be in"):
+        regression_adam_epoch(params, sizes, m, v, p, X, y, np.arange(11), 4, beta1=1.0)

@@ -328,6 +328,9 @@ def regression_adam_epoch(params, sizes, m, v, powers, X, y, order, batch_size, 
     beta1 = checks.number(f, "beta1", beta1, low=0.0, high=1.0)
     beta2 = checks.number(f, "beta2", beta2, low=0.0, high=1.0)
     eps = checks.number(f, "eps", eps, low=0.0, low_open=True)
+    for name, beta in (("beta1", beta1), ("beta2", beta2)):
+        if beta >= 1.0:  # 1 - beta^t would be 0: the bias correction divides by it
+            raise ValueError(f"{f}: {name} must be in [0, 1), got {beta}")
     if order.shape[0] == 0:
         raise ValueError(f"{f}: order is empty (no example to train on)")
     loss, mse, mae = _adam_epoch(params, sizes, m, v, powers, X, y, order, batch_size, keep,
