@@ -1,4 +1,4 @@
-"""Chapter 06, Regression and regularization: the regularization lab.
+"""Chapter 06, Regression and Regularization: the regularization lab.
 
 Train Ekman's Boston network with the capacity, L2 lambda, dropout rate, early-stopping
 patience and training-set size you choose, and watch overfitting happen or not: left, the MAE

@@ -1,4 +1,5 @@
-"""Chapter 06, Regression, overfitting and regularization (Ekman 6, Chollet 3.6, Tavenard 5).
+"""Chapter 06, Regression and Regularization: overfitting and its cures (Ekman 6, Chollet 3.6,
+Tavenard 5).
 
 Everything the chapter trains goes through one kernel, `regression_adam_epoch` (a ReLU
 network with a linear output, MSE, Adam, L2 and inverted dropout, in float64 with sums in a

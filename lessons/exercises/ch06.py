@@ -1,4 +1,4 @@
-"""Chapter 06, Regression and regularization: exercises with offline feedback.
+"""Chapter 06, Regression and Regularization: exercises with offline feedback.
 
     check_parameter_count(fn)    your `fn(sizes)`: weights and biases of a dense network
     check_l2_gradient(fn)        your `fn(w, lam)`: the gradient of lam * sum(w^2)

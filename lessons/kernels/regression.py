@@ -1,4 +1,4 @@
-"""Chapter 06, Regression and regularization: a small ReLU network trained by Adam on MSE.
+"""Chapter 06, Regression and Regularization: a small ReLU network trained by Adam on MSE.
 
 Ekman's Boston networks (13 -> 64 -> 64 -> 1, 13 -> 128 -> 128 -> 64 -> 1, and the linear
 13 -> 1) in one kernel, for any layer sizes. All parameters live in ONE flat float64 vector,

@@ -1,4 +1,4 @@
-"""Chapter 06, Regression and regularization: worked solutions to `lessons.exercises.ch06`.
+"""Chapter 06, Regression and Regularization: worked solutions to `lessons.exercises.ch06`.
 Hints first!"""
 import numpy as np
 
