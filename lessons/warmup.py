@@ -87,6 +87,13 @@ def kernel_calls(dtype):
             X[None, None, :1, :2], (1, 1, 2, 3), 2, 1),
         "inverted_dropout": lambda: kernels.inverted_dropout(
             X, np.zeros(X.shape, np.uint32), 0.8),
+        # Chapter 06: float64 whatever the dtype (the kernel trains in float64)
+        "regression_loss_grad": lambda: kernels.regression_loss_grad(
+            np.zeros(6), (3, 1, 1), X, y, keep=np.ones((2, 1))),
+        "regression_adam_epoch": lambda: kernels.regression_adam_epoch(
+            np.zeros(6), (3, 1, 1), np.zeros(6), np.zeros(6), np.ones(2), X, y, order, 1,
+            keep=np.ones((2, 1))),
+        "regression_predict": lambda: kernels.regression_predict(np.zeros(6), (3, 1, 1), X),
     }
 
 

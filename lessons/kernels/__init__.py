@@ -60,3 +60,8 @@ __all__ = [
     "avgpool2d_backward",
     "inverted_dropout",
 ]
+from lessons.kernels.regression import (  # noqa: E402  (Chapter 06)
+    regression_adam_epoch, regression_loss_grad, regression_predict,
+)
+
+__all__ += ["regression_loss_grad", "regression_adam_epoch", "regression_predict"]

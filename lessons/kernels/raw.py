@@ -33,6 +33,8 @@ from lessons.kernels.perceptron import _perceptron_output as perceptron_output
 from lessons.kernels.perceptron import _perceptron_step as perceptron_step
 from lessons.kernels.pool import _maxpool_backward_kernel as maxpool2d_backward_unchecked
 from lessons.kernels.pool import _maxpool_forward_kernel as maxpool2d_forward_unchecked
+from lessons.kernels.regression import _forward_batch as regression_forward_unchecked
+from lessons.kernels.regression import _loss_grad as regression_loss_grad_unchecked
 
 __all__ = [
     # activations: elementwise(kernel, *arrays) runs a 1-D kernel over arrays of any shape
@@ -50,4 +52,6 @@ __all__ = [
     # the book-exact training loops and their steps (chapters 01, 02 and 04 list them)
     "perceptron_output", "perceptron_step", "perceptron_epoch_unchecked",
     "linear_mse_epoch_unchecked", "mlp_sgd_epoch_unchecked", "mlp_backward_one",
+    # chapter 06's regression network (the chapter lists them)
+    "regression_forward_unchecked", "regression_loss_grad_unchecked",
 ]
