@@ -24,7 +24,7 @@ import numpy as np
 
 from lessons.chapters.ch10_rnn import naive_errors, sales_run
 from lessons.kernels import rnn_forward
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, new_figure
+from widgets.base import ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, flag, new_figure
 
 UNITS = 32
 SCALES = np.round(np.linspace(0.5, 1.5, 21), 2)
@@ -193,9 +193,11 @@ def render_forecast(state, run=None):
 def forecast_training(epoch=30, baselines=False):
     """The chapter's training run, one snapshot at a time; returns a View."""
     f = "forecast_training"
+    baselines = flag(f, "baselines", baselines)
+    argument(f, "epoch", epoch, low=1, integer=True)  # before the run is trained
     epochs = sorted(sales_run()["snapshots"])
     state = ForecastState(argument(f, "epoch", epoch, low=epochs[0], high=epochs[-1],
-                                   integer=True), bool(baselines))
+                                   integer=True), baselines)
     step = epochs[1] - epochs[0] if len(epochs) > 1 else 1
     controls = {
         "epoch": W.IntSlider(value=state.epoch, min=epochs[0], max=epochs[-1], step=step,

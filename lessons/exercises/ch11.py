@@ -99,6 +99,11 @@ def check_temperature(p):
     """p: the three probabilities at temperature 0.5."""
     got = TEMP.array(p, "three probabilities", shape=(3,), placeholder="your three numbers")
     want = tempered()
+    with np.errstate(all="ignore"):  # 1e308s must not warn: they are simply wrong
+        return _temperature_feedback(got, want, p)
+
+
+def _temperature_feedback(got, want, p):
     if np.allclose(got, want, atol=1e-3):
         return TEMP.feedback(True, f"{np.round(want, 4).tolist()}: a lower temperature "
                                    f"sharpens the distribution toward the argmax.")
