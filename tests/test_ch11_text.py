@@ -7,6 +7,7 @@ from lessons.chapters import ch11_text as c
 from lessons.exercises import ch11 as ex
 from lessons.solutions import ch11 as sol
 from widgets import beam_tree as bt
+from widgets import lstm_gates as lg
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +113,13 @@ def test_beam_widget_arguments_are_checked():
         bt.beam_tree(beam_width=0)
     with pytest.raises(ValueError, match="prefix"):
         bt.beam_tree(prefix="zzz")
+
+
+@pytest.mark.parametrize("unit", [0, 7, 100])
+@pytest.mark.parametrize("text", lg.TEXTS)
+def test_gate_widget_renders(tiny_run, text, unit):
+    state = lg.GateState(text=text, unit=unit)
+    assert lg.render(state, tiny_run) is not None
+    chars, G, C, H = lg.activations(text, tiny_run)
+    assert G.shape == (len(chars), 4 * 8) and np.all((G[:, :8] > 0) & (G[:, :8] < 1))
+    assert "forget gate mean" in lg.summary(state, tiny_run)

@@ -15,6 +15,7 @@ from widgets import gradient_descent as gd
 from widgets import mlp_playground as mp
 from widgets import beam_tree as bt
 from widgets import gradients_through_time as gtt
+from widgets import lstm_gates as lg
 
 NOT_A_NUMBER = [None, "abc", float("nan"), float("inf"), -float("inf"), 1 + 1j, [1.0],
                 np.array([1.0, 2.0]), True, 10**400]
@@ -54,6 +55,7 @@ FACTORIES = {
     "beam_tree": (bt.beam_tree, {
         "prefix": CHOICE, "beam_width": COUNT1 + [9], "steps": COUNT1 + [12],
         "temperature": POSITIVE + [0.1, 3.0]}),
+    "lstm_gates": (lg.lstm_gates, {"text": CHOICE, "unit": COUNT + [256]}),
 }
 CASES = [(factory, name) for factory, (_, args) in FACTORIES.items() for name in args]
 
