@@ -1,4 +1,4 @@
-"""Chapter 11, Text Autocompletion: beam search (Ekman, Chapter 11), for any model that gives
+"""Chapter 11, LSTM, GRU and Text: beam search (Ekman, Chapter 11), for any model that gives
 the log-probabilities of the next symbol.
 
 Keep the `beam_width` most probable partial sequences; at each step extend every one by its

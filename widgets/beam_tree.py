@@ -1,4 +1,4 @@
-"""Chapter 11, Text Autocompletion: the beam-search tree.
+"""Chapter 11, LSTM, GRU and Text: the beam-search tree.
 
 `beam_tree(prefix=..., beam_width=..., steps=..., temperature=...)` completes a prefix with the
 chapter's character LSTM (trained on *Hamlet*) by beam search, and draws the search: one

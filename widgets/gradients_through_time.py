@@ -1,4 +1,4 @@
-"""Chapter 10, Recurrent Networks: gradients through time, and a forecast as it trains.
+"""Chapter 10, RNNs: gradients through time, and a forecast as it trains.
 
 `gradients_through_time(...)`: a random recurrent layer (32 units) reads a random sequence;
 the loss looks only at the last state. Left, a heat map of log10 ||dL/dh_t|| over the time

@@ -1,4 +1,4 @@
-"""Chapter 11, LSTM: the gates of the chapter's character model, character by character.
+"""Chapter 11, LSTM, GRU and Text: the gates of the chapter's character model, character by character.
 
 `lstm_gates(text=..., unit=...)` reads a line of *Hamlet* with the trained CharLSTM and shows,
 for one unit of its 64: the activations of its input (i), forget (f) and output (o) gates and

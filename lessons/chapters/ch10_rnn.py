@@ -1,5 +1,5 @@
-"""Chapter 10, Predicting Time Sequences with Recurrent Networks (Ekman, Chapter 9): the
-book-store forecast, its baselines, and the recurrent model that beats them.
+"""Chapter 10, RNNs: predicting time sequences with recurrent networks (Ekman, Chapter 9),
+the book-store forecast, its baselines, and the recurrent model that beats them.
 
 Ekman's pipeline (Code Snippets 9-1 to 9-6): the oldest 80% of the months train, the newest
 20% test (a split by time: shuffling first would leak the future); both are standardized with

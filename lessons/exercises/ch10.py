@@ -1,4 +1,4 @@
-"""Chapter 10, Recurrent Networks: exercises with offline feedback.
+"""Chapter 10, RNNs: exercises with offline feedback.
 
     check_rnn_parameters(fn)        your `fn(n, m)`: the parameters of a recurrent layer
     check_vanishing_factor(x)       what 50 steps of w_r = 0.9 leave of an error (Ekman's w_r^n)

@@ -1,4 +1,4 @@
-"""Chapter 11, Text Autocompletion: drawing the next symbol from a softmax, with a temperature.
+"""Chapter 11, LSTM, GRU and Text (Ekman, Chapter 11, text autocompletion): drawing the next symbol from a softmax, with a temperature.
 
     p_i(T) = exp(log p_i / T) / sum_j exp(log p_j / T)
 

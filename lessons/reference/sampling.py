@@ -1,4 +1,4 @@
-"""NumPy twin: Chapter 11, sampling the next symbol with a temperature."""
+"""NumPy twin: Chapter 11, LSTM, GRU and Text: sampling the next symbol with a temperature."""
 import numpy as np
 
 

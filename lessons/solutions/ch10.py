@@ -1,4 +1,4 @@
-"""Chapter 10, Recurrent Networks: worked solutions to `lessons.exercises.ch10`. Hints first!"""
+"""Chapter 10, RNNs: worked solutions to `lessons.exercises.ch10`. Hints first!"""
 import numpy as np
 
 
