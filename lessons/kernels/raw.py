@@ -33,6 +33,12 @@ from lessons.kernels.perceptron import _perceptron_output as perceptron_output
 from lessons.kernels.perceptron import _perceptron_step as perceptron_step
 from lessons.kernels.pool import _maxpool_backward_kernel as maxpool2d_backward_unchecked
 from lessons.kernels.pool import _maxpool_forward_kernel as maxpool2d_forward_unchecked
+from lessons.kernels.recurrent import _gru_backward_kernel as gru_backward_unchecked
+from lessons.kernels.recurrent import _gru_forward_kernel as gru_forward_unchecked
+from lessons.kernels.recurrent import _lstm_backward_kernel as lstm_backward_unchecked
+from lessons.kernels.recurrent import _lstm_forward_kernel as lstm_forward_unchecked
+from lessons.kernels.recurrent import _rnn_backward_kernel as rnn_backward_unchecked
+from lessons.kernels.recurrent import _rnn_forward_kernel as rnn_forward_unchecked
 
 __all__ = [
     # activations: elementwise(kernel, *arrays) runs a 1-D kernel over arrays of any shape
@@ -50,4 +56,7 @@ __all__ = [
     # the book-exact training loops and their steps (chapters 01, 02 and 04 list them)
     "perceptron_output", "perceptron_step", "perceptron_epoch_unchecked",
     "linear_mse_epoch_unchecked", "mlp_sgd_epoch_unchecked", "mlp_backward_one",
+    # the recurrent layers over whole sequences (chapters 10 and 11 list their backward passes)
+    "rnn_forward_unchecked", "rnn_backward_unchecked", "lstm_forward_unchecked",
+    "lstm_backward_unchecked", "gru_forward_unchecked", "gru_backward_unchecked",
 ]
