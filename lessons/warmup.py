@@ -97,6 +97,37 @@ def kernel_calls(dtype):
     }
 
 
+def _recurrent_calls(dtype):
+    """Chapters 10 and 11: the recurrent kernels, sampling and clipping."""
+    from lessons import kernels
+
+    X, h0 = np.ones((2, 1, 2), dtype), np.zeros((1, 2), dtype)
+    W1, W3, W4 = (np.full((k, g * 2), 0.1, dtype) for k, g in ((2, 1), (2, 3), (2, 4)))
+    H = kernels.rnn_forward(X, h0, W1, W1, W1[0])
+    lstm = kernels.lstm_forward(X, h0, h0, W4, W4, W4[0])
+    gru = kernels.gru_forward(X, h0, W3, W3, W3[0])
+    return {
+        "rnn_forward": lambda: kernels.rnn_forward(X, h0, W1, W1, W1[0]),
+        "rnn_backward": lambda: kernels.rnn_backward(X, h0, W1, W1, H, H),
+        "lstm_forward": lambda: kernels.lstm_forward(X, h0, h0, W4, W4, W4[0]),
+        "lstm_backward": lambda: kernels.lstm_backward(X, h0, h0, W4, W4, *lstm, H),
+        "gru_forward": lambda: kernels.gru_forward(X, h0, W3, W3, W3[0]),
+        "gru_backward": lambda: kernels.gru_backward(X, h0, W3, W3, *gru, H),
+        "time_dense_forward": lambda: kernels.time_dense_forward(H, W1, W1[0]),
+        "time_dense_backward": lambda: kernels.time_dense_backward(H, W1, H),
+        "sample_with_temperature": lambda: kernels.sample_with_temperature(
+            X[0], 0.5, np.zeros(1)),
+        "clip_by_global_norm": lambda: kernels.clip_by_global_norm([X, h0], 1.0),
+    }
+
+
+_core_kernel_calls = kernel_calls
+
+
+def kernel_calls(dtype):  # noqa: F811  the core's calls, then each chapter family's
+    return {**_core_kernel_calls(dtype), **_recurrent_calls(dtype)}
+
+
 def warm_kernel(name):
     """Compile (or load) one kernel in every dtype; returns (name, seconds)."""
     start = time.perf_counter()

@@ -65,3 +65,23 @@ from lessons.kernels.regression import (  # noqa: E402  (Chapter 06)
 )
 
 __all__ += ["regression_loss_grad", "regression_adam_epoch", "regression_predict"]
+
+from lessons.kernels.recurrent import (  # noqa: E402  Chapters 10 and 11
+    gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward,
+    time_dense_backward, time_dense_forward,
+)
+from lessons.kernels.sampling import sample_with_temperature  # noqa: E402
+from lessons.kernels.optimizers import clip_by_global_norm  # noqa: E402
+
+__all__ += [
+    "rnn_forward",
+    "rnn_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "gru_forward",
+    "gru_backward",
+    "time_dense_forward",
+    "time_dense_backward",
+    "sample_with_temperature",
+    "clip_by_global_norm",
+]

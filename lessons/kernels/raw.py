@@ -36,6 +36,13 @@ from lessons.kernels.pool import _maxpool_forward_kernel as maxpool2d_forward_un
 from lessons.kernels.regression import _forward_batch as regression_forward_unchecked
 from lessons.kernels.regression import _loss_grad as regression_loss_grad_unchecked
 
+from lessons.kernels.recurrent import _gru_backward_kernel as gru_backward_unchecked
+from lessons.kernels.recurrent import _gru_forward_kernel as gru_forward_unchecked
+from lessons.kernels.recurrent import _lstm_backward_kernel as lstm_backward_unchecked
+from lessons.kernels.recurrent import _lstm_forward_kernel as lstm_forward_unchecked
+from lessons.kernels.recurrent import _rnn_backward_kernel as rnn_backward_unchecked
+from lessons.kernels.recurrent import _rnn_forward_kernel as rnn_forward_unchecked
+
 __all__ = [
     # activations: elementwise(kernel, *arrays) runs a 1-D kernel over arrays of any shape
     "elementwise", "sigmoid_unchecked", "sigmoid_backward_unchecked", "tanh_backward_unchecked",
@@ -54,4 +61,8 @@ __all__ = [
     "linear_mse_epoch_unchecked", "mlp_sgd_epoch_unchecked", "mlp_backward_one",
     # chapter 06's regression network (the chapter lists them)
     "regression_forward_unchecked", "regression_loss_grad_unchecked",
+
+    # the recurrent layers over whole sequences (chapters 10 and 11 list their backward passes)
+    "rnn_forward_unchecked", "rnn_backward_unchecked", "lstm_forward_unchecked",
+    "lstm_backward_unchecked", "gru_forward_unchecked", "gru_backward_unchecked",
 ]

@@ -56,3 +56,23 @@ from lessons.reference.regression import (  # noqa: E402  (Chapter 06)
 )
 
 __all__ += ["regression_loss_grad", "regression_adam_epoch", "regression_predict"]
+
+from lessons.reference.recurrent import (  # noqa: E402  Chapters 10 and 11
+    rnn_forward, rnn_backward, lstm_forward, lstm_backward, gru_forward, gru_backward,
+    time_dense_forward, time_dense_backward,
+)
+from lessons.reference.sampling import sample_with_temperature  # noqa: E402
+from lessons.reference.optimizers import clip_by_global_norm  # noqa: E402
+
+__all__ += [
+    "rnn_forward",
+    "rnn_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "gru_forward",
+    "gru_backward",
+    "time_dense_forward",
+    "time_dense_backward",
+    "sample_with_temperature",
+    "clip_by_global_norm",
+]
