@@ -54,3 +54,18 @@ __all__ = [
     "avgpool2d_backward",
     "inverted_dropout",
 ]
+
+# Chapter 05, Toward DL
+from lessons.kernels.rectifiers import elu, elu_backward, leaky_relu, leaky_relu_backward
+from lessons.kernels.normalization import (
+    batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
+)
+from lessons.kernels.optimizers import adagrad_step, clip_by_global_norm, global_norm, nesterov_step
+from lessons.kernels.mlp_adam import mlp_adam_epoch, mlp_logits
+
+__all__ += [
+    "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm2d_forward", "batchnorm2d_backward",
+    "nesterov_step", "adagrad_step", "global_norm", "clip_by_global_norm",
+    "mlp_adam_epoch", "mlp_logits",
+]
