@@ -7,12 +7,12 @@ import itertools
 import numpy as np
 import pytest
 
-CHAPTERS = ("ch01", "ch02", "ch03", "ch04", "ch07", "ch08")
+CHAPTERS = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch07", "ch08")
 # The checks that take the learner's function rather than a value.
 FUNCTION_CHECKS = {"check_update_rule", "check_momentum_step", "check_sigmoid_derivative",
                    "check_shared_weight_gradient", "check_one_hot", "check_standardize",
                    "check_output_size", "check_conv_params", "check_conv_pool_shape",
-                   "check_receptive_field"}
+                   "check_receptive_field", "check_batchnorm_backward"}
 
 
 def all_checks():
