@@ -92,7 +92,7 @@ def kernel_calls(dtype):
 
 
 def chapter05_calls(dtype):
-    """Chapter 05's kernels (Toward DL), as kernel_calls."""
+    """Chapter 05's kernels (Toward Deep Learning), as kernel_calls."""
     from lessons import kernels
 
     X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)

@@ -1,10 +1,10 @@
-"""Chapter 05, Toward DL: the optimizer race.
+"""Chapter 05, Toward Deep Learning: the optimizer race.
 
 `optimizer_race(...)` starts SGD, momentum, Nesterov, AdaGrad, RMSprop and Adam from the same
 point of a 2-D surface (a ravine, Rosenbrock's banana, Chapter 02's double well) and draws
 their paths over its contours, with the loss of each against the step. `noise` adds Gaussian
 noise to every gradient, as a minibatch's gradient is the full one plus noise (every racer
-sees the same draws). The racers are the classes of lessons.optimizers, run by
+sees the same draws). The racers are the classes of lessons.optim, run by
 lessons.chapters.ch05_toward_dl.race. Static path: render(State(...)).
 """
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: the saturation explorer.
+"""Chapter 05, Toward Deep Learning: the saturation explorer.
 
 `saturation_explorer(...)` builds a deep fully connected net (depth hidden layers of width
 neurons, an activation, an initialisation) and feeds it 256 standardized MNIST training

@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: Frameworks and Network Tweaks (Ekman 5, Tavenard 4): the chapter's code.
+"""Chapter 05, Toward Deep Learning (Ekman 5, Tavenard 4): the chapter's code.
 
 - Table 5-1: Ekman's five configurations of the 784-25-10 MNIST network (run_configuration).
 - Saturation: activations and gradients per layer of a deep stack at initialisation, and the
@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons import mnist_net
+from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.kernels import checks
-from lessons.kernels.losses import softmax_cross_entropy
-from lessons.kernels.mlp_adam import mlp_adam_epoch, mlp_logits
-from lessons.layers import Dense, ReLU, Sequential, Sigmoid, Tanh
-from lessons.layers_ch05 import ELU, LeakyReLU
-from lessons.optimizers import SGD, AdaGrad, Adam, Nesterov, RMSprop
+from lessons.kernels import softmax_cross_entropy
+from lessons.kernels import mlp_adam_epoch, mlp_logits
+from lessons.layers import ELU, Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
+from lessons.optim import SGD, AdaGrad, Adam, Nesterov, RMSprop
 
 # --- Table 5-1 -------------------------------------------------------------------------------
 

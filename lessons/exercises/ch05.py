@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: exercises.
+"""Chapter 05, Toward Deep Learning: exercises.
 
     check_glorot_limit(a)                   the Glorot limit of Ekman's hidden layer
     check_output_deltas(mse, ce)            dL/dz of a saturated, wrong sigmoid output

@@ -61,13 +61,13 @@ __all__ = [
     "inverted_dropout",
 ]
 
-# Chapter 05, Toward DL
-from lessons.kernels.rectifiers import elu, elu_backward, leaky_relu, leaky_relu_backward
+# Chapter 05, Toward Deep Learning
+from lessons.kernels.activations import elu, elu_backward, leaky_relu, leaky_relu_backward
 from lessons.kernels.normalization import (
     batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
 )
 from lessons.kernels.optimizers import adagrad_step, clip_by_global_norm, global_norm, nesterov_step
-from lessons.kernels.mlp_adam import mlp_adam_epoch, mlp_logits
+from lessons.kernels.mlp import mlp_adam_epoch, mlp_logits
 
 __all__ += [
     "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",

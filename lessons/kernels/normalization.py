@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: batch normalization (Ioffe & Szegedy 2015), forward and backward.
+"""Chapter 05, Toward Deep Learning: batch normalization (Ioffe & Szegedy 2015), forward and backward.
 
 Ekman names batch normalization but prints no formulas; these are the paper's. For each
 feature (a column of a dense layer's X[N, F], or a channel of a convolution's X[N, C, H, W],

@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: Nesterov and AdaGrad steps, and clipping by global norm.
+"""Chapter 05, Toward Deep Learning: Nesterov and AdaGrad steps, and clipping by global norm.
 
 Each step updates a parameter array p and its optimizer state in place from the gradient g
 at p (all the same shape and float dtype). Ekman names these methods without formulas; these

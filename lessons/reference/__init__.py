@@ -52,15 +52,15 @@ __all__ = [
     "inverted_dropout",
 ]
 
-# Chapter 05, Toward DL
-from lessons.reference.rectifiers import elu, elu_backward, leaky_relu, leaky_relu_backward
+# Chapter 05, Toward Deep Learning
+from lessons.reference.activations import elu, elu_backward, leaky_relu, leaky_relu_backward
 from lessons.reference.normalization import (
     batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
 )
 from lessons.reference.optimizers import (
     adagrad_step, clip_by_global_norm, global_norm, nesterov_step,
 )
-from lessons.reference.mlp_adam import mlp_adam_epoch, mlp_logits
+from lessons.reference.mlp import mlp_adam_epoch, mlp_logits
 
 __all__ += [
     "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",

@@ -1,4 +1,4 @@
-"""NumPy twins: Chapter 05, Toward DL: batch normalization, forward and backward."""
+"""NumPy twins: Chapter 05, Toward Deep Learning: batch normalization, forward and backward."""
 import numpy as np
 
 

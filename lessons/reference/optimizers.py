@@ -1,4 +1,4 @@
-"""NumPy twins: Chapter 05, Toward DL: Nesterov and AdaGrad steps, clipping by global norm."""
+"""NumPy twins: Chapter 05, Toward Deep Learning: Nesterov and AdaGrad steps, clipping by global norm."""
 import numpy as np
 
 

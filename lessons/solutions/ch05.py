@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: worked solutions to `lessons.exercises.ch05`. Hints first!"""
+"""Chapter 05, Toward Deep Learning: worked solutions to `lessons.exercises.ch05`. Hints first!"""
 import math
 
 import numpy as np

@@ -6,11 +6,13 @@ import pytest
 
 from lessons.gradcheck import numerical_gradient, relative_error
 from lessons.kernels import checks
-from lessons.kernels import mlp_adam, normalization, optimizers, rectifiers
-from lessons.reference import mlp_adam as ref_adam
+from lessons.kernels import activations as rectifiers
+from lessons.kernels import mlp as mlp_adam
+from lessons.kernels import normalization, optimizers
+from lessons.reference import mlp as ref_adam
 from lessons.reference import normalization as ref_norm
 from lessons.reference import optimizers as ref_opt
-from lessons.reference import rectifiers as ref_rect
+from lessons.reference import activations as ref_rect
 
 FLOATS = (np.float64, np.float32)
 TOL = {np.float64: 1e-12, np.float32: 2e-5}

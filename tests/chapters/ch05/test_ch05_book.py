@@ -3,13 +3,11 @@ Adam erratum, the BatchNorm layer's train/inference statistics."""
 import numpy as np
 import pytest
 
-from lessons import mnist_net
+from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.chapters import ch05_toward_dl as ch05
 from lessons.data import load_mnist
-from lessons.layers import Dense, Sequential
-from lessons.layers_ch05 import ELU, BatchNorm, LeakyReLU
-from lessons.optim import SGD
-from lessons.optimizers import AdaGrad, Adam, Clipped, Nesterov, StoredCorrectionAdam
+from lessons.layers import ELU, BatchNorm, Dense, LeakyReLU, Sequential
+from lessons.optim import SGD, AdaGrad, Adam, Clipped, Nesterov, StoredCorrectionAdam
 from lessons.reference import optimizers as ref_opt
 
 

@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: BatchNorm, LeakyReLU and ELU as layers (the lessons.layers contract).
+"""Chapter 05, Toward Deep Learning: BatchNorm, the batch-normalization layer.
 
 BatchNorm(n_features) normalizes a dense layer's Z[B, F] per feature, or a convolution's
 Y[N, C, H, W] per channel. In training (forward(X, training=True)) it uses the batch's own
@@ -12,12 +12,8 @@ other examples share its batch (and a single example can be predicted at all).
 """
 import numpy as np
 
-from lessons.kernels import checks
-from lessons.kernels.normalization import _as3d, _bn_backward_kernel, _bn_forward_kernel
-from lessons.kernels.rectifiers import (
-    _elu_backward_kernel, _elu_kernel, _leaky_relu_backward_kernel, _leaky_relu_kernel,
-)
-from lessons.layers import Layer, _Activation, _float_dtype
+from lessons.kernels import checks, raw
+from lessons.layers.base import Layer, float_dtype
 
 
 class BatchNorm(Layer):
@@ -29,7 +25,7 @@ class BatchNorm(Layer):
         self.n_features = checks.number(f, "n_features", n_features, low=1, integer=True)
         self.momentum = checks.number(f, "momentum", momentum, low=0.0, high=1.0)
         self.eps = checks.number(f, "eps", eps, low=0.0, low_open=True)
-        dtype = _float_dtype(f, dtype)
+        dtype = float_dtype(f, dtype)
         self.gamma = np.ones(self.n_features, dtype)
         self.beta = np.zeros(self.n_features, dtype)
         self.dgamma, self.dbeta = np.zeros_like(self.gamma), np.zeros_like(self.beta)
@@ -43,7 +39,7 @@ class BatchNorm(Layer):
         if X.ndim not in (2, 4) or X.shape[1] != self.n_features:
             raise ValueError(f"{self._label()}: expects [B, {self.n_features}] or "
                              f"[N, {self.n_features}, H, W], got shape {X.shape}")
-        X3 = _as3d(X)
+        X3 = raw.features_3d(X)
         if not training:
             scale = self.gamma / np.sqrt(self.running_var + self.eps)
             shift = self.beta - self.running_mean * scale
@@ -52,7 +48,7 @@ class BatchNorm(Layer):
             raise ValueError(f"{self._label()}: training needs at least 2 values per feature "
                              f"(a batch of 1 has variance 0), got shape {X.shape}")
         eps = self.gamma.dtype.type(self.eps)
-        Y, X_hat, inv_std = _bn_forward_kernel(X3, self.gamma, self.beta, eps)
+        Y, X_hat, inv_std = raw.batchnorm_forward_unchecked(X3, self.gamma, self.beta, eps)
         mean = X3.mean(axis=(0, 2))
         var = X3.var(axis=(0, 2))
         self.running_mean *= self.momentum
@@ -67,7 +63,7 @@ class BatchNorm(Layer):
         dY = self._input(dY, "dY", dtype=self.gamma.dtype)
         if dY.shape != shape:
             raise ValueError(f"{self._label()}: backward expects dY {list(shape)}, got {dY.shape}")
-        dX, self.dgamma[...], self.dbeta[...] = _bn_backward_kernel(_as3d(dY), X_hat, inv_std,
+        dX, self.dgamma[...], self.dbeta[...] = raw.batchnorm_backward_unchecked(raw.features_3d(dY), X_hat, inv_std,
                                                                     self.gamma)
         return dX.reshape(shape)
 
@@ -82,45 +78,3 @@ class BatchNorm(Layer):
 
     def __repr__(self):
         return f"BatchNorm({self.n_features})"
-
-
-class LeakyReLU(_Activation):
-    """z where z >= 0, alpha z elsewhere (Keras' default alpha 0.3). Keeps its input Z."""
-
-    def __init__(self, alpha=0.3, *, name=None):
-        super().__init__(name=name)
-        self.alpha = checks.number("LeakyReLU", "alpha", alpha, low=0.0)
-
-    def forward(self, X, training=False):
-        self._kept = self._input(X)
-        return _leaky_relu_kernel(self._kept.reshape(-1),
-                                  self._kept.dtype.type(self.alpha)).reshape(self._kept.shape)
-
-    def backward(self, dY):
-        Z, dY = self._upstream(dY)
-        return _leaky_relu_backward_kernel(Z.reshape(-1), dY.reshape(-1),
-                                           Z.dtype.type(self.alpha)).reshape(Z.shape)
-
-    def __repr__(self):
-        return f"LeakyReLU({self.alpha})"
-
-
-class ELU(_Activation):
-    """z where z >= 0, alpha (e^z - 1) elsewhere (Keras' default alpha 1). Keeps its input Z."""
-
-    def __init__(self, alpha=1.0, *, name=None):
-        super().__init__(name=name)
-        self.alpha = checks.number("ELU", "alpha", alpha, low=0.0)
-
-    def forward(self, X, training=False):
-        self._kept = self._input(X)
-        return _elu_kernel(self._kept.reshape(-1),
-                           self._kept.dtype.type(self.alpha)).reshape(self._kept.shape)
-
-    def backward(self, dY):
-        Z, dY = self._upstream(dY)
-        return _elu_backward_kernel(Z.reshape(-1), dY.reshape(-1),
-                                    Z.dtype.type(self.alpha)).reshape(Z.shape)
-
-    def __repr__(self):
-        return f"ELU({self.alpha})"
