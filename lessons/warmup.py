@@ -94,6 +94,43 @@ def kernel_calls(dtype):
             np.zeros(6), (3, 1, 1), np.zeros(6), np.zeros(6), np.ones(2), X, y, order, 1,
             keep=np.ones((2, 1))),
         "regression_predict": lambda: kernels.regression_predict(np.zeros(6), (3, 1, 1), X),
+        **chapter05_calls(dtype),
+    }
+
+
+def chapter05_calls(dtype):
+    """Chapter 05's kernels (Toward Deep Learning), as kernel_calls."""
+    from lessons import kernels
+
+    X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
+    X4, ones, order = X.reshape(2, 1, 1, 3), np.ones(3, dtype), np.array([0, 1])
+    W1, W2, T = np.zeros((2, 3), dtype), np.zeros((2, 3), dtype), np.eye(2, dtype=dtype)
+
+    def adam(hidden, output, batch_size):
+        moments = [np.zeros_like(W) for W in (W1, W1, W2, W2)]
+        return lambda: kernels.mlp_adam_epoch(W1, W2, *moments, X[:, 1:], T, order, 0,
+                                              batch_size=batch_size, hidden=hidden,
+                                              output=output)
+
+    return {
+        "leaky_relu": lambda: kernels.leaky_relu(X),
+        "leaky_relu_backward": lambda: kernels.leaky_relu_backward(X, X),
+        "elu": lambda: kernels.elu(X),
+        "elu_backward": lambda: kernels.elu_backward(X, X),
+        "batchnorm_forward": lambda: kernels.batchnorm_forward(X, ones, ones),
+        "batchnorm_backward": lambda: kernels.batchnorm_backward(X, X, ones, ones),
+        "batchnorm2d_forward": lambda: kernels.batchnorm2d_forward(X4, ones[:1], ones[:1]),
+        "batchnorm2d_backward": lambda: kernels.batchnorm2d_backward(X4, X4, ones[:1], ones[:1]),
+        "nesterov_step": lambda: kernels.nesterov_step(X.copy(), X, X.copy(), 0.1),
+        "adagrad_step": lambda: kernels.adagrad_step(X.copy(), X, X * X, 0.1),
+        "clip_by_global_norm": both(lambda: kernels.clip_by_global_norm([X.copy()], 1.0),
+                                    lambda: kernels.global_norm([X])),
+        "mlp_adam_epoch": both(adam("tanh", "sigmoid_mse", 1), adam("relu", "softmax_ce", 2),
+                               lambda: kernels.mlp_adam_epoch(
+                                   W1, W2, *[np.zeros_like(W) for W in (W1, W1, W2, W2)],
+                                   frozen(X[:, 1:]), frozen(T), order, 0)),
+        "mlp_logits": both(lambda: kernels.mlp_logits(W1, W2, X[:, 1:]),
+                           lambda: kernels.mlp_logits(W1, W2, frozen(X[:, 1:]))),
     }
 
 
@@ -117,7 +154,6 @@ def _recurrent_calls(dtype):
         "time_dense_backward": lambda: kernels.time_dense_backward(H, W1, H),
         "sample_with_temperature": lambda: kernels.sample_with_temperature(
             X[0], 0.5, np.zeros(1)),
-        "clip_by_global_norm": lambda: kernels.clip_by_global_norm([X, h0], 1.0),
     }
 
 

@@ -142,7 +142,7 @@ def train_sales_rnn(train, test, *, n=128, epochs=100, batch_size=16, lr=1e-3, m
         order = rng.permutation(steps)
         for start in range(0, len(order), batch_size):
             _, grads = model.gradients(train, np.sort(order[start:start + batch_size]))
-            grads, _ = clip_by_global_norm(grads, max_norm)
+            clip_by_global_norm(grads, max_norm)  # in place
             optimizer.step(model.params(), grads)
         if every and (epoch % every == 0 or epoch == epochs):
             history.append((epoch, mse(model, train)[0], mse(model, test)[0]))

@@ -155,7 +155,7 @@ def train_char_lstm(ids, V, *, n=64, B=32, T=16, passes=2, lr=5e-3, max_norm=5.0
         for start in range(0, len(S) - T - 1, T):
             chunk = S[start:start + T + 1]
             loss, grads, state = model.loss_and_grads(one_hot(chunk[:-1], V), chunk[1:], state)
-            grads, _ = clip_by_global_norm(grads, max_norm)
+            clip_by_global_norm(grads, max_norm)  # in place
             optimizer.step(model.params(), grads)
             losses.append(loss)
             updates += 1
@@ -253,7 +253,8 @@ def train_first_symbol(cell, T, *, n=16, k=4, B=32, updates=600, lr=5e-3, seed=0
         dHlast, dWy, dby = time_dense_backward(H[-1:], Wy, dZ[None])
         dH = np.zeros_like(H)
         dH[-1] = dHlast[0]
-        grads, _ = clip_by_global_norm([*backward(dH), dWy, dby], 5.0)
+        grads = [*backward(dH), dWy, dby]
+        clip_by_global_norm(grads, 5.0)  # in place
         optimizer.step(params, grads)
     X, y = first_symbol_task(np.random.default_rng(seed + 1000), 1000, T, k)
     H, _ = run(X)

@@ -71,7 +71,6 @@ from lessons.kernels.recurrent import (  # noqa: E402  Chapters 10 and 11
     time_dense_backward, time_dense_forward,
 )
 from lessons.kernels.sampling import sample_with_temperature  # noqa: E402
-from lessons.kernels.optimizers import clip_by_global_norm  # noqa: E402
 
 __all__ += [
     "rnn_forward",
@@ -83,5 +82,19 @@ __all__ += [
     "time_dense_forward",
     "time_dense_backward",
     "sample_with_temperature",
-    "clip_by_global_norm",
+]
+
+# Chapter 05, Toward Deep Learning
+from lessons.kernels.activations import elu, elu_backward, leaky_relu, leaky_relu_backward
+from lessons.kernels.normalization import (
+    batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
+)
+from lessons.kernels.optimizers import adagrad_step, clip_by_global_norm, global_norm, nesterov_step
+from lessons.kernels.mlp import mlp_adam_epoch, mlp_logits
+
+__all__ += [
+    "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm2d_forward", "batchnorm2d_backward",
+    "nesterov_step", "adagrad_step", "global_norm", "clip_by_global_norm",
+    "mlp_adam_epoch", "mlp_logits",
 ]

@@ -66,3 +66,21 @@ __all__ = [
     "rnn_forward_unchecked", "rnn_backward_unchecked", "lstm_forward_unchecked",
     "lstm_backward_unchecked", "gru_forward_unchecked", "gru_backward_unchecked",
 ]
+
+# Chapter 05, Toward Deep Learning: batch norm, the rectifiers, the optimizer steps, fused Adam
+from lessons.kernels.normalization import _bn_backward_kernel as batchnorm_backward_unchecked
+from lessons.kernels.normalization import _bn_forward_kernel as batchnorm_forward_unchecked
+from lessons.kernels.normalization import _as3d as features_3d
+from lessons.kernels.activations import _elu_backward_kernel as elu_backward_unchecked
+from lessons.kernels.activations import _elu_kernel as elu_unchecked
+from lessons.kernels.activations import _leaky_relu_backward_kernel as leaky_relu_backward_unchecked
+from lessons.kernels.activations import _leaky_relu_kernel as leaky_relu_unchecked
+from lessons.kernels.optimizers import _adagrad_kernel as adagrad_step_unchecked
+from lessons.kernels.optimizers import _nesterov_kernel as nesterov_step_unchecked
+from lessons.kernels.mlp import _adam as adam_sweep
+
+__all__ += [
+    "batchnorm_forward_unchecked", "batchnorm_backward_unchecked", "features_3d",
+    "leaky_relu_unchecked", "leaky_relu_backward_unchecked", "elu_unchecked",
+    "elu_backward_unchecked", "nesterov_step_unchecked", "adagrad_step_unchecked", "adam_sweep",
+]

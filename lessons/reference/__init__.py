@@ -62,7 +62,6 @@ from lessons.reference.recurrent import (  # noqa: E402  Chapters 10 and 11
     time_dense_forward, time_dense_backward,
 )
 from lessons.reference.sampling import sample_with_temperature  # noqa: E402
-from lessons.reference.optimizers import clip_by_global_norm  # noqa: E402
 
 __all__ += [
     "rnn_forward",
@@ -74,5 +73,21 @@ __all__ += [
     "time_dense_forward",
     "time_dense_backward",
     "sample_with_temperature",
-    "clip_by_global_norm",
+]
+
+# Chapter 05, Toward Deep Learning
+from lessons.reference.activations import elu, elu_backward, leaky_relu, leaky_relu_backward
+from lessons.reference.normalization import (
+    batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
+)
+from lessons.reference.optimizers import (
+    adagrad_step, clip_by_global_norm, global_norm, nesterov_step,
+)
+from lessons.reference.mlp import mlp_adam_epoch, mlp_logits
+
+__all__ += [
+    "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm2d_forward", "batchnorm2d_backward",
+    "nesterov_step", "adagrad_step", "global_norm", "clip_by_global_norm",
+    "mlp_adam_epoch", "mlp_logits",
 ]

@@ -1,9 +1,29 @@
-"""NumPy twin: gradient clipping by the global norm (Ekman, Chapters 5 and 9)."""
+"""NumPy twins: Chapter 05, Toward Deep Learning: Nesterov and AdaGrad steps, clipping by global norm."""
 import numpy as np
 
 
+def nesterov_step(p, g, v, lr, momentum=0.9):
+    """Chapter 05. v <- mu v - lr g; p <- p + mu v - lr g, in place."""
+    v *= momentum
+    v -= lr * g
+    p += momentum * v - lr * g
+
+
+def adagrad_step(p, g, r, lr=0.01, eps=1e-7):
+    """Chapter 05. r <- r + g^2; p <- p - lr g / (sqrt(r) + eps), in place."""
+    r += g * g
+    p -= lr * g / (np.sqrt(r) + eps)
+
+
+def global_norm(grads):
+    """Chapter 05. The norm of all gradients taken together, as one long vector."""
+    return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads)))
+
+
 def clip_by_global_norm(grads, max_norm):
-    """(clipped, norm): every array times min(1, max_norm / ||all gradients||)."""
-    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads)))
-    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
-    return [g * g.dtype.type(scale) for g in grads], norm
+    """Chapter 05. Scale all grads (in place) so their global norm is at most max_norm."""
+    norm = global_norm(grads)
+    if norm > max_norm:
+        for g in grads:
+            g *= max_norm / norm
+    return norm
