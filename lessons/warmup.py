@@ -97,14 +97,14 @@ def kernel_calls(dtype):
         "depthwise_conv2d_forward": lambda: kernels.depthwise_conv2d_forward(
             X4, X4[0], X4[0, :, 0, 0], 1, 1),
         "depthwise_conv2d_backward": lambda: kernels.depthwise_conv2d_backward(
-            X4, X4[0], X4, 1, 0),
+            X4, X4[0], X4[:, :, :1, :1], 1, 0),
         "pointwise_conv2d_forward": lambda: kernels.pointwise_conv2d_forward(
             X4, X4[0, :, :, 0], X4[0, :, 0, 0]),
         "pointwise_conv2d_backward": lambda: kernels.pointwise_conv2d_backward(
             X4, X4[0, :, :, 0], X4),
         "augment_images": both(
-            lambda: kernels.augment_images(X, [0.0], [[0.0, 1.0]], [False]),
-            lambda: kernels.augment_images(frozen(X), [0.0], [[0.0, 1.0]], [False])),
+            lambda: kernels.augment_images(X[None], [0.0], [[0.0, 1.0]], [False]),
+            lambda: kernels.augment_images(frozen(X[None]), [0.0], [[0.0, 1.0]], [False])),
     }
 
 
