@@ -329,7 +329,9 @@ def with_new_head(model, classes, *, freeze, seed=0):
     return Sequential([Frozen(layer) if freeze else layer for layer in body] + [head])
 
 
-def _train(model, X, y, *, epochs, seed, lr=1e-3, batch_size=32):
+def train_adam(model, X, y, *, epochs, seed, lr=1e-3, batch_size=32):
+    """fit with softmax cross-entropy and Adam(lr), on one Numba thread, no progress bar:
+    how this chapter trains its small networks."""
     with one_numba_thread():
         return fit(model, softmax_cross_entropy, Adam(lr), X, y, epochs=epochs,
                    batch_size=batch_size, seed=seed, progress=False)
@@ -345,7 +347,7 @@ def transfer_run(*, n_pretrain=2000, n_labelled=500, n_test=1000, pretrain_epoch
                                                 digits=[5, 6, 7, 8, 9])
     yb, yb_test = yb - 5, yb_test - 5
     pretrained = small_cnn(5, seed=seed)
-    _train(pretrained, Xa, ya, epochs=pretrain_epochs, seed=seed)
+    train_adam(pretrained, Xa, ya, epochs=pretrain_epochs, seed=seed)
     results = {}
     # frozen before fine-tuned: fine-tuning changes the pretrained layers themselves
     for way in ("scratch", "frozen", "fine-tuned"):
@@ -353,7 +355,7 @@ def transfer_run(*, n_pretrain=2000, n_labelled=500, n_test=1000, pretrain_epoch
             model = small_cnn(5, seed=seed + 1)
         else:
             model = with_new_head(pretrained, 5, freeze=way == "frozen", seed=seed + 1)
-        _train(model, Xb, yb, epochs=epochs, seed=seed)
+        train_adam(model, Xb, yb, epochs=epochs, seed=seed)
         results[way] = evaluate(model, softmax_cross_entropy, Xb_test, yb_test)[1]
     return results
 
@@ -389,13 +391,13 @@ def augmentation_run(*, n_train=500, n_test=1000, epochs=5, seed=0):
     background = float(X.min())  # standardized 0 pixel: what the border must be filled with
     results = {}
     plain = small_cnn(10, seed=seed)
-    _train(plain, X, y, epochs=epochs, seed=seed)
+    train_adam(plain, X, y, epochs=epochs, seed=seed)
     results["plain"] = evaluate(plain, softmax_cross_entropy, X_test, y_test)[1]
     model = small_cnn(10, seed=seed)
     rng = np.random.default_rng(seed)
     for epoch in range(epochs):
         Xa = augment(X - background, rng) + background
-        _train(model, np.concatenate([X, Xa]), np.concatenate([y, y]), epochs=1,
+        train_adam(model, np.concatenate([X, Xa]), np.concatenate([y, y]), epochs=1,
                seed=seed + epoch)
     results["augmented"] = evaluate(model, softmax_cross_entropy, X_test, y_test)[1]
     return results
@@ -423,7 +425,7 @@ def leakage_run(*, n=200, copies=4, n_test=1000, epochs=5, seed=0):
     for way, val in splits.items():
         train = np.setdiff1d(np.arange(len(X_all)), val)
         model = small_cnn(10, seed=seed)
-        _train(model, X_all[train], y_all[train], epochs=epochs, seed=seed)
+        train_adam(model, X_all[train], y_all[train], epochs=epochs, seed=seed)
         results[way] = (evaluate(model, softmax_cross_entropy, X_all[val], y_all[val])[1],
                         evaluate(model, softmax_cross_entropy, X_test, y_test)[1])
     return results
