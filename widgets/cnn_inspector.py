@@ -1,7 +1,7 @@
 """Chapter 08, Training CNNs: the CNN inspector.
 
 `cnn_inspector(index, layer, channel)` opens a trained convolutional network (Skansi's MNIST
-CNN, lessons.cnn.skansi_cnn) and shows, for one test image:
+CNN, lessons.chapters.ch08_cnn.skansi_cnn) and shows, for one test image:
 
 - the image;
 - the feature maps of one layer (conv, ReLU or max-pool of either stage) as small multiples,
@@ -23,7 +23,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from lessons import cnn
+from lessons.chapters import ch08_cnn as cnn
 from lessons.data import mnist_subset
 from lessons.kernels import softmax, softmax_cross_entropy
 from lessons.optim import SGD

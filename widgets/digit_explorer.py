@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: the digit explorer.
+"""Chapter 04, Multiclass Classification: the digit explorer.
 
 `digit_explorer(...)` shows one MNIST test image as Ekman's 784-25-10 network sees it: the
 image, the 25 hidden tanh activations as a 5 x 5 heat map (purple below 0, orange above, on a
@@ -7,7 +7,7 @@ filled and the true one outlined. A toggle restricts the index slider to the tes
 network gets wrong; seed and epochs choose the training run.
 
 The network is trained once per (seed, epochs) on the full MNIST training set, exactly as
-`lessons.mnist_net.fit` does in the chapter (per-example SGD, lr 0.01, float64), and cached
+`lessons.chapters.ch04_mnist_net.fit` does in the chapter (per-example SGD, lr 0.01, float64), and cached
 for the process: one epoch takes well under a second. Static paths for nbval and HTML:
 `gallery(...)` (misclassified images with true -> predicted), `weight_images(...)` (the 25
 hidden neurons' input weights as 28 x 28 pictures) and `confusion_figure(C)`.
@@ -19,10 +19,10 @@ from typing import NamedTuple
 import ipywidgets as W
 import numpy as np
 
-from lessons import mnist_net
+from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.kernels import mlp_forward
 from lessons.data import load_mnist
-from lessons.metrics import confusion_matrix
+from lessons.train.metrics import confusion_matrix
 from widgets.base import DIVERGING, POSITIVE, WARNING, View, argument, flag, new_figure
 
 N_TEST = 10000
@@ -92,8 +92,8 @@ def trained_network(seed=0, epochs=1):
     predicted = np.argmax(outputs, axis=1)
     errors = np.flatnonzero(predicted != test.labels)
     return Network(_frozen(W1), _frozen(W2), _frozen(outputs), _frozen(predicted),
-                   _frozen(errors), tuple(history.train_accuracy),
-                   tuple(history.test_accuracy))
+                   _frozen(errors), tuple(history.accuracy),
+                   tuple(history.val_accuracy))
 
 
 def hidden_activations(W1, x):
