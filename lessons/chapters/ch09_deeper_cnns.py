@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from lessons.cnn import conv_params, dense_params, receptive_field, standardize
+from lessons.chapters.ch08_cnn import conv_params, dense_params, receptive_field, standardize
 from lessons.data import load_mnist, stratified_indices
-from lessons.deep_layers import GlobalAvgPool2D, Residual
 from lessons.kernels import augment_images, checks, softmax_cross_entropy
 from lessons.layers import (
-    Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sequential, _float_dtype, _generator,
+    Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU, Residual, Sequential,
+    float_dtype, generator,
 )
 from lessons.optim import Adam
 from lessons.train import Callback, evaluate, fit
@@ -160,8 +160,8 @@ def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=
     blocks = (depth - 2) // 2
     scale = 1 / np.sqrt(blocks) if branch_scale is None else checks.number(
         f, "branch_scale", branch_scale, low=0.0)
-    rng = _generator(f, seed, None)
-    dtype = _float_dtype(f, dtype)
+    rng = generator(f, seed, None)
+    dtype = float_dtype(f, dtype)
     layers = [Conv2D(1, width, 3, stride=2, pad=1, init="he", rng=rng, dtype=dtype), ReLU(),
               MaxPool2D(2)]
     for _ in range(blocks):
@@ -311,7 +311,7 @@ def small_cnn(classes=10, *, width=8, seed=0, dtype=np.float64):
     """Conv2D(1 -> width, 3x3, pad 1) -> ReLU -> MaxPool 2 -> Conv2D(width -> 2 width) -> ReLU
     -> MaxPool 2 -> Flatten -> Dense(2 width * 7 * 7 -> classes). The 'features' are all but
     the last layer."""
-    rng = _generator("small_cnn", seed, None)
+    rng = generator("small_cnn", seed, None)
     return Sequential([
         Conv2D(1, width, 3, pad=1, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
         Conv2D(width, 2 * width, 3, pad=1, init="he", rng=rng, dtype=dtype), ReLU(),

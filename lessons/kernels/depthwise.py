@@ -21,7 +21,8 @@ every position it touched, and each input cell collects the errors of every outp
     db: the sum of dY over images and positions, per output channel.
 
 Direct loops, no BLAS: a depthwise convolution is no matrix product, and the pointwise one is
-small at this chapter's widths. The work is shared among Numba's threads by (image, channel)
+small at this chapter's widths. The padding is never built: a tap that falls outside the image
+reads the zero it would have held, so it is skipped. The work is shared among Numba's threads by (image, channel)
 plane or by image; the weight gradients are summed per image, then over the images in order,
 so no result depends on the number of threads or on the CPU.
 """
@@ -29,7 +30,6 @@ import numpy as np
 from numba import njit, prange
 
 from lessons.kernels import checks
-from lessons.kernels.conv import _bias_gradient, _pad
 
 _DW_LAYOUT = "(X is [N, C, H, W], K is [C, kh, kw]: one kernel per channel)"
 _PW_LAYOUT = "(X is [N, C, H, W], K is [F, C]: a 1 x 1 kernel per output and input channel)"
@@ -40,7 +40,6 @@ def _depthwise_forward_kernel(X, K, b, s, pad):
     N, C, H, W = X.shape
     kh, kw = K.shape[1], K.shape[2]
     OH, OW = (H + 2 * pad - kh) // s + 1, (W + 2 * pad - kw) // s + 1
-    Xp = _pad(X, pad, pad)
     Y = np.empty((N, C, OH, OW), dtype=X.dtype)
     for p in prange(N * C):
         n, c = p // C, p % C
@@ -48,8 +47,12 @@ def _depthwise_forward_kernel(X, K, b, s, pad):
             for j in range(OW):
                 total = b[c]
                 for u in range(kh):
-                    for v in range(kw):
-                        total += K[c, u, v] * Xp[n, c, i * s + u, j * s + v]
+                    r = i * s + u - pad  # the input row; outside the image it is padding, 0
+                    if 0 <= r < H:
+                        for v in range(kw):
+                            q = j * s + v - pad
+                            if 0 <= q < W:
+                                total += K[c, u, v] * X[n, c, r, q]
                 Y[n, c, i, j] = total
     return Y
 
@@ -59,23 +62,29 @@ def _depthwise_backward_kernel(X, K, dY, s, pad):
     N, C, H, W = X.shape
     kh, kw = K.shape[1], K.shape[2]
     OH, OW = dY.shape[2], dY.shape[3]
-    Xp = _pad(X, pad, pad)
-    dXp = np.zeros(Xp.shape, dtype=X.dtype)
+    dX = np.zeros((N, C, H, W), dtype=X.dtype)
     dKs = np.zeros((N, C, kh, kw), dtype=X.dtype)  # per image: the kernels are shared
+    dbs = np.zeros((N, C), dtype=X.dtype)
     for p in prange(N * C):
         n, c = p // C, p % C
         for i in range(OH):
             for j in range(OW):
                 g = dY[n, c, i, j]
+                dbs[n, c] += g
                 for u in range(kh):
-                    for v in range(kw):
-                        dKs[n, c, u, v] += g * Xp[n, c, i * s + u, j * s + v]
-                        dXp[n, c, i * s + u, j * s + v] += K[c, u, v] * g
+                    r = i * s + u - pad
+                    if 0 <= r < H:
+                        for v in range(kw):
+                            q = j * s + v - pad
+                            if 0 <= q < W:
+                                dKs[n, c, u, v] += g * X[n, c, r, q]
+                                dX[n, c, r, q] += K[c, u, v] * g
     dK = np.zeros((C, kh, kw), dtype=X.dtype)
-    for n in range(N):
+    db = np.zeros(C, dtype=X.dtype)
+    for n in range(N):  # the images in order: the sums do not depend on the threads
         dK += dKs[n]
-    dX = np.ascontiguousarray(dXp[:, :, pad:pad + H, pad:pad + W])
-    return dX, dK, _bias_gradient(dY)
+        db += dbs[n]
+    return dX, dK, db
 
 
 @njit(cache=True, parallel=True)
@@ -101,8 +110,11 @@ def _pointwise_backward_kernel(X, K, dY):
     Xf, dYf = X.reshape(N, C, H * W), dY.reshape(N, F, H * W)
     dX = np.zeros((N, C, H * W), dtype=X.dtype)
     dKs = np.zeros((N, F, C), dtype=X.dtype)
+    dbs = np.zeros((N, F), dtype=X.dtype)
     for n in prange(N):
         for f in range(F):
+            for q in range(H * W):
+                dbs[n, f] += dYf[n, f, q]
             for c in range(C):
                 w, total = K[f, c], X.dtype.type(0.0)
                 for q in range(H * W):
@@ -110,9 +122,11 @@ def _pointwise_backward_kernel(X, K, dY):
                     total += dYf[n, f, q] * Xf[n, c, q]
                 dKs[n, f, c] = total
     dK = np.zeros((F, C), dtype=X.dtype)
+    db = np.zeros(F, dtype=X.dtype)
     for n in range(N):
         dK += dKs[n]
-    return dX.reshape(N, C, H, W), dK, _bias_gradient(dY)
+        db += dbs[n]
+    return dX.reshape(N, C, H, W), dK, db
 
 
 # --- checked public entry points -------------------------------------------------------------

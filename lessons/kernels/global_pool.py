@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from lessons.kernels import checks
-from lessons.kernels.pool import _check_x_shape
+from lessons.kernels.residual import checked_x_shape
 
 
 @njit(cache=True, parallel=True)
@@ -58,7 +58,7 @@ def global_avgpool2d_backward(dY, x_shape):
     """dX[x_shape]: each dY[n, c] shared equally by the H W pixels of map (n, c). Chapter 09."""
     f = "global_avgpool2d_backward"
     dY = checks.array(f, "dY", dY, ndim=2, shape="[N, C]")
-    N, C, H, W = _check_x_shape(f, x_shape)
+    N, C, H, W = checked_x_shape(f, x_shape)
     if dY.shape != (N, C):
         raise ValueError(f"{f}: dY has shape {dY.shape} but x_shape {(N, C, H, W)} has "
                          f"N = {N} images of C = {C} maps (dY is [N, C])")

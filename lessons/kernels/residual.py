@@ -31,7 +31,6 @@ import numpy as np
 from numba import njit, prange
 
 from lessons.kernels import checks
-from lessons.kernels.pool import _check_x_shape
 
 _LAYOUT = "(X is [N, C, H, W], FX is [N, F, OH, OW])"
 
@@ -59,6 +58,16 @@ def _residual_add_backward_kernel(dY, C, H, W, s):
             for j in range(OW):
                 dX[n, k, s * i, s * j] = dY[n, k, i, j]
     return dX, dY.copy()
+
+
+def checked_x_shape(func, x_shape):
+    """x_shape as the 4 positive ints [N, C, H, W] of a forward input (a float size such as
+    3.5 is refused, not truncated)."""
+    sizes = checks.sizes(func, "x_shape", x_shape)
+    if len(sizes) != 4:
+        raise ValueError(f"{func}: x_shape must be the forward input's shape (N, C, H, W), "
+                         f"4 positive sizes, got {x_shape!r}")
+    return sizes
 
 
 def _check_pair(f, C_X, x_shape, FX_shape, stride):
@@ -95,7 +104,7 @@ def residual_add_backward(dY, x_shape, stride=1):
     """
     f = "residual_add_backward"
     dY = checks.array(f, "dY", dY, ndim=4, shape="[N, F, OH, OW]")
-    x_shape = _check_x_shape(f, x_shape)
+    x_shape = checked_x_shape(f, x_shape)
     stride = checks.number(f, "stride", stride, low=1, integer=True)
     _check_pair(f, x_shape[1], x_shape, dY.shape, stride)
     _, C, H, W = x_shape

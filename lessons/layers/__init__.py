@@ -46,3 +46,9 @@ __all__ = [
     "ReLU", "Sequential", "Sigmoid", "Tanh", "check_weights", "float_dtype", "generator",
     "initial_weights", "mlp",
 ]
+
+# Chapter 09, Deeper CNNs
+from lessons.layers.residual import GlobalAvgPool2D, Residual  # noqa: E402
+from lessons.layers.depthwise import DepthwiseConv2D, PointwiseConv2D  # noqa: E402
+
+__all__ += ["DepthwiseConv2D", "GlobalAvgPool2D", "PointwiseConv2D", "Residual"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lessons.chapters import ch09_deeper_cnns as ch
-from lessons.deep_layers import DepthwiseConv2D, GlobalAvgPool2D, PointwiseConv2D, Residual
+from lessons.layers import DepthwiseConv2D, GlobalAvgPool2D, PointwiseConv2D, Residual
 from lessons.gradcheck import check_gradient
 from lessons.kernels import depthwise_conv2d_forward, pointwise_conv2d_forward
 from lessons.layers import Conv2D, Dense, ReLU, Sequential
