@@ -6,6 +6,17 @@ function isDark() {
   return light === "false";
 }
 
+function hash(data) {
+  // FNV-1a over the PNG's bytes
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16) + ":" + bytes.length;
+}
+
 function render({ model, el }) {
   el.classList.add("dl-picture");
   const img = document.createElement("img");
@@ -32,6 +43,7 @@ function render({ model, el }) {
     url = next;
     img.src = next;
     img.dataset.frame = String(++frame);
+    img.dataset.hash = hash(data); // tests tell a changed picture from a redrawn same one
     if (old) setTimeout(() => URL.revokeObjectURL(old), 1000);
   }
   function text() {
@@ -54,6 +66,19 @@ function render({ model, el }) {
   text();
   progress();
 
+  // Keys pressed on the view's own controls (a dropdown's arrows, a text field's letters)
+  // belong to them: without this JupyterLab takes ArrowDown for "select the next cell".
+  const keep = (event) => {
+    if (event.target.matches("select, input, textarea")) event.stopPropagation();
+  };
+  let box = null;
+  const attach = () => {
+    box = el.closest(".dl-lessons-widget");
+    if (box) box.addEventListener("keydown", keep);
+    else requestAnimationFrame(attach);
+  };
+  attach();
+
   const theme = () => {
     if (model.get("dark") !== isDark()) {
       model.set("dark", isDark());
@@ -65,6 +90,7 @@ function render({ model, el }) {
   watch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
   return () => {
     watch.disconnect();
+    if (box) box.removeEventListener("keydown", keep);
     if (url) URL.revokeObjectURL(url);
   };
 }
