@@ -8,6 +8,7 @@ toast).
 
 DL_LESSONS_BROWSER_NOTEBOOKS=<dir> points the tests at another directory of notebooks.
 """
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -108,15 +109,10 @@ class Lab:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-@pytest.fixture(scope="session")
-def lab(browser, tmp_path_factory):
-    """JupyterLab on 127.0.0.1, no token, serving a copy of the chapters; killed at the end.
-
-    Requests `browser` first so a machine without Chromium skips before a server starts.
-    """
-    base = tmp_path_factory.mktemp("jupyterlab")
-    root = base / "notebooks"
-    shutil.copytree(NOTEBOOK_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+@contextlib.contextmanager
+def serve_lab(root, base):
+    """JupyterLab on 127.0.0.1, no token, serving `root`, with its own Jupyter directories
+    under `base`; killed on exit."""
     # labconfig/default_setting_overrides.json in the config dir takes the same JSON as
     # <app dir>/settings/overrides.json, without pointing JupyterLab at another app dir.
     labconfig = base / "config" / "labconfig"
@@ -135,7 +131,7 @@ def lab(browser, tmp_path_factory):
                PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "jupyterlab.log"
+    log = ARTIFACTS / f"jupyterlab-{base.name}.log"
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
            "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
            "--IdentityProvider.token=", "--ServerApp.password=",
@@ -149,6 +145,19 @@ def lab(browser, tmp_path_factory):
         yield running
     finally:
         _stop(server)
+
+
+@pytest.fixture(scope="session")
+def lab(browser, tmp_path_factory):
+    """JupyterLab serving a copy of the chapters, so Run All never touches a committed one.
+
+    Requests `browser` first so a machine without Chromium skips before a server starts.
+    """
+    base = tmp_path_factory.mktemp("jupyterlab")
+    root = base / "notebooks"
+    shutil.copytree(NOTEBOOK_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    with serve_lab(root, base) as running:
+        yield running
 
 
 def _wait_until_serving(server, lab):
