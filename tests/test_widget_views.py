@@ -262,3 +262,10 @@ def test_dark_theme_redraws_with_light_text():
     assert view.picture.png != light
     assert view.figure.get_facecolor()[:3] < (0.2, 0.2, 0.2)
     assert dataclasses.asdict(view.state) == dataclasses.asdict(db.State())
+
+
+@pytest.mark.parametrize("static", [db.small_multiples, gd.small_multiples, mp.static_figure,
+                                    fm.static_figure, de.gallery, ci.static_figure],
+                         ids=lambda f: f"{f.__module__}.{f.__name__}")
+def test_static_figures_draw(static):
+    assert figure_png(static()).startswith(PNG)

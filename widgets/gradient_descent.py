@@ -14,6 +14,7 @@ import functools
 import math
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
 
@@ -209,7 +210,8 @@ def _headline(walk):
         return f"diverged at step {len(walk.points)}", ALARM
     end = ", ".join(f"{c:.4f}" for c in walk.end)
     k = len(walk.points) - 1
-    return f"{k} step{'' if k == 1 else 's'}: ended at ({end}), f = {walk.losses[-1]:.4f}", None
+    text = f"{k} step{'' if k == 1 else 's'}: ended at ({end}), f = {walk.losses[-1]:.4f}"
+    return text, matplotlib.rcParams["text.color"]  # black, or light on the dark theme
 
 
 def _describe(state):
