@@ -45,6 +45,7 @@ RETRAIN = {"mlp_playground": {"data", "hidden units", "activation", "learning ra
 SIG_JS = """w => [...w.querySelectorAll('img, canvas')].map(e => e.tagName === 'IMG'
     ? e.src.length + ':' + e.src.slice(-64) : (e.dataset.frame ?? '')).join('|')
     + '|' + (w.querySelector('[data-busy="1"]') ? 'busy' : '')"""
+BUSY_JS = "w => w.querySelector('[data-busy=\"1\"]') !== null"
 ARM_JS = f"""w => {{
     const sig = {SIG_JS};
     const b = window.__bench = {{before: sig(w), t0: null, t1: null, done: false}};
@@ -144,7 +145,7 @@ def settle(page, widget):
     while time.monotonic() < deadline:
         page.wait_for_timeout(100)
         now = widget.evaluate(sig)
-        if now != last or not idle(page):
+        if now != last or not idle(page) or widget.evaluate(BUSY_JS):  # training: not yet
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= STABLE_S:
             return
@@ -170,7 +171,7 @@ def controls(widget):
         t = toggles.nth(i)
         if t.is_visible():
             found.append(("toggles", t, t.locator(".widget-label").first.inner_text()))
-    singles = widget.locator("button.widget-toggle-button")
+    singles = widget.locator(".widget-toggle-button:not(.widget-toggle-buttons *)")
     for i in range(singles.count()):
         b = singles.nth(i)
         if b.is_visible():
@@ -224,7 +225,8 @@ def bench_notebook(page, url, notebook, moves, results):
         widget = widgets.nth(k)
         widget.scroll_into_view_if_needed()
         settle(page, widget)
-        name = widget.evaluate(CALL_JS).split("(")[0] or f"widget {k + 1}"
+        # the call line, after "from ... import name; " where the line carries its import
+        name = widget.evaluate(CALL_JS).split("; ")[-1].split("(")[0] or f"widget {k + 1}"
         retrain = RETRAIN.get(name, set())
         for kind, control, label in controls(widget):
             slow = label.strip().lower() in retrain
@@ -272,6 +274,8 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, help="also write the raw times here")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop JupyterLab on the way out
 
     notebooks = [nb for nb in sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
                  if args.only in nb.name and not nb.name.startswith("00")]
