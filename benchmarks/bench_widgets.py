@@ -272,7 +272,11 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="chapters whose file name contains this")
     parser.add_argument("--moves", type=int, default=10, help="key presses per control")
     parser.add_argument("--json", type=Path, help="also write the raw times here")
+    parser.add_argument("--table-from", type=Path, help="only print the table of a --json file")
     args = parser.parse_args(argv)
+    if args.table_from:
+        print(table(json.loads(args.table_from.read_text())))
+        return
     from playwright.sync_api import sync_playwright
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop JupyterLab on the way out

@@ -336,9 +336,12 @@ def check_drag(page, widget, artifacts):
 
 
 def set_theme(page, name):
-    page.get_by_role("menuitem", name="Settings", exact=True).click()
-    page.get_by_role("menuitem", name="Theme", exact=True).click()
-    page.get_by_role("menuitem", name=name, exact=True).click()
+    """Through the command palette (Ctrl+Shift+C), as a keyboard user does."""
+    page.locator("body").press("Control+Shift+C")
+    palette = page.locator(".lm-CommandPalette-input")
+    expect(palette).to_be_visible()
+    palette.fill(f"Use Theme: {name}")
+    page.locator(".lm-CommandPalette-item.lm-mod-active").click()
 
 
 def check_dark_theme(page, widget, artifacts):
