@@ -13,7 +13,8 @@ and saves their outputs, the reference nbval compares against; `python3 course.p
 rewrites the previous/next links at the end of every chapter (run it when a chapter is added).
 
 Extra arguments after `lab` go to JupyterLab (e.g. --no-browser --port 8890); after `test`
-they go to pytest (e.g. -k perceptron -x).
+they go to pytest (e.g. -k perceptron -x); `test -m ch07` runs chapter 07's tests and nbval on its
+notebook only (one marker per chapter, from lessons/chapters/table.py).
 
 When something goes wrong:
 
@@ -191,11 +192,34 @@ def other_isa_env():
     return env
 
 
+def chapter_marker(args):
+    """(the chapter marker "chNN" if args select one with -m, args without -m EXPR).
+
+    A marker selects tests; nbval's notebook cells carry none, so `test -m ch07` runs nbval on
+    notebooks/07_*.ipynb only, and any other -m expression leaves nbval on every notebook."""
+    rest, marker, k = [], None, 0
+    while k < len(args):
+        if args[k] == "-m" and k + 1 < len(args):
+            expression = args[k + 1].strip()
+            if len(expression) == 4 and expression.startswith("ch") and expression[2:].isdigit():
+                marker = expression
+            k += 2
+        else:
+            rest.append(args[k])
+            k += 1
+    return marker, rest
+
+
 def test(args):
     setup()
     warm()
-    nbval = ["-m", "pytest", "--nbval", "--nbval-current-env", str(NOTEBOOKS)]
+    marker, nbval_args = chapter_marker(args)
+    notebooks = sorted(NOTEBOOKS.glob(f"{marker[2:]}_*.ipynb")) if marker else [NOTEBOOKS]
+    nbval = ["-m", "pytest", "--nbval", "--nbval-current-env", *map(str, notebooks)]
     other = other_isa_env()
+
+    def run_nbval(env):
+        return run(PYTHON, *nbval, *nbval_args, env=env) if notebooks else 0
     # 1. nbval on this CPU, right after the warm-up: every saved output, and (conftest.py)
     # no chapter compiles a kernel signature the warm-up missed; exact on a fresh clone, whose
     # cache holds only what the warm-up wrote; 2. unit, book-number, bad-input, widget and
@@ -203,9 +227,9 @@ def test(args):
     # for yet (a cold cache), so the saved numbers must hold on any CPU and either cache.
     print("nbval's second run: " + " ".join(f"{k}={v!r}" for k, v in other.items()), flush=True)
     codes = [
-        run(PYTHON, *nbval, *args, env={**os.environ, "DL_LESSONS_CHECK_WARM_CACHE": "1"}),
+        run_nbval({**os.environ, "DL_LESSONS_CHECK_WARM_CACHE": "1"}),
         run(PYTHON, "-m", "pytest", "tests", *args),
-        run(PYTHON, *nbval, *args, env={**os.environ, **other}),
+        run_nbval({**os.environ, **other}),
     ]
     names = ["nbval (this CPU) and warm-up coverage", "tests", "nbval (another instruction set)"]
     for name, code in zip(names, codes):

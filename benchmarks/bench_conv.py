@@ -42,13 +42,8 @@ from _timing import (  # noqa: E402
 )
 
 from lessons import kernels, reference  # noqa: E402
-from lessons.kernels.conv import (  # noqa: E402
-    _conv_backward_kernel, _conv_forward_kernel, _im2col, _pad,
-)
+from lessons.kernels import raw as cores  # noqa: E402
 from lessons.kernels.threads import one_blas_thread  # noqa: E402
-from lessons.kernels.pool import (  # noqa: E402
-    _maxpool_backward_kernel, _maxpool_forward_kernel,
-)
 
 LESSONS = "lessons kernels (validated)"
 RAW = "Numba kernels, no input checks"
@@ -73,10 +68,10 @@ def whole_batch_forward(X, K, b, pad):
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     OH, OW = H + 2 * pad - kh + 1, W + 2 * pad - kw + 1
-    Xp = _pad(X, pad, pad)
+    Xp = cores.pad(X, pad, pad)
     cols = np.empty((C * kh * kw, N * OH * OW), dtype=X.dtype)
     for n in range(N):
-        _im2col(Xp[n], kh, kw, 1, 1, OH, OW, cols, n * OH * OW)
+        cores.im2col(Xp[n], kh, kw, 1, 1, OH, OW, cols, n * OH * OW)
     Yf = np.dot(np.ascontiguousarray(K).reshape(F, C * kh * kw), cols)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     for n in range(N):
@@ -90,7 +85,7 @@ def direct_forward(X, K, b, pad):
     """Stride-1 Y = b + sum over c, u, v of K[f, c, u, v] times the shifted input plane."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
-    Xp = _pad(X, pad, pad)
+    Xp = cores.pad(X, pad, pad)
     OH, OW = H + 2 * pad - kh + 1, W + 2 * pad - kw + 1
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     for q in numba.prange(N * F):
@@ -111,7 +106,7 @@ def direct_backward(X, K, dY, pad):
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     OH, OW = dY.shape[2], dY.shape[3]
-    Xp = _pad(X, pad, pad)
+    Xp = cores.pad(X, pad, pad)
     dK = np.zeros(K.shape, dtype=X.dtype)
     for q in numba.prange(F * C):
         f, c = q // C, q % C
@@ -147,8 +142,8 @@ def conv_runs(X, K, b, pad, torch, variants):
 
     def raw():
         with one_blas_thread():
-            _conv_forward_kernel(X, K, b, 1, 1, pad, pad)
-            return _conv_backward_kernel(X, K, dY, 1, 1, pad, pad, True)
+            cores.conv2d_forward_unchecked(X, K, b, 1, 1, pad, pad)
+            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
 
     def twin():
         reference.conv2d_forward(X, K, b, 1, pad)
@@ -157,7 +152,7 @@ def conv_runs(X, K, b, pad, torch, variants):
     def whole_batch():
         whole_batch_forward(X, K, b, pad)
         with one_blas_thread():
-            return _conv_backward_kernel(X, K, dY, 1, 1, pad, pad, True)
+            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
 
     def direct():
         direct_forward(X, K, b, pad)
@@ -195,8 +190,8 @@ def pool_runs(X, torch):
         return kernels.maxpool2d_backward(dY, argmax, X.shape)
 
     def raw():
-        _, argmax = _maxpool_forward_kernel(X, 2, 2)
-        return _maxpool_backward_kernel(dY, argmax, X.shape[2], X.shape[3])
+        _, argmax = cores.maxpool2d_forward_unchecked(X, 2, 2)
+        return cores.maxpool2d_backward_unchecked(dY, argmax, X.shape[2], X.shape[3])
 
     def twin():
         _, argmax = reference.maxpool2d_forward(X, 2)

@@ -43,15 +43,14 @@ from _timing import (  # noqa: E402
 
 from lessons import kernels, reference  # noqa: E402
 from lessons.data import load_mnist  # noqa: E402
-from lessons.kernels.activations import _relu_backward_kernel, _relu_kernel  # noqa: E402
-from lessons.kernels.dense import (  # noqa: E402
-    _dense_backward_kernel, _dense_forward_kernel, _dense_param_grads_kernel, _sgd_step_kernel,
+from lessons.kernels.raw import (  # noqa: E402
+    dense_backward_unchecked, dense_forward_unchecked, dense_param_grads_unchecked,
+    mlp_sgd_epoch_unchecked, relu_backward_unchecked, relu_unchecked,
+    softmax_cross_entropy_unchecked, sgd_step_unchecked,
 )
 from lessons.layers import Dense, ReLU, Sequential  # noqa: E402
 from lessons.optim import SGD  # noqa: E402
-from lessons.kernels.losses import _softmax_cross_entropy_kernel  # noqa: E402
-from lessons.kernels.mlp import _mlp_sgd_epoch_kernel  # noqa: E402
-from lessons.mnist_net import init_weights, prepare  # noqa: E402
+from lessons.chapters.ch04_mnist_net import init_weights, prepare  # noqa: E402
 
 LAYERS = "lessons layers (Dense, ReLU, SGD)"
 LESSONS = "lessons kernels (validated)"
@@ -97,14 +96,14 @@ def lessons_step(params, X, labels, lr):
 def raw_step(params, X, labels, lr):
     """The same kernels, called directly: what the step costs without the input checks."""
     W1, b1, W2, b2 = params
-    Z1 = _dense_forward_kernel(X, W1, b1)
-    A1 = _relu_kernel(Z1.reshape(-1)).reshape(Z1.shape)
-    loss, dZ2 = _softmax_cross_entropy_kernel(_dense_forward_kernel(A1, W2, b2), labels)
-    dA1, dW2, db2 = _dense_backward_kernel(A1, W2, dZ2)
-    dZ1 = _relu_backward_kernel(Z1.reshape(-1), dA1.reshape(-1)).reshape(Z1.shape)
-    dW1, db1 = _dense_param_grads_kernel(X, dZ1)
+    Z1 = dense_forward_unchecked(X, W1, b1)
+    A1 = relu_unchecked(Z1.reshape(-1)).reshape(Z1.shape)
+    loss, dZ2 = softmax_cross_entropy_unchecked(dense_forward_unchecked(A1, W2, b2), labels)
+    dA1, dW2, db2 = dense_backward_unchecked(A1, W2, dZ2)
+    dZ1 = relu_backward_unchecked(Z1.reshape(-1), dA1.reshape(-1)).reshape(Z1.shape)
+    dW1, db1 = dense_param_grads_unchecked(X, dZ1)
     for param, grad in zip(params, (dW1, db1, dW2, db2)):
-        _sgd_step_kernel(param.reshape(-1), grad.reshape(-1), lr)
+        sgd_step_unchecked(param.reshape(-1), grad.reshape(-1), lr)
     return loss
 
 
@@ -279,7 +278,7 @@ def measure_epoch(args):
 
     entries, notes, sliced = [], {}, {}
     for dtype, name in ((np.float32, EPOCH32), (np.float64, EPOCH64)):
-        entries.append(entry(name, lambda W1, W2, d, lr_=dtype(lr): _mlp_sgd_epoch_kernel(
+        entries.append(entry(name, lambda W1, W2, d, lr_=dtype(lr): mlp_sgd_epoch_unchecked(
             W1, W2, d.X, d.T, order, lr_), dtype, 1, args.repeat))
     entries.append(entry(EPOCH_PUBLIC, lambda W1, W2, d: kernels.mlp_sgd_epoch(
         W1, W2, d.X, d.T, order, lr), np.float32, 1, args.repeat))
@@ -302,7 +301,7 @@ def measure_epoch(args):
     for dtype, name in ((np.float32, TWIN32), (np.float64, TWIN64)):
         W1, W2 = init_weights(args.seed, dtype=dtype)
         d = data[dtype]
-        count = _mlp_sgd_epoch_kernel(W1, W2, d.X, d.T, order[:m], dtype(lr))
+        count = mlp_sgd_epoch_unchecked(W1, W2, d.X, d.T, order[:m], dtype(lr))
         twin = best[(f"{name}, BLAS 1 thread", dtype)].result
         verdict = "same" if count == twin else "different"
         agreement.append(f"{np.dtype(dtype).name}: Numba {count:,}, twin {twin:,} ({verdict})")

@@ -9,7 +9,7 @@ copy gathered into visiting order, about 7 GB at the peak). Every implementation
 w = 0 and visits the rows in the same seeded random order, except scikit-learn, which cannot
 take an order and shuffles with its own seeded RNG.
 
-- Numba: `_perceptron_epoch_kernel`, compiled before timing; also the public
+- Numba: `perceptron_epoch_unchecked`, compiled before timing; also the public
   `perceptron_epoch` (which validates its input first) and the kernel on rows gathered into
   visiting order beforehand (the same sequence, read sequentially instead of at random).
 - NumPy: the twin `lessons.reference.perceptron_epoch`, one Python iteration per sample.
@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import Measurement, best_of, machine_header, ratio, ratio_table, scaled  # noqa: E402
 
 from lessons import reference  # noqa: E402
-from lessons.kernels.perceptron import _perceptron_epoch_kernel, perceptron_epoch  # noqa: E402
+from lessons.kernels import perceptron_epoch  # noqa: E402
+from lessons.kernels.raw import perceptron_epoch_unchecked  # noqa: E402
 
 NUMBA = "Numba kernel"
 NUMBA_PUBLIC = "Numba perceptron_epoch (validated)"
@@ -116,7 +117,7 @@ def measure_case(case, X, y, order, lr, *, repeat, slow_repeat, numpy_slice, pyt
                                    whole(timed.cpu_seconds)))
         return timed.result
 
-    add(NUMBA, best_of(lambda w: _perceptron_epoch_kernel(w, X, y, order, lr), setup=fresh,
+    add(NUMBA, best_of(lambda w: perceptron_epoch_unchecked(w, X, y, order, lr), setup=fresh,
                        repeat=repeat), repeat)
 
     add(NUMBA_PUBLIC, best_of(lambda w: perceptron_epoch(w, X, y, order, lr), setup=fresh,
@@ -125,7 +126,7 @@ def measure_case(case, X, y, order, lr, *, repeat, slow_repeat, numpy_slice, pyt
 
     X_seq, y_seq = np.ascontiguousarray(X[order]), np.ascontiguousarray(y[order])
     in_turn = np.arange(n)
-    add(NUMBA_SEQ, best_of(lambda w: _perceptron_epoch_kernel(w, X_seq, y_seq, in_turn, lr),
+    add(NUMBA_SEQ, best_of(lambda w: perceptron_epoch_unchecked(w, X_seq, y_seq, in_turn, lr),
                            setup=fresh, repeat=repeat),
         repeat, note="same sequence, sequential reads; gather not timed")
 
@@ -150,7 +151,7 @@ def measure_case(case, X, y, order, lr, *, repeat, slow_repeat, numpy_slice, pyt
 
     agreement = []
     for label, count, size in (("NumPy", numpy_updates, m), ("Python", python_updates, k)):
-        numba_count = _perceptron_epoch_kernel(np.zeros(d, dtype=dtype), X, y, order[:size], lr)
+        numba_count = perceptron_epoch_unchecked(np.zeros(d, dtype=dtype), X, y, order[:size], lr)
         verdict = "same" if numba_count == count else "different"
         agreement.append(f"{label} {count:,} vs Numba {numba_count:,} on the first {size:,}"
                          f" ({verdict})")

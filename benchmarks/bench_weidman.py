@@ -3,7 +3,7 @@
     python benchmarks/bench_weidman.py                  # full epoch: 60,000 images, batch 60
     python benchmarks/bench_weidman.py --n 600 --twin-batches 2 --torch-batches 2
 
-The model (Chapter 08, lessons.cnn.weidman_cnn): Conv2D(1 -> 32, 5 x 5, pad 2) -> tanh ->
+The model (Chapter 08, lessons.chapters.ch08_cnn.weidman_cnn): Conv2D(1 -> 32, 5 x 5, pad 2) -> tanh ->
 dropout (keep 0.8) -> flatten (25,088) -> Dense(10), softmax cross-entropy, SGD lr 0.01 with
 momentum 0.9, batch 60 (Weidman's 1,000 batches per epoch). Weidman reports about 10 minutes
 per epoch for his NumPy code. Timed:
@@ -32,7 +32,7 @@ from _timing import (  # noqa: E402
 )
 
 from lessons import reference as R  # noqa: E402
-from lessons.cnn import WEIDMAN_EPOCH_MINUTES, standardize, weidman_cnn  # noqa: E402
+from lessons.chapters.ch08_cnn import WEIDMAN_EPOCH_MINUTES, standardize, weidman_cnn  # noqa: E402
 from lessons.data import load_mnist  # noqa: E402
 from lessons.kernels import softmax_cross_entropy  # noqa: E402
 from lessons.kernels.dropout import dropout_bits  # noqa: E402

@@ -1,4 +1,4 @@
-"""Chapter 05, Toward DL: Frameworks and Network Tweaks: optimizers.
+"""Chapter 05, Toward Deep Learning: Frameworks and Network Tweaks: optimizers.
 
 An optimizer's step(params, grads) updates every array of params in place from the gradient
 at the same position of grads (the lists Sequential.params() and .grads() return). Whatever

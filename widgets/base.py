@@ -35,7 +35,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from lessons import pretrained
+from lessons.chapters import pretrained
 from lessons.kernels import checks
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -214,7 +214,7 @@ class View:
 
     summary(state) -> str is shown under the picture and announced to screen readers.
     training(state) -> a function that trains what `state` needs, or None when it is
-    trained (cached in lessons.pretrained): it then runs on a thread with a progress bar.
+    trained (cached in lessons.chapters.pretrained): it then runs on a thread with a progress bar.
     play: the field a play/pause button animates over its slider's range.
     """
 

@@ -1,7 +1,7 @@
 """Chapter 08, Training CNNs: the CNN inspector.
 
 `cnn_inspector(index, layer, channel)` opens a trained convolutional network (Skansi's MNIST
-CNN, lessons.cnn.skansi_cnn) and shows, for one test image:
+CNN, lessons.chapters.ch08_cnn.skansi_cnn) and shows, for one test image:
 
 - the image;
 - the feature maps of one layer (conv, ReLU or max-pool of either stage) as small multiples,
@@ -10,7 +10,7 @@ CNN, lessons.cnn.skansi_cnn) and shows, for one test image:
   one 3 x 3 kernel per input channel in the second (a filter there reads all 32 maps below);
 - the softmax probabilities of the 10 digits, the prediction filled and the truth outlined.
 
-The network is trained once per process (lessons.pretrained.trained_cnn) on a seeded,
+The network is trained once per process (lessons.chapters.pretrained.trained_cnn) on a seeded,
 class-balanced subset of MNIST, in float64 so that its printed numbers do not depend on the
 CPU: the same run the chapter's cells use; the first view trains it on a background thread
 with a progress bar. Static path: `static_figure(index)`, the first layer's filters
@@ -22,7 +22,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from lessons import pretrained
+from lessons.chapters import pretrained
 from widgets.base import (
     ACCENT, DIVERGING, POSITIVE, WARNING, View, argument, factory, mosaic, new_figure,
     symmetric_limit,

@@ -3,7 +3,7 @@
 `decision_boundary(...)` shows the line w0 + w1 x1 + w2 x2 = 0 of a perceptron over a small
 dataset, both half-planes shaded, the weight vector (w1, w2) normal to the line, and the
 misclassified points ringed. Its `step` slider replays the perceptron rule from the slider
-weights (`lessons.perceptron.train`), one update at a time, with the earlier lines faded.
+weights (`lessons.chapters.ch01_perceptron.train`), one update at a time, with the earlier lines faded.
 `small_multiples(...)` is the static path: every update of a run in a row of panels (for the
 book's NAND run that is Ekman's Fig. 1-6). `two_layer_xor(...)` is the hand-built network of
 Fig. 1-9: two hidden perceptrons (NAND, OR) and an AND on top.
@@ -18,7 +18,7 @@ from matplotlib.colors import ListedColormap
 
 from lessons.data import blobs, gate
 from lessons.kernels import perceptron_predict
-from lessons.perceptron import BOOK_NAND_SEED, book_orders, shuffled_orders, train
+from lessons.chapters.ch01_perceptron import BOOK_NAND_SEED, book_orders, shuffled_orders, train
 from widgets.base import (
     ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, new_figure, state_call,
 )

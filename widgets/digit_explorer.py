@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: the digit explorer.
+"""Chapter 04, Multiclass Classification: the digit explorer.
 
 `digit_explorer(...)` shows one MNIST test image as Ekman's 784-25-10 network sees it: the
 image, the 25 hidden tanh activations as a 5 x 5 heat map (purple below 0, orange above, on a
@@ -7,9 +7,9 @@ filled and the true one outlined. A toggle restricts the index slider to the tes
 network gets wrong; seed and epochs choose the training run.
 
 The network is trained once per (seed, epochs) on the full MNIST training set, exactly as
-`lessons.mnist_net.fit` does in the chapter (per-example SGD, lr 0.01, float64), and cached
-for the process (lessons.pretrained.trained_network): one epoch takes well under a second,
-on a background thread with a progress indicator. Static paths for nbval and HTML:
+`lessons.chapters.ch04_mnist_net.fit` does in the chapter (per-example SGD, lr 0.01,
+float64), and cached for the process (lessons.chapters.pretrained.trained_network): one epoch takes
+well under a second, on a background thread with a progress indicator. Static paths for nbval and HTML:
 `gallery(...)` (misclassified images with true -> predicted), `weight_images(...)` (the 25
 hidden neurons' input weights as 28 x 28 pictures) and `confusion_figure(C)`.
 """
@@ -19,8 +19,8 @@ from typing import NamedTuple
 import ipywidgets as W
 import numpy as np
 
-from lessons import pretrained
-from lessons.metrics import confusion_matrix
+from lessons.chapters import pretrained
+from lessons.train.metrics import confusion_matrix
 from widgets.base import (
     DIVERGING, POSITIVE, WARNING, View, argument, factory, flag, new_figure,
 )

@@ -7,7 +7,7 @@ Numba kernel `conv2d_forward` computes, its shape in the title and the selected 
 right, the nine products that add up to that pixel. Inputs: an MNIST test digit, a
 Fashion-MNIST item (when Debian's `dataset-fashion-mnist` is installed; otherwise MNIST with a
 note), or a synthetic shape. Kernels: five named ones, the eight 3 x 3 filters a small CNN
-learned from MNIST ("trained 1" to "trained 8", see lessons.pretrained.trained_filters), a
+learned from MNIST ("trained 1" to "trained 8", see lessons.chapters.pretrained.trained_filters), a
 seeded random one, or
 your own typed as "a,b,c;d,e,f;g,h,i".
 
@@ -23,7 +23,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from lessons import pretrained
+from lessons.chapters import pretrained
 from lessons.data import FASHION_CLASSES, load_fashion_mnist, load_mnist
 from lessons.kernels import conv2d_forward, conv_output_size
 from widgets.base import (

@@ -18,7 +18,7 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
 
-from lessons.descent import SURFACES, descend, surface
+from lessons.chapters.ch02_descent import SURFACES, descend, surface
 from widgets.base import View, argument, factory, new_figure
 
 PATH = "#E69F00"  # Okabe-Ito orange: the walk, visible on the blue contours

@@ -7,7 +7,7 @@ the loss on all points after every epoch with the shown epoch marked; right, wha
 unit computes over the plane (one small map per unit). The output neuron can only draw a
 weighted sum of these maps through a sigmoid, so the maps are the features the network made.
 
-Training runs once per training setting (lessons.pretrained.playground_run, cached), on a
+Training runs once per training setting (lessons.chapters.pretrained.playground_run, cached), on a
 background thread with a progress bar; moving the epoch slider only redraws, and the play
 button animates training epoch by epoch. `render(state)` is pure and never raises for a valid
 state: a learning rate that blows up shows the last finite epoch and says so.
@@ -20,8 +20,8 @@ import ipywidgets as W
 import matplotlib
 import numpy as np
 
-from lessons import pretrained
-from lessons.pretrained import playground_hidden, playground_probability
+from lessons.chapters import pretrained
+from lessons.chapters.pretrained import playground_hidden, playground_probability
 from widgets.base import (
     DIVERGING, NEGATIVE, POSITIVE, WARNING, View, argument, factory, mosaic, new_figure,
 )
@@ -53,7 +53,7 @@ class PlaygroundState:
 
 
 def run_of(state):
-    """The cached training Run that `state` describes (lessons.pretrained.playground_run)."""
+    """The cached training Run that `state` describes (lessons.chapters.pretrained.playground_run)."""
     return pretrained.playground_run(*_run_key(state))
 
 

@@ -1,6 +1,6 @@
 """The IDX file format of MNIST and Fashion-MNIST, read into NumPy arrays.
 
-Chapter 04, Fully Connected Networks Applied to Multiclass Classification: the book reads
+Chapter 04, Multiclass Classification: the book reads
 `train-images-idx3-ubyte` with `idx2numpy`; this is the same idea in one screen.
 
 An IDX file is a 4-byte magic number, one big-endian uint32 per dimension, then the values

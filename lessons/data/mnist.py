@@ -1,6 +1,6 @@
 """MNIST and Fashion-MNIST, offline: the shipped MNIST, Debian's Fashion-MNIST, any IDX folder.
 
-Chapter 04, Fully Connected Networks Applied to Multiclass Classification (and every later
+Chapter 04, Multiclass Classification (and every later
 MNIST chapter). The full MNIST ships inside the package (`lessons/data/mnist/`, CC BY-SA 3.0,
 see the README there) and is checked against its sha256 sums. Fashion-MNIST (MIT licence)
 comes from Debian's `dataset-fashion-mnist` package or from a folder you name.

@@ -1,7 +1,7 @@
 """scikit-learn's bundled data sets as plain arrays, and standardisation done right.
 
-Chapter 04 (digits as a small MNIST) and Chapter 06, Fully Connected Networks Applied to
-Regression (diabetes, the stand-in for Boston housing). The data ship inside the
+Chapter 04 (digits as a small MNIST) and Chapter 06, Regression and Regularization
+(diabetes, the stand-in for Boston housing). The data ship inside the
 scikit-learn wheel, so nothing is downloaded; scikit-learn is imported only when a loader is
 first called (it takes about a second).
 

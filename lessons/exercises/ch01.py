@@ -13,7 +13,7 @@ import numpy as np
 from lessons.data import gate
 from lessons.exercises import Exercise, shown
 from lessons.kernels import perceptron_predict
-from lessons.perceptron import book_orders, train
+from lessons.chapters.ch01_perceptron import book_orders, train
 
 _INPUTS = gate("NAND")[0]  # the four +-1 input pairs with the bias column, in Table 1-1 order
 NAND_WEIGHTS = (0.9, -0.6, -0.5)  # Table 1-1

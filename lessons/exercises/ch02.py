@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from lessons.descent import descend, surface
+from lessons.chapters.ch02_descent import descend, surface
 from lessons.exercises import Exercise, numbers_in, shown
 from lessons.gradcheck import numerical_gradient
 

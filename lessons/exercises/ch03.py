@@ -11,7 +11,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 
 import numpy as np
 
-from lessons.backprop import BOOK_WEIGHTS, backward, forward, unpack
+from lessons.chapters.ch03_backprop import BOOK_WEIGHTS, backward, forward, unpack
 from lessons.exercises import Exercise, shown
 from lessons.gradcheck import numerical_gradient
 

@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: exercises.
+"""Chapter 04, Multiclass Classification: exercises.
 
     check_one_hot(one_hot)              your `one_hot(labels, n_classes) -> T[n, n_classes]`
     check_standardize(standardize)      your `standardize(train, test) -> (train_s, test_s)`

@@ -9,7 +9,7 @@
 Each check prints ✔ or ✘ with what is off and the next hint. Worked solutions:
 `from lessons.solutions import ch08`.
 """
-from lessons.cnn import conv_params, receptive_field
+from lessons.chapters.ch08_cnn import conv_params, receptive_field
 from lessons.exercises import Exercise, first_items, is_whole, shown
 
 PARAMS = Exercise("conv layer parameters", [

@@ -1,5 +1,11 @@
 """Numba kernels, one idea each, and their checked public entry points.
 
+The kernels' boundary: this package imports numpy, numba, scipy (and threadpoolctl for the BLAS
+policy in `threads`) and nothing from the library above it. Its input checks live in `checks`,
+its threading policy in `threads`; the unchecked compiled cores the layers, benchmarks and
+chapters call are public in `raw`. Nothing outside this package imports a private name from it
+(tests/infrastructure/test_layering.py).
+
 Set NUMBA_DISABLE_JIT=1 before starting Python (or the Jupyter kernel) to run every kernel
 as plain Python and step through it in a debugger.
 """

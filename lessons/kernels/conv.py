@@ -1,4 +1,4 @@
-"""Chapter 07, Convolutional Neural Networks: convolution forward and backward, 1D and 2D.
+"""Chapter 07, Convolution: convolution forward and backward, 1D and 2D.
 
 Like every deep-learning library, "convolution" here is cross-correlation: the kernel slides
 over the input unflipped (a true convolution flips it by 180 degrees, Ekman's Appendix G).

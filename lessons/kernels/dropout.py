@@ -35,11 +35,16 @@ def _dropout_kernel(x, bits, threshold, scale):
 
 def dropout_threshold(keep_prob):
     """The integer a unit's 32-bit draw must stay under to be kept: round(keep_prob * 2^32)."""
-    keep_prob = checks.number("dropout_threshold", "keep_prob", keep_prob, low=0.0,
-                                low_open=True)
-    if keep_prob > 1.0:
-        raise ValueError(f"dropout_threshold: keep_prob must be in (0, 1], got {keep_prob}")
+    keep_prob = keep_probability("dropout_threshold", keep_prob)
     return min(round(keep_prob * _SPAN), _SPAN)
+
+
+def keep_probability(func, keep_prob):
+    """keep_prob as a float in (0, 1], or an error naming `func` (the Dropout layer's check too)."""
+    keep_prob = checks.number(func, "keep_prob", keep_prob, low=0.0, low_open=True)
+    if keep_prob > 1.0:
+        raise ValueError(f"{func}: keep_prob must be in (0, 1], got {keep_prob}")
+    return keep_prob
 
 
 def dropout_bits(rng, shape):

@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: the fused trainer.
+"""Chapter 04, Multiclass Classification: the fused trainer.
 
 Ekman's digit classifier, one function per pass over the data, for any layer sizes
 (the book's is n_in = 784, n_hidden = 25, n_out = 10):
@@ -269,7 +269,7 @@ def _epoch_args(func, W1, W2, X, T, order, lr):
         )
     if not (np.all((T == 0) | (T == 1)) and np.all(T.sum(axis=1) == 1)):
         raise ValueError(f"{func}: T must be one-hot: each row all 0 except a single 1 "
-                         f"(lessons.mnist_net.one_hot(labels) makes it)")
+                         f"(lessons.chapters.ch04_mnist_net.one_hot(labels) makes it)")
     order = checks.indices(func, "order", order, upper=n, shape="[k] (row indices of X)")
     if order.size == 0:
         raise ValueError(f"{func}: order is empty; pass the row indices of X to visit")

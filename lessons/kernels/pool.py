@@ -1,4 +1,4 @@
-"""Chapter 07, Convolutional Neural Networks: max and average pooling, forward and backward.
+"""Chapter 07, Convolution: max and average pooling, forward and backward.
 
 Pooling works within each channel (a convolution mixes channels; a pool never does) and has
 no weights. With X[N, C, H, W], a window `size` x `size` and a `stride` (default: size, the

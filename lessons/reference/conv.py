@@ -1,4 +1,4 @@
-"""NumPy twins: Chapter 07, Convolutional Neural Networks: convolution, one output position at
+"""NumPy twins: Chapter 07, Convolution: convolution, one output position at
 a time. X[N, C, H, W], K[F, C, kh, kw], b[F]; Xp is X with `pad` zeros on every side. Each
 output position (i, j) reads the window Xp[:, :, i*s:i*s+kh, j*s:j*s+kw]; the backward
 sends dY[:, :, i, j] back through that same window."""

@@ -1,4 +1,4 @@
-"""NumPy twins: Chapter 04, Fully Connected Networks Applied to Multiclass Classification: the
+"""NumPy twins: Chapter 04, Multiclass Classification: the
 784-25-10 net.
 
 W1[n_hidden, n_in + 1] and W2[n_out, n_hidden + 1] hold the bias weights in column 0; the
@@ -60,3 +60,7 @@ def mlp_forward(W1, W2, X):
 def mlp_predict(W1, W2, X):
     """Chapter 04. The predicted class of each row of X: argmax of the outputs."""
     return np.argmax(mlp_forward(W1, W2, X), axis=1)
+
+
+# The per-example steps under public names, for chapter 04's listing of the twin.
+mlp_example, mlp_deltas = _mlp_example, _mlp_deltas

@@ -1,4 +1,4 @@
-"""NumPy twins: Chapter 07, Convolutional Neural Networks: pooling."""
+"""NumPy twins: Chapter 07, Convolution: pooling."""
 import numpy as np
 
 

@@ -1,4 +1,4 @@
-"""Chapter 04, Fully Connected Networks Applied to Multiclass Classification: worked solutions
+"""Chapter 04, Multiclass Classification: worked solutions
 to `lessons.exercises.ch04`. Hints first!"""
 import numpy as np
 

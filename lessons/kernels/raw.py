@@ -1,0 +1,53 @@
+"""The unchecked compiled cores, under public names.
+
+Every function in `lessons.kernels` checks its arguments and then calls one of these. The layers
+check a batch once and then call the cores directly (a check per layer per step would cost more
+than a small layer's arithmetic), the benchmarks time them without the checks, and the chapters
+list their source (`inspect.getsource(core.py_func)`). Call them only with arrays of the shapes
+and dtypes the checked entry point would have produced: they do not look.
+
+This module is the only place outside a kernel's own file that names its private helpers.
+"""
+from lessons.kernels.activations import _flat as elementwise
+from lessons.kernels.activations import _relu_backward_kernel as relu_backward_unchecked
+from lessons.kernels.activations import _relu_kernel as relu_unchecked
+from lessons.kernels.activations import _sigmoid_backward_kernel as sigmoid_backward_unchecked
+from lessons.kernels.activations import _sigmoid_kernel as sigmoid_unchecked
+from lessons.kernels.activations import _tanh_backward_kernel as tanh_backward_unchecked
+from lessons.kernels.conv import _col2im as col2im
+from lessons.kernels.conv import _conv_backward_kernel as conv2d_backward_unchecked
+from lessons.kernels.conv import _conv_forward_kernel as conv2d_forward_unchecked
+from lessons.kernels.conv import _im2col as im2col
+from lessons.kernels.conv import _pad as pad
+from lessons.kernels.dense import _dense_backward_kernel as dense_backward_unchecked
+from lessons.kernels.dense import _dense_forward_kernel as dense_forward_unchecked
+from lessons.kernels.dense import _dense_param_grads_kernel as dense_param_grads_unchecked
+from lessons.kernels.dense import _sgd_step_kernel as sgd_step_unchecked
+from lessons.kernels.descent import _linear_mse_epoch_kernel as linear_mse_epoch_unchecked
+from lessons.kernels.dropout import _apply as inverted_dropout_unchecked
+from lessons.kernels.losses import _softmax_cross_entropy_kernel as softmax_cross_entropy_unchecked
+from lessons.kernels.mlp import _backward_one as mlp_backward_one
+from lessons.kernels.mlp import _mlp_sgd_epoch_kernel as mlp_sgd_epoch_unchecked
+from lessons.kernels.perceptron import _perceptron_epoch_kernel as perceptron_epoch_unchecked
+from lessons.kernels.perceptron import _perceptron_output as perceptron_output
+from lessons.kernels.perceptron import _perceptron_step as perceptron_step
+from lessons.kernels.pool import _maxpool_backward_kernel as maxpool2d_backward_unchecked
+from lessons.kernels.pool import _maxpool_forward_kernel as maxpool2d_forward_unchecked
+
+__all__ = [
+    # activations: elementwise(kernel, *arrays) runs a 1-D kernel over arrays of any shape
+    "elementwise", "sigmoid_unchecked", "sigmoid_backward_unchecked", "tanh_backward_unchecked",
+    "relu_unchecked", "relu_backward_unchecked",
+    # dense layers and the plain SGD step
+    "dense_forward_unchecked", "dense_backward_unchecked", "dense_param_grads_unchecked",
+    "sgd_step_unchecked",
+    # losses
+    "softmax_cross_entropy_unchecked",
+    # convolution and its pieces (chapter 07 lists them)
+    "pad", "im2col", "col2im", "conv2d_forward_unchecked", "conv2d_backward_unchecked",
+    # pooling and dropout
+    "maxpool2d_forward_unchecked", "maxpool2d_backward_unchecked", "inverted_dropout_unchecked",
+    # the book-exact training loops and their steps (chapters 01, 02 and 04 list them)
+    "perceptron_output", "perceptron_step", "perceptron_epoch_unchecked",
+    "linear_mse_epoch_unchecked", "mlp_sgd_epoch_unchecked", "mlp_backward_one",
+]
