@@ -221,6 +221,34 @@ def logged_errors(page):
         ERROR_TEXT.search(text)) else []
 
 
+def test_widget_cells_show_a_picture_without_a_kernel(notebook, lab, page, saved_artifacts):
+    """The committed notebook as GitHub or a learner before Run All sees it: every widget cell
+    shows its saved picture, never a VBox(...) repr or a blank. Defined before the Run All
+    test: JupyterLab autosaves a notebook it ran, and trusts its widget outputs from then on."""
+    cells = saved_cells(notebook)
+    widget_cells = [i for i, c in enumerate(cells) if c["type"] == "code" and any(
+        "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+        for o in json.loads(notebook.read_text(encoding="utf-8"))["cells"][i].get("outputs", []))]
+    if not widget_cells:
+        pytest.skip(f"{notebook.name} has no widget cell")
+    page.goto(f"{lab.url}/lab/workspaces/{quote(notebook.stem)}-saved/tree/"
+              f"{quote(notebook.name)}")
+    panel = page.locator(".jp-NotebookPanel")
+    expect(panel).to_have_count(1)
+    rendered = panel.locator(".jp-Cell")
+    expect(rendered).to_have_count(len(cells))
+    problems = []
+    for i in widget_cells:
+        cell = rendered.nth(i)
+        cell.scroll_into_view_if_needed()
+        output = cell.locator(".jp-OutputArea-output").first
+        text = output.inner_text()
+        if "VBox(" in text or not output.locator("img").count():
+            problems.append(f"cell {i} shows {text[:120]!r} instead of a picture")
+        output.screenshot(path=saved_artifacts / f"cell-{i}.png")
+    assert not problems, "\n".join(problems)
+
+
 def test_chapter_runs_and_every_slider_redraws(notebook, lab, page, artifacts):
     cells = saved_cells(notebook)
     t0 = time.monotonic()
@@ -243,10 +271,11 @@ def test_chapter_runs_and_every_slider_redraws(notebook, lab, page, artifacts):
         t0, problems, moved = time.monotonic(), [], 0
         for k in range(widgets.count()):
             widget = widgets.nth(k)
+            opened = widget.evaluate(WIDGET_JS)["code"]
             found, sliders = check_widget(page, widget, k + 1)
             problems, moved = problems + found, moved + sliders
             widget.screenshot(path=artifacts / f"widget-{k + 1}.png")
-            problems += check_reset_by_keyboard(page, widget, k + 1)
+            problems += check_reset_by_keyboard(page, widget, k + 1, opened)
             problems += check_dropdown_by_keyboard(page, widget, k + 1)
         if widgets.count():
             problems += check_drag(page, widgets.first, artifacts)
@@ -274,10 +303,10 @@ def wait_for_new_picture(page, widget, before, timeout_s=SETTLE_S):
     return False
 
 
-def check_reset_by_keyboard(page, widget, number):
-    """Move the first slider, then Tab to the reset button and press Enter: the call line
-    goes back to where it was."""
-    start = settle(page, widget)
+def check_reset_by_keyboard(page, widget, number, opened):
+    """Move the first slider, then focus the reset button and press Enter: the call line goes
+    back to the one the view opened with."""
+    settle(page, widget)
     handle = widget.locator(".widget-slider .noUi-handle").first
     key = "ArrowLeft" if handle.evaluate(HANDLE_JS)["position"] >= 100 else "ArrowRight"
     press(page, widget, handle, key)
@@ -291,7 +320,7 @@ def check_reset_by_keyboard(page, widget, number):
     def rounded(code):
         call = (code or "").split("state=")[0]
         return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.2f}", call)
-    if rounded(after["code"]) != rounded(start["code"]):
+    if rounded(after["code"]) != rounded(opened):
         return [f"widget {number}: Enter on reset left the call line at {after['code']!r}"]
     return []
 
@@ -316,6 +345,7 @@ def check_drag(page, widget, artifacts):
     """Drag the first slider with the mouse and capture two frames during the one drag: the
     picture must follow the hand (continuous updates), not wait for the release."""
     handle = widget.locator(".widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
     track = widget.locator(".widget-slider .noUi-target").first.bounding_box()
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -371,33 +401,6 @@ def check_dark_theme(page, widget, artifacts):
         set_theme(page, "JupyterLab Light")
         expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
     return problems
-
-
-def test_widget_cells_show_a_picture_without_a_kernel(notebook, lab, page, saved_artifacts):
-    """The committed notebook as GitHub or a learner before Run All sees it: every widget cell
-    shows its saved picture, never a VBox(...) repr or a blank."""
-    cells = saved_cells(notebook)
-    widget_cells = [i for i, c in enumerate(cells) if c["type"] == "code" and any(
-        "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-        for o in json.loads(notebook.read_text(encoding="utf-8"))["cells"][i].get("outputs", []))]
-    if not widget_cells:
-        pytest.skip(f"{notebook.name} has no widget cell")
-    page.goto(f"{lab.url}/lab/workspaces/{quote(notebook.stem)}-saved/tree/"
-              f"{quote(notebook.name)}")
-    panel = page.locator(".jp-NotebookPanel")
-    expect(panel).to_have_count(1)
-    rendered = panel.locator(".jp-Cell")
-    expect(rendered).to_have_count(len(cells))
-    problems = []
-    for i in widget_cells:
-        cell = rendered.nth(i)
-        cell.scroll_into_view_if_needed()
-        output = cell.locator(".jp-OutputArea-output").first
-        text = output.inner_text()
-        if "VBox(" in text or not output.locator("img").count():
-            problems.append(f"cell {i} shows {text[:120]!r} instead of a picture")
-        output.screenshot(path=saved_artifacts / f"cell-{i}.png")
-    assert not problems, "\n".join(problems)
 
 
 def test_there_are_chapters_to_test(notebook_dir):
