@@ -29,6 +29,9 @@ from widgets.base import (
 )
 
 N_TEST = pretrained.CNN_TEST  # test images the index slider walks through (100 per digit)
+# the training run the chapter quotes (lessons.chapters.pretrained.trained_cnn)
+N_TRAIN, EPOCHS, SEED = pretrained.CNN_TRAIN, pretrained.CNN_EPOCHS, pretrained.CNN_SEED
+BATCH = pretrained.CNN_BATCH
 # The layers with feature maps: (index in the model, label). The filters of layers 0-2 are
 # conv 1's, of layers 3-5 conv 2's.
 LAYERS = ((0, "conv 1"), (1, "ReLU 1"), (2, "max-pool 1"),

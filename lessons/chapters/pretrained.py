@@ -267,6 +267,7 @@ CNN_TRAIN = 1000  # training images (100 per digit)
 CNN_TEST = 1000   # test images (100 per digit)
 CNN_EPOCHS = 3
 CNN_SEED = 0
+CNN_BATCH = 32
 
 
 class Trained(NamedTuple):
@@ -294,7 +295,7 @@ def trained_cnn():
     test_X = cnn.standardize(test_images, mean, std, dtype=np.float64)
     model = cnn.skansi_cnn(seed=CNN_SEED, dtype=np.float64)
     history = fit(model, softmax_cross_entropy, SGD(0.01, momentum=0.9), X, labels,
-                  epochs=CNN_EPOCHS, batch_size=32, seed=CNN_SEED,
+                  epochs=CNN_EPOCHS, batch_size=CNN_BATCH, seed=CNN_SEED,
                   callbacks=[_Progress("training Skansi's CNN")], progress=False)
     probabilities = softmax(predict(model, test_X))
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == test_labels))
