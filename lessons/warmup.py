@@ -87,7 +87,81 @@ def kernel_calls(dtype):
             X[None, None, :1, :2], (1, 1, 2, 3), 2, 1),
         "inverted_dropout": lambda: kernels.inverted_dropout(
             X, np.zeros(X.shape, np.uint32), 0.8),
+        # Chapter 06: float64 whatever the dtype (the kernel trains in float64)
+        "regression_loss_grad": lambda: kernels.regression_loss_grad(
+            np.zeros(6), (3, 1, 1), X, y, keep=np.ones((2, 1))),
+        "regression_adam_epoch": lambda: kernels.regression_adam_epoch(
+            np.zeros(6), (3, 1, 1), np.zeros(6), np.zeros(6), np.ones(2), X, y, order, 1,
+            keep=np.ones((2, 1))),
+        "regression_predict": lambda: kernels.regression_predict(np.zeros(6), (3, 1, 1), X),
+        **chapter05_calls(dtype),
     }
+
+
+def chapter05_calls(dtype):
+    """Chapter 05's kernels (Toward Deep Learning), as kernel_calls."""
+    from lessons import kernels
+
+    X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
+    X4, ones, order = X.reshape(2, 1, 1, 3), np.ones(3, dtype), np.array([0, 1])
+    W1, W2, T = np.zeros((2, 3), dtype), np.zeros((2, 3), dtype), np.eye(2, dtype=dtype)
+
+    def adam(hidden, output, batch_size):
+        moments = [np.zeros_like(W) for W in (W1, W1, W2, W2)]
+        return lambda: kernels.mlp_adam_epoch(W1, W2, *moments, X[:, 1:], T, order, 0,
+                                              batch_size=batch_size, hidden=hidden,
+                                              output=output)
+
+    return {
+        "leaky_relu": lambda: kernels.leaky_relu(X),
+        "leaky_relu_backward": lambda: kernels.leaky_relu_backward(X, X),
+        "elu": lambda: kernels.elu(X),
+        "elu_backward": lambda: kernels.elu_backward(X, X),
+        "batchnorm_forward": lambda: kernels.batchnorm_forward(X, ones, ones),
+        "batchnorm_backward": lambda: kernels.batchnorm_backward(X, X, ones, ones),
+        "batchnorm2d_forward": lambda: kernels.batchnorm2d_forward(X4, ones[:1], ones[:1]),
+        "batchnorm2d_backward": lambda: kernels.batchnorm2d_backward(X4, X4, ones[:1], ones[:1]),
+        "nesterov_step": lambda: kernels.nesterov_step(X.copy(), X, X.copy(), 0.1),
+        "adagrad_step": lambda: kernels.adagrad_step(X.copy(), X, X * X, 0.1),
+        "clip_by_global_norm": both(lambda: kernels.clip_by_global_norm([X.copy()], 1.0),
+                                    lambda: kernels.global_norm([X])),
+        "mlp_adam_epoch": both(adam("tanh", "sigmoid_mse", 1), adam("relu", "softmax_ce", 2),
+                               lambda: kernels.mlp_adam_epoch(
+                                   W1, W2, *[np.zeros_like(W) for W in (W1, W1, W2, W2)],
+                                   frozen(X[:, 1:]), frozen(T), order, 0)),
+        "mlp_logits": both(lambda: kernels.mlp_logits(W1, W2, X[:, 1:]),
+                           lambda: kernels.mlp_logits(W1, W2, frozen(X[:, 1:]))),
+    }
+
+
+def _recurrent_calls(dtype):
+    """Chapters 10 and 11: the recurrent kernels, sampling and clipping."""
+    from lessons import kernels
+
+    X, h0 = np.ones((2, 1, 2), dtype), np.zeros((1, 2), dtype)
+    W1, W3, W4 = (np.full((k, g * 2), 0.1, dtype) for k, g in ((2, 1), (2, 3), (2, 4)))
+    H = kernels.rnn_forward(X, h0, W1, W1, W1[0])
+    lstm = kernels.lstm_forward(X, h0, h0, W4, W4, W4[0])
+    gru = kernels.gru_forward(X, h0, W3, W3, W3[0])
+    return {
+        "rnn_forward": lambda: kernels.rnn_forward(X, h0, W1, W1, W1[0]),
+        "rnn_backward": lambda: kernels.rnn_backward(X, h0, W1, W1, H, H),
+        "lstm_forward": lambda: kernels.lstm_forward(X, h0, h0, W4, W4, W4[0]),
+        "lstm_backward": lambda: kernels.lstm_backward(X, h0, h0, W4, W4, *lstm, H),
+        "gru_forward": lambda: kernels.gru_forward(X, h0, W3, W3, W3[0]),
+        "gru_backward": lambda: kernels.gru_backward(X, h0, W3, W3, *gru, H),
+        "time_dense_forward": lambda: kernels.time_dense_forward(H, W1, W1[0]),
+        "time_dense_backward": lambda: kernels.time_dense_backward(H, W1, H),
+        "sample_with_temperature": lambda: kernels.sample_with_temperature(
+            X[0], 0.5, np.zeros(1)),
+    }
+
+
+_core_kernel_calls = kernel_calls
+
+
+def kernel_calls(dtype):  # noqa: F811  the core's calls, then each chapter family's
+    return {**_core_kernel_calls(dtype), **_recurrent_calls(dtype)}
 
 
 def warm_kernel(name):

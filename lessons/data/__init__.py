@@ -26,3 +26,7 @@ __all__ = [
     "read_idx", "load_idx_dataset", "load_mnist", "load_fashion_mnist", "mnist_subset",
     "stratified_indices", "FASHION_CLASSES",
 ]
+from lessons.data.sales import BOOK_MONTHS, load_book_sales  # noqa: E402  Chapter 10
+from lessons.data.text import PLAYS, load_play  # noqa: E402  Chapter 11
+
+__all__ += ["BOOK_MONTHS", "load_book_sales", "PLAYS", "load_play"]

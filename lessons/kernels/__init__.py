@@ -65,3 +65,41 @@ __all__ = [
     "inverted_dropout",
     "use",
 ]
+from lessons.kernels.regression import (  # noqa: E402  (Chapter 06)
+    regression_adam_epoch, regression_loss_grad, regression_predict,
+)
+
+__all__ += ["regression_loss_grad", "regression_adam_epoch", "regression_predict"]
+
+from lessons.kernels.recurrent import (  # noqa: E402  Chapters 10 and 11
+    gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward,
+    time_dense_backward, time_dense_forward,
+)
+from lessons.kernels.sampling import sample_with_temperature  # noqa: E402
+
+__all__ += [
+    "rnn_forward",
+    "rnn_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "gru_forward",
+    "gru_backward",
+    "time_dense_forward",
+    "time_dense_backward",
+    "sample_with_temperature",
+]
+
+# Chapter 05, Toward Deep Learning
+from lessons.kernels.activations import elu, elu_backward, leaky_relu, leaky_relu_backward
+from lessons.kernels.normalization import (
+    batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
+)
+from lessons.kernels.optimizers import adagrad_step, clip_by_global_norm, global_norm, nesterov_step
+from lessons.kernels.mlp import mlp_adam_epoch, mlp_logits
+
+__all__ += [
+    "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm2d_forward", "batchnorm2d_backward",
+    "nesterov_step", "adagrad_step", "global_norm", "clip_by_global_norm",
+    "mlp_adam_epoch", "mlp_logits",
+]

@@ -33,6 +33,15 @@ from lessons.kernels.perceptron import _perceptron_output as perceptron_output
 from lessons.kernels.perceptron import _perceptron_step as perceptron_step
 from lessons.kernels.pool import _maxpool_backward_kernel as maxpool2d_backward_unchecked
 from lessons.kernels.pool import _maxpool_forward_kernel as maxpool2d_forward_unchecked
+from lessons.kernels.regression import _forward_batch as regression_forward_unchecked
+from lessons.kernels.regression import _loss_grad as regression_loss_grad_unchecked
+
+from lessons.kernels.recurrent import _gru_backward_kernel as gru_backward_unchecked
+from lessons.kernels.recurrent import _gru_forward_kernel as gru_forward_unchecked
+from lessons.kernels.recurrent import _lstm_backward_kernel as lstm_backward_unchecked
+from lessons.kernels.recurrent import _lstm_forward_kernel as lstm_forward_unchecked
+from lessons.kernels.recurrent import _rnn_backward_kernel as rnn_backward_unchecked
+from lessons.kernels.recurrent import _rnn_forward_kernel as rnn_forward_unchecked
 
 __all__ = [
     # activations: elementwise(kernel, *arrays) runs a 1-D kernel over arrays of any shape
@@ -50,4 +59,28 @@ __all__ = [
     # the book-exact training loops and their steps (chapters 01, 02 and 04 list them)
     "perceptron_output", "perceptron_step", "perceptron_epoch_unchecked",
     "linear_mse_epoch_unchecked", "mlp_sgd_epoch_unchecked", "mlp_backward_one",
+    # chapter 06's regression network (the chapter lists them)
+    "regression_forward_unchecked", "regression_loss_grad_unchecked",
+
+    # the recurrent layers over whole sequences (chapters 10 and 11 list their backward passes)
+    "rnn_forward_unchecked", "rnn_backward_unchecked", "lstm_forward_unchecked",
+    "lstm_backward_unchecked", "gru_forward_unchecked", "gru_backward_unchecked",
+]
+
+# Chapter 05, Toward Deep Learning: batch norm, the rectifiers, the optimizer steps, fused Adam
+from lessons.kernels.normalization import _bn_backward_kernel as batchnorm_backward_unchecked
+from lessons.kernels.normalization import _bn_forward_kernel as batchnorm_forward_unchecked
+from lessons.kernels.normalization import _as3d as features_3d
+from lessons.kernels.activations import _elu_backward_kernel as elu_backward_unchecked
+from lessons.kernels.activations import _elu_kernel as elu_unchecked
+from lessons.kernels.activations import _leaky_relu_backward_kernel as leaky_relu_backward_unchecked
+from lessons.kernels.activations import _leaky_relu_kernel as leaky_relu_unchecked
+from lessons.kernels.optimizers import _adagrad_kernel as adagrad_step_unchecked
+from lessons.kernels.optimizers import _nesterov_kernel as nesterov_step_unchecked
+from lessons.kernels.mlp import _adam as adam_sweep
+
+__all__ += [
+    "batchnorm_forward_unchecked", "batchnorm_backward_unchecked", "features_3d",
+    "leaky_relu_unchecked", "leaky_relu_backward_unchecked", "elu_unchecked",
+    "elu_backward_unchecked", "nesterov_step_unchecked", "adagrad_step_unchecked", "adam_sweep",
 ]

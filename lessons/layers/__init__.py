@@ -33,11 +33,12 @@ activations, sequential (Sequential, mlp), conv (Conv2D, MaxPool2D, Flatten), dr
 families get their own file beside them: normalization (batch norm), recurrent (RNN, LSTM,
 GRU cells), attention; re-export them here.
 """
-from lessons.layers.activations import ACTIVATIONS, ReLU, Sigmoid, Tanh
+from lessons.layers.activations import ACTIVATIONS, ELU, LeakyReLU, ReLU, Sigmoid, Tanh
 from lessons.layers.base import Layer, float_dtype, generator
 from lessons.layers.conv import Conv2D, Flatten, MaxPool2D
 from lessons.layers.dense import Dense
 from lessons.layers.dropout import Dropout
+from lessons.layers.normalization import BatchNorm
 from lessons.layers.initializers import INITIALIZERS, check_weights, initial_weights
 from lessons.layers.sequential import Sequential, mlp
 
@@ -45,4 +46,5 @@ __all__ = [
     "ACTIVATIONS", "INITIALIZERS", "Conv2D", "Dense", "Dropout", "Flatten", "Layer", "MaxPool2D",
     "ReLU", "Sequential", "Sigmoid", "Tanh", "check_weights", "float_dtype", "generator",
     "initial_weights", "mlp",
+    "BatchNorm", "LeakyReLU", "ELU",  # Chapter 05
 ]

@@ -1,8 +1,9 @@
 """Chapter 04: the elementwise activations as layers (Sigmoid, Tanh, ReLU)."""
 import numpy as np
 
-from lessons.kernels import registry, sigmoid_backward
+from lessons.kernels import checks, registry, sigmoid_backward
 from lessons.kernels.raw import (
+    elu_backward_unchecked, elu_unchecked, leaky_relu_backward_unchecked, leaky_relu_unchecked,
     elementwise, relu_backward_unchecked, relu_unchecked, sigmoid_backward_unchecked,
     sigmoid_unchecked, tanh_backward_unchecked,
 )
@@ -68,3 +69,47 @@ class ReLU(_Activation):
 
 
 ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+# Chapter 05, Toward Deep Learning: the rectifiers that keep a gradient below zero
+
+class LeakyReLU(_Activation):
+    """z where z >= 0, alpha z elsewhere (Keras' default alpha 0.3). Keeps its input Z."""
+
+    def __init__(self, alpha=0.3, *, name=None):
+        super().__init__(name=name)
+        self.alpha = checks.number("LeakyReLU", "alpha", alpha, low=0.0)
+
+    def forward(self, X, training=False):
+        self._kept = self._input(X)
+        return leaky_relu_unchecked(self._kept.reshape(-1),
+                                  self._kept.dtype.type(self.alpha)).reshape(self._kept.shape)
+
+    def backward(self, dY):
+        Z, dY = self._upstream(dY)
+        return leaky_relu_backward_unchecked(Z.reshape(-1), dY.reshape(-1),
+                                           Z.dtype.type(self.alpha)).reshape(Z.shape)
+
+    def __repr__(self):
+        return f"LeakyReLU({self.alpha})"
+
+
+class ELU(_Activation):
+    """z where z >= 0, alpha (e^z - 1) elsewhere (Keras' default alpha 1). Keeps its input Z."""
+
+    def __init__(self, alpha=1.0, *, name=None):
+        super().__init__(name=name)
+        self.alpha = checks.number("ELU", "alpha", alpha, low=0.0)
+
+    def forward(self, X, training=False):
+        self._kept = self._input(X)
+        return elu_unchecked(self._kept.reshape(-1),
+                           self._kept.dtype.type(self.alpha)).reshape(self._kept.shape)
+
+    def backward(self, dY):
+        Z, dY = self._upstream(dY)
+        return elu_backward_unchecked(Z.reshape(-1), dY.reshape(-1),
+                                    Z.dtype.type(self.alpha)).reshape(Z.shape)
+
+    def __repr__(self):
+        return f"ELU({self.alpha})"

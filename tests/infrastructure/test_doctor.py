@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 
 from lessons import _numba_cache, doctor, warmup
 from lessons.data import mnist
-from test_data_mnist import write_tiny_set
+from tests.data.test_data_mnist import write_tiny_set  # a sibling folder: by its full name
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,6 +13,9 @@ from widgets import digit_explorer as de
 from widgets import feature_maps as fm
 from widgets import gradient_descent as gd
 from widgets import mlp_playground as mp
+from widgets import beam_tree as bt
+from widgets import gradients_through_time as gtt
+from widgets import lstm_gates as lg
 
 NOT_A_NUMBER = [None, "abc", float("nan"), float("inf"), -float("inf"), 1 + 1j, [1.0],
                 np.array([1.0, 2.0]), True, 10**400]
@@ -44,6 +47,15 @@ FACTORIES = {
     "cnn_inspector": (ci.cnn_inspector, {
         "index": COUNT + [ci.N_TEST], "layer": COUNT + [len(ci.LAYERS)],
         "channel": COUNT + [ci.N_CHANNELS]}),
+    "gradients_through_time": (gtt.gradients_through_time, {
+        "scale": REAL + [0.4, 1.6], "length": COUNT + [4, 101], "activation": CHOICE,
+        "max_norm": POSITIVE + [1000.0], "seed": COUNT + [100]}),
+    "forecast_training": (gtt.forecast_training, {
+        "epoch": COUNT + [31], "baselines": ["yes", 1, None, np.array([True])]}),
+    "beam_tree": (bt.beam_tree, {
+        "prefix": CHOICE, "beam_width": COUNT1 + [9], "steps": COUNT1 + [12],
+        "temperature": POSITIVE + [0.1, 3.0]}),
+    "lstm_gates": (lg.lstm_gates, {"text": CHOICE, "unit": COUNT + [256]}),
 }
 CASES = [(factory, name) for factory, (_, args) in FACTORIES.items() for name in args]
 

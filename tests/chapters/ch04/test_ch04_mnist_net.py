@@ -270,6 +270,41 @@ def test_prepare_standardizes_with_the_training_statistics():
         mnist_net.prepare(images, labels + 5)
 
 
+def numpy_prepare(images, mean=None, std=None):
+    """prepare()'s numbers the plain NumPy way, with the n-sized temporaries it avoids."""
+    pixels = images.reshape(images.shape[0], -1).astype(np.float64)
+    if mean is None:
+        mean, std = float(pixels.mean()), float(pixels.std())
+    return (pixels - mean) / std, mean, std
+
+
+def test_prepare_gives_numpys_numbers_bit_for_bit_on_mnist():
+    images, labels = load_mnist("train")
+    test_images, test_labels = load_mnist("test")
+    train = mnist_net.prepare(images, labels, dtype=np.float64)
+    X, mean, std = numpy_prepare(images)
+    assert (train.mean, train.std) == (mean, std) and np.array_equal(train.X, X)
+    test = mnist_net.prepare(test_images, test_labels, mean, std, dtype=np.float64)
+    assert np.array_equal(test.X, numpy_prepare(test_images, mean, std)[0])
+    assert np.array_equal(mnist_net.prepare(images, labels).X, X.astype(np.float32))
+
+
+def test_prepare_never_modifies_the_callers_images():
+    images = np.random.default_rng(1).uniform(0, 255, (6, 784))
+    before = images.copy()
+    prepared = mnist_net.prepare(images, np.arange(6), dtype=np.float64)
+    assert np.array_equal(images, before) and not np.shares_memory(prepared.X, images)
+    assert np.array_equal(prepared.X, numpy_prepare(before)[0])
+
+
+@FEW
+@given(n=st.one_of(st.integers(1, 300), st.integers(300, 400_000)), seed=SEEDS,
+       leaf=st.sampled_from([128, 1000, 1 << 16]))
+def test_sum_of_squares_is_numpys_pairwise_sum(n, seed, leaf):
+    x = np.random.default_rng(seed).standard_normal(n)
+    assert mnist_net.sum_of_squares(x, leaf) == np.add.reduce(x * x)
+
+
 def test_fit_is_seeded_and_records_each_epoch():
     rng = np.random.default_rng(1)
     train, test = tiny_data(rng, 60), tiny_data(rng, 20)

@@ -1,0 +1,120 @@
+"""Chapter 06, Regression and Regularization: exercises with offline feedback.
+
+    check_parameter_count(fn)    your `fn(sizes)`: weights and biases of a dense network
+    check_l2_gradient(fn)        your `fn(w, lam)`: the gradient of lam * sum(w^2)
+    check_kfold(fn)              your `fn(n, k)`: Chollet's K folds as (train, validation) rows
+
+Each check prints ✔ or ✘ with what is off and the next hint. Worked solutions:
+`from lessons.solutions import ch06`.
+"""
+import numpy as np
+
+from lessons.chapters.ch06_regression import kfold_indices
+from lessons.exercises import Exercise, is_whole, shown
+
+COUNT = Exercise("parameter count", [
+    "A dense layer from n_in to n_out units has a weight per (input, unit) pair: n_in · n_out.",
+    "Each unit also has a bias: add n_out per layer.",
+    "Sum (n_in + 1) · n_out over consecutive pairs of sizes: (13, 64, 64, 1) gives "
+    "14·64 + 65·64 + 65·1.",
+], "ch06")
+
+L2 = Exercise("L2 gradient", [
+    "The penalty is lam · Σ w_i²; differentiate one term lam · w_i² with respect to w_i.",
+    "d/dw (lam · w²) = 2 · lam · w: the 2 comes down from the square.",
+    "Return 2 * lam * w, an array shaped like w (Keras applies it to biases too in Ekman's "
+    "code, since he sets bias_regularizer).",
+], "ch06")
+
+KFOLD = Exercise("K-fold split", [
+    "Fold i validates on one contiguous block of about n / k rows and trains on all the others.",
+    "Block i runs from i·n // k to (i + 1)·n // k; integer division spreads the remainder.",
+    "Return [(train_rows, val_rows) for i in range(k)] with train_rows = the rows before the "
+    "block followed by the rows after it.",
+], "ch06")
+
+_COUNT_CASES = ((13, 1), (13, 64, 64, 1), (13, 128, 128, 64, 1), (784, 25, 10), (2, 2, 1))
+
+
+@COUNT.check
+def check_parameter_count(fn):
+    """fn(sizes) must give the number of weights and biases of the dense network `sizes`."""
+    if fn is ... or not callable(fn):
+        return COUNT.feedback(False, "Pass your function: check_parameter_count(fn).")
+    for sizes in _COUNT_CASES:
+        got = COUNT.call(fn, sizes)
+        want = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+        if is_whole(got) and got == want:
+            continue
+        weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        if got == weights:
+            detail = f"sizes {sizes}: you return {got}, the weights alone; the biases are missing."
+        elif got == sum((a + 1) * (b + 1) for a, b in zip(sizes[:-1], sizes[1:])):
+            detail = f"sizes {sizes}: you return {got}: only the units receive a bias, not the inputs."
+        else:
+            detail = f"sizes {sizes}: you return {shown(got)}; the answer is {want:,}."
+        return COUNT.feedback(False, detail)
+    return COUNT.feedback(True, "14, 5,121 and 26,625: Ekman's linear model, his 64/64 network and "
+                                "the 128/128/64 one of Table 6-2.")
+
+
+@L2.check
+def check_l2_gradient(fn):
+    """fn(w, lam) must return d/dw of lam * sum(w^2)."""
+    if fn is ... or not callable(fn):
+        return L2.feedback(False, "Pass your function: check_l2_gradient(fn).")
+    w = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]])
+    for lam in (0.1, 0.01):
+        got = L2.call(fn, w.copy(), lam)
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return L2.feedback(False, f"Expected an array shaped like w, got {shown(got)}.")
+        if got.shape != w.shape:
+            return L2.feedback(False, f"Expected shape {w.shape} (one value per weight), got "
+                                      f"{got.shape}.")
+        if np.allclose(got, 2 * lam * w):
+            continue
+        if np.allclose(got, lam * w):
+            detail = f"lam = {lam}: you return lam · w, half the gradient: the 2 of w² is missing."
+        elif np.allclose(got, 2 * lam * np.sign(w)) or np.allclose(got, lam * np.sign(w)):
+            detail = f"lam = {lam}: that is the L1 penalty's gradient (a sign), not L2's."
+        else:
+            detail = f"lam = {lam}: you return {shown(got)}, expected 2 · lam · w."
+        return L2.feedback(False, detail)
+    return L2.feedback(True, "2 · lam · w: every step also pulls each weight towards 0 by "
+                             "lr · 2 · lam · w, hence the name weight decay.")
+
+
+@KFOLD.check
+def check_kfold(fn):
+    """fn(n, k) must return k (train_rows, val_rows) pairs, as Chollet's section 3.6 splits."""
+    if fn is ... or not callable(fn):
+        return KFOLD.feedback(False, "Pass your function: check_kfold(fn).")
+    for n, k in ((404, 4), (10, 3), (7, 7)):
+        got = KFOLD.call(fn, n, k)
+        try:
+            got = [(np.asarray(tr).astype(np.int64).tolist(), np.asarray(va).astype(np.int64).tolist())
+                   for tr, va in got]
+        except (TypeError, ValueError):
+            return KFOLD.feedback(False, f"n = {n}, k = {k}: expected a list of (train_rows, "
+                                         f"val_rows) pairs, got {shown(got)}.")
+        want = [(tr.tolist(), va.tolist()) for tr, va in kfold_indices(n, k)]
+        if got == want:
+            continue
+        if len(got) != k:
+            detail = f"n = {n}, k = {k}: you return {len(got)} folds, expected {k}."
+        elif any(sorted(tr + va) != list(range(n)) for tr, va in got):
+            detail = (f"n = {n}, k = {k}: in some fold, train and validation rows together are "
+                      f"not every row exactly once.")
+        elif sorted(r for _, va in got for r in va) != list(range(n)):
+            missing = sorted(set(range(n)) - {r for _, va in got for r in va})
+            detail = (f"n = {n}, k = {k}: not every row validates exactly once (never: "
+                      f"{shown(missing)}); spread the remainder with i·n // k.")
+        else:
+            i = next(i for i in range(k) if got[i] != want[i])
+            detail = (f"n = {n}, k = {k}: fold {i} validates on {shown(got[i][1])}, expected "
+                      f"{shown(want[i][1])}.")
+        return KFOLD.feedback(False, detail)
+    return KFOLD.feedback(True, "every row validates exactly once, and trains in the k - 1 "
+                                "other folds.")

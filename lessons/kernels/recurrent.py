@@ -1,0 +1,439 @@
+"""Chapters 10 and 11, Recurrent Networks and LSTM/GRU: recurrent layers over whole sequences.
+
+Layout: X[T, B, m] (time first: step t of every sequence in the batch is one slice X[t]),
+hidden states H[T, B, n]; weights as in the dense layer, W[n_in, n_out], so a step is
+`x_t @ U + h_{t-1} @ W + b`. Ekman's names: W is the recurrent matrix, U the input matrix.
+
+    simple RNN (Ekman 9):   h_t = tanh(x_t U + h_{t-1} W + b)
+    LSTM (Ekman Eq. 10-2):  [i, f, g, o] = [sigma, sigma, tanh, sigma](x_t Wx + h_{t-1} Wh + b)
+                            c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)
+    GRU (Ekman Eq. H-1, the reset-before form, r on the recurrent term only):
+                            z = sigma(x Wx_z + h Wh_z + b_z),  r = sigma(x Wx_r + h Wh_r + b_r)
+                            g = tanh(x Wx_g + (r * h) Wh_g + b_g)
+                            h_t = (1 - z) * h_{t-1} + z * g     (z weights the *candidate*)
+
+Backward: backpropagation through time (BPTT). The unrolled network is a deep feed-forward
+network whose layers share U, W and b, so their gradients are the *sums* of one contribution
+per time step, and the error reaching h_{t-1} is the error at h_t times W^T (through the
+activation's derivative): after k steps, k such factors, Ekman's w_r^n.
+
+A backward kernel takes the forward's inputs, what the forward returned (the states it kept,
+as maxpool2d_backward takes its argmax) and dH[T, B, n] = dL/dh_t for every step (zeros where
+the loss does not look: a many-to-one model sets only dH[-1]); it returns the gradients in the
+order of the forward's inputs.
+
+Why explicit loops and not `@`: the products are small (B = 1 to 32, n up to 128) and there
+are T of them in a row, where BLAS's call overhead and its threads cost more than they save,
+and BLAS adds in an order that depends on the CPU. These loops add in the order the code
+gives (the innermost loop runs over output units, so it vectorizes without reordering any
+sum), and a chapter's training prints the same digits on every CPU.
+"""
+import numpy as np
+from numba import njit
+
+from lessons.kernels import checks
+
+
+# --- fixed-order products --------------------------------------------------------------------
+
+@njit(cache=True)
+def _add_product(A, W, out):
+    """out[B, n] += A[B, k] @ W[k, n], summing over k in order."""
+    for b in range(A.shape[0]):
+        for k in range(A.shape[1]):
+            a = A[b, k]
+            if a != 0.0:  # one-hot inputs: most rows of X_t are zero
+                for j in range(W.shape[1]):
+                    out[b, j] += a * W[k, j]
+
+
+@njit(cache=True)
+def _add_outer(A, D, out):
+    """out[k, n] += A[B, k]^T @ D[B, n]: a weight gradient, summing over the batch in order."""
+    for b in range(A.shape[0]):
+        for k in range(A.shape[1]):
+            a = A[b, k]
+            if a != 0.0:
+                for j in range(D.shape[1]):
+                    out[k, j] += a * D[b, j]
+
+
+@njit(cache=True)
+def _add_rows(D, out):
+    """out[n] += the column sums of D[B, n]: a bias gradient."""
+    for b in range(D.shape[0]):
+        for j in range(D.shape[1]):
+            out[j] += D[b, j]
+
+
+@njit(cache=True)
+def _sigma(z):
+    if z >= 0.0:
+        return 1.0 / (1.0 + np.exp(-z))
+    e = np.exp(z)
+    return e / (1.0 + e)
+
+
+# --- simple RNN ------------------------------------------------------------------------------
+
+@njit(cache=True)
+def _rnn_forward_kernel(X, h0, U, W, b):
+    T, B = X.shape[0], X.shape[1]
+    n = W.shape[0]
+    H = np.empty((T, B, n), dtype=W.dtype)
+    h = h0
+    for t in range(T):
+        Z = np.empty((B, n), dtype=W.dtype)
+        for i in range(B):
+            Z[i] = b
+        _add_product(X[t], U, Z)
+        _add_product(h, W, Z)
+        H[t] = np.tanh(Z)
+        h = H[t]
+    return H
+
+
+@njit(cache=True)
+def _rnn_backward_kernel(X, h0, U, W, H, dH):
+    T, B, m = X.shape
+    n = W.shape[0]
+    dX = np.zeros(X.shape, dtype=W.dtype)
+    dU, dW = np.zeros_like(U), np.zeros_like(W)
+    db = np.zeros(n, dtype=W.dtype)
+    UT, WT = np.ascontiguousarray(U.T), np.ascontiguousarray(W.T)
+    dh = np.zeros((B, n), dtype=W.dtype)  # dL/dh_t arriving from step t + 1
+    for t in range(T - 1, -1, -1):
+        h_prev = H[t - 1] if t > 0 else h0
+        dZ = (dH[t] + dh) * (1.0 - H[t] * H[t])  # through tanh: 1 - tanh^2
+        _add_outer(X[t], dZ, dU)
+        _add_outer(h_prev, dZ, dW)
+        _add_rows(dZ, db)
+        _add_product(dZ, UT, dX[t])
+        dh = np.zeros((B, n), dtype=W.dtype)
+        _add_product(dZ, WT, dh)  # one more factor W^T (Ekman's w_r) per step back
+    return dX, dh, dU, dW, db
+
+
+# --- LSTM --------------------------------------------------------------------------------------
+
+@njit(cache=True)
+def _lstm_forward_kernel(X, h0, c0, Wx, Wh, b):
+    T, B = X.shape[0], X.shape[1]
+    n = Wh.shape[0]
+    H = np.empty((T, B, n), dtype=Wh.dtype)
+    C = np.empty((T, B, n), dtype=Wh.dtype)
+    G = np.empty((T, B, 4 * n), dtype=Wh.dtype)  # gate activations i, f, g, o
+    h, c = h0, c0
+    for t in range(T):
+        Z = np.empty((B, 4 * n), dtype=Wh.dtype)
+        for i in range(B):
+            Z[i] = b
+        _add_product(X[t], Wx, Z)
+        _add_product(h, Wh, Z)
+        for s in range(B):
+            for j in range(n):
+                gi, gf = _sigma(Z[s, j]), _sigma(Z[s, n + j])
+                gg, go = np.tanh(Z[s, 2 * n + j]), _sigma(Z[s, 3 * n + j])
+                G[t, s, j], G[t, s, n + j], G[t, s, 2 * n + j], G[t, s, 3 * n + j] = gi, gf, gg, go
+                C[t, s, j] = gf * c[s, j] + gi * gg  # the constant error carousel: c + ...
+                H[t, s, j] = go * np.tanh(C[t, s, j])
+        h, c = H[t], C[t]
+    return H, C, G
+
+
+@njit(cache=True)
+def _lstm_backward_kernel(X, h0, c0, Wx, Wh, H, C, G, dH):
+    T, B, m = X.shape
+    n = Wh.shape[0]
+    dX = np.zeros(X.shape, dtype=Wh.dtype)
+    dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
+    db = np.zeros(4 * n, dtype=Wh.dtype)
+    WxT, WhT = np.ascontiguousarray(Wx.T), np.ascontiguousarray(Wh.T)
+    dh = np.zeros((B, n), dtype=Wh.dtype)
+    dc = np.zeros((B, n), dtype=Wh.dtype)
+    dZ = np.empty((B, 4 * n), dtype=Wh.dtype)
+    for t in range(T - 1, -1, -1):
+        h_prev = H[t - 1] if t > 0 else h0
+        c_prev = C[t - 1] if t > 0 else c0
+        for s in range(B):
+            for j in range(n):
+                gi, gf, gg, go = G[t, s, j], G[t, s, n + j], G[t, s, 2 * n + j], G[t, s, 3 * n + j]
+                tc = np.tanh(C[t, s, j])
+                dht = dH[t, s, j] + dh[s, j]
+                dct = dc[s, j] + dht * go * (1.0 - tc * tc)
+                dZ[s, j] = dct * gg * gi * (1.0 - gi)
+                dZ[s, n + j] = dct * c_prev[s, j] * gf * (1.0 - gf)
+                dZ[s, 2 * n + j] = dct * gi * (1.0 - gg * gg)
+                dZ[s, 3 * n + j] = dht * tc * go * (1.0 - go)
+                dc[s, j] = dct * gf  # the carousel: only the forget gate scales it
+        _add_outer(X[t], dZ, dWx)
+        _add_outer(h_prev, dZ, dWh)
+        _add_rows(dZ, db)
+        _add_product(dZ, WxT, dX[t])
+        dh = np.zeros((B, n), dtype=Wh.dtype)
+        _add_product(dZ, WhT, dh)
+    return dX, dh, dc, dWx, dWh, db
+
+
+# --- GRU ---------------------------------------------------------------------------------------
+
+@njit(cache=True)
+def _gru_forward_kernel(X, h0, Wx, Wh, b):
+    T, B = X.shape[0], X.shape[1]
+    n = Wh.shape[0]
+    H = np.empty((T, B, n), dtype=Wh.dtype)
+    G = np.empty((T, B, 3 * n), dtype=Wh.dtype)  # z, r, the candidate g
+    Wh_zr = np.ascontiguousarray(Wh[:, :2 * n])
+    Wh_g = np.ascontiguousarray(Wh[:, 2 * n:])
+    h = h0
+    for t in range(T):
+        Z = np.empty((B, 3 * n), dtype=Wh.dtype)
+        for i in range(B):
+            Z[i] = b
+        _add_product(X[t], Wx, Z)
+        Zh = np.zeros((B, 2 * n), dtype=Wh.dtype)
+        _add_product(h, Wh_zr, Zh)
+        rh = np.empty((B, n), dtype=Wh.dtype)
+        for s in range(B):
+            for j in range(n):
+                G[t, s, j] = _sigma(Z[s, j] + Zh[s, j])
+                G[t, s, n + j] = _sigma(Z[s, n + j] + Zh[s, n + j])
+                rh[s, j] = G[t, s, n + j] * h[s, j]  # reset before the product
+        Zg = np.zeros((B, n), dtype=Wh.dtype)
+        _add_product(rh, Wh_g, Zg)
+        for s in range(B):
+            for j in range(n):
+                g = np.tanh(Z[s, 2 * n + j] + Zg[s, j])
+                G[t, s, 2 * n + j] = g
+                z = G[t, s, j]
+                H[t, s, j] = (1.0 - z) * h[s, j] + z * g
+        h = H[t]
+    return H, G
+
+
+@njit(cache=True)
+def _gru_backward_kernel(X, h0, Wx, Wh, H, G, dH):
+    T, B, m = X.shape
+    n = Wh.shape[0]
+    dX = np.zeros(X.shape, dtype=Wh.dtype)
+    dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
+    db = np.zeros(3 * n, dtype=Wh.dtype)
+    WxT = np.ascontiguousarray(Wx.T)
+    Wh_zrT = np.ascontiguousarray(Wh[:, :2 * n].T)
+    Wh_gT = np.ascontiguousarray(Wh[:, 2 * n:].T)
+    dh = np.zeros((B, n), dtype=Wh.dtype)
+    dZ = np.empty((B, 3 * n), dtype=Wh.dtype)
+    dZg = np.empty((B, n), dtype=Wh.dtype)
+    rh = np.empty((B, n), dtype=Wh.dtype)
+    for t in range(T - 1, -1, -1):
+        h_prev = H[t - 1] if t > 0 else h0
+        dh_prev = np.zeros((B, n), dtype=Wh.dtype)
+        for s in range(B):
+            for j in range(n):
+                z, r, g = G[t, s, j], G[t, s, n + j], G[t, s, 2 * n + j]
+                dht = dH[t, s, j] + dh[s, j]
+                dh_prev[s, j] = dht * (1.0 - z)
+                dZ[s, j] = dht * (g - h_prev[s, j]) * z * (1.0 - z)
+                dZg[s, j] = dht * z * (1.0 - g * g)
+                dZ[s, 2 * n + j] = dZg[s, j]
+                rh[s, j] = r * h_prev[s, j]
+        drh = np.zeros((B, n), dtype=Wh.dtype)
+        _add_product(dZg, Wh_gT, drh)  # dL/d(r * h_prev)
+        for s in range(B):
+            for j in range(n):
+                r = G[t, s, n + j]
+                dZ[s, n + j] = drh[s, j] * h_prev[s, j] * r * (1.0 - r)
+                dh_prev[s, j] += drh[s, j] * r
+        _add_outer(X[t], dZ, dWx)
+        _add_rows(dZ, db)
+        _add_product(dZ, WxT, dX[t])
+        dWh_zr = np.zeros((n, 2 * n), dtype=Wh.dtype)
+        _add_outer(h_prev, dZ[:, :2 * n], dWh_zr)
+        dWh[:, :2 * n] += dWh_zr
+        dWh_g = np.zeros((n, n), dtype=Wh.dtype)
+        _add_outer(rh, dZg, dWh_g)
+        dWh[:, 2 * n:] += dWh_g
+        _add_product(np.ascontiguousarray(dZ[:, :2 * n]), Wh_zrT, dh_prev)
+        dh = dh_prev
+    return dX, dh, dWx, dWh, db
+
+
+# --- checked entry points ----------------------------------------------------------------------
+
+def _sequence(func, X):
+    return checks.array(func, "X", X, ndim=3, shape="[T, B, m] (time, batch, features)")
+
+
+def _weights(func, X, h0, Wx, Wh, b, gates, names):
+    """Check h0[B, n], Wx[m, gates*n], Wh[n, gates*n], b[gates*n] against X[T, B, m]."""
+    T, B, m = X.shape
+    wx, wh, bn = names
+    Wh = checks.array(func, wh, Wh, ndim=2, shape=f"[n, {gates}n]" if gates > 1 else "[n, n]")
+    n = Wh.shape[0]
+    if Wh.shape[1] != gates * n:
+        raise ValueError(f"{func}: {wh} has shape {Wh.shape}; it must be [n, {gates}·n] = "
+                         f"[{n}, {gates * n}] (n = {n} units, one column per unit and gate)")
+    Wx = checks.array(func, wx, Wx, ndim=2, shape=f"[m, {gates}·n]")
+    if Wx.shape != (m, gates * n):
+        raise ValueError(f"{func}: {wx} has shape {Wx.shape} but X has m = {m} features and "
+                         f"{wh} n = {n} units: {wx} must be [{m}, {gates * n}]")
+    if b is None:  # a backward pass: the bias does not change any gradient
+        b = np.zeros(gates * n, dtype=Wh.dtype)
+    b = checks.array(func, bn, b, ndim=1, shape=f"[{gates}·n]")
+    if b.shape != (gates * n,):
+        raise ValueError(f"{func}: {bn} has {b.shape[0]} entries; it must have {gates * n}")
+    h0 = checks.array(func, "h0", h0, ndim=2, shape="[B, n]")
+    if h0.shape != (B, n):
+        raise ValueError(f"{func}: h0 has shape {h0.shape} but it must be [B, n] = {(B, n)} "
+                         f"(X has B = {B} sequences, {wh} has n = {n} units)")
+    dtype = np.result_type(X, h0, Wx, Wh, b)
+    return tuple(a.astype(dtype, copy=False) for a in (X, h0, Wx, Wh, b))
+
+
+def _states(func, name, A, shape, dtype):
+    A = checks.array(func, name, A, ndim=3, shape="[T, B, ...]")
+    if A.shape != shape:
+        raise ValueError(f"{func}: {name} has shape {A.shape}; it must be {shape}, as the "
+                         f"forward pass returned it for these inputs")
+    return A.astype(dtype, copy=False)
+
+
+def _cell(func, c0, h0):
+    c0 = checks.array(func, "c0", c0, ndim=2, shape="[B, n]")
+    if c0.shape != h0.shape:
+        raise ValueError(f"{func}: c0 has shape {c0.shape} but h0 has {h0.shape}; the cell "
+                         f"state is [B, n] like the hidden state")
+    return c0.astype(h0.dtype, copy=False)
+
+
+def rnn_forward(X, h0, U, W, b):
+    """H[T, B, n]: h_t = tanh(x_t U + h_{t-1} W + b) for t = 0 .. T-1, from h_{-1} = h0.
+
+    X[T, B, m] input sequences (time first), h0[B, n] the state before the first step,
+    U[m, n] input weights, W[n, n] recurrent weights, b[n] bias. Parameters: n (n + m + 1).
+    """
+    f = "rnn_forward"
+    X = _sequence(f, X)
+    X, h0, U, W, b = _weights(f, X, h0, U, W, b, 1, ("U", "W", "b"))
+    return _rnn_forward_kernel(X, h0, U, W, b)
+
+
+def rnn_backward(X, h0, U, W, H, dH):
+    """BPTT: (dX, dh0, dU, dW, db) from dH[T, B, n] = dL/dh_t at every step (zeros where the
+    loss does not read h_t), given the forward's inputs and its output H[T, B, n]."""
+    f = "rnn_backward"
+    X = _sequence(f, X)
+    X, h0, U, W, _ = _weights(f, X, h0, U, W, None, 1, ("U", "W", "b"))
+    shape = X.shape[:2] + (W.shape[0],)
+    H = _states(f, "H", H, shape, W.dtype)
+    dH = _states(f, "dH", dH, shape, W.dtype)
+    return _rnn_backward_kernel(X, h0, U, W, H, dH)
+
+
+def lstm_forward(X, h0, c0, Wx, Wh, b):
+    """(H, C, G): hidden states H[T, B, n], cell states C[T, B, n] and the gates' activations
+    G[T, B, 4n] in the order i (input), f (forget), g (candidate), o (output), from h0, c0[B, n].
+
+    Wx[m, 4n] and Wh[n, 4n] hold the four gates' weights side by side, b[4n] their biases:
+    n · 4 · (n + m + 1) parameters (Ekman, L5488).
+    """
+    f = "lstm_forward"
+    X = _sequence(f, X)
+    X, h0, Wx, Wh, b = _weights(f, X, h0, Wx, Wh, b, 4, ("Wx", "Wh", "b"))
+    return _lstm_forward_kernel(X, h0, _cell(f, c0, h0), Wx, Wh, b)
+
+
+def lstm_backward(X, h0, c0, Wx, Wh, H, C, G, dH):
+    """BPTT through h and the cell state c: (dX, dh0, dc0, dWx, dWh, db) from dH[T, B, n],
+    given the forward's inputs and what it returned (H, C, G)."""
+    f = "lstm_backward"
+    X = _sequence(f, X)
+    X, h0, Wx, Wh, _ = _weights(f, X, h0, Wx, Wh, None, 4, ("Wx", "Wh", "b"))
+    T, B, n = X.shape[0], X.shape[1], Wh.shape[0]
+    c0 = _cell(f, c0, h0)
+    H, C, dH = (_states(f, name, A, (T, B, n), Wh.dtype) for name, A in
+                (("H", H), ("C", C), ("dH", dH)))
+    G = _states(f, "G", G, (T, B, 4 * n), Wh.dtype)
+    return _lstm_backward_kernel(X, h0, c0, Wx, Wh, H, C, G, dH)
+
+
+def gru_forward(X, h0, Wx, Wh, b):
+    """(H, G): hidden states H[T, B, n] and gate activations G[T, B, 3n] in the order
+    z (update), r (reset), g (candidate). Wx[m, 3n], Wh[n, 3n], b[3n]: 3 n (n + m + 1)
+    parameters. h_t = (1 - z) h_{t-1} + z g, with r scaling h_{t-1} before its product
+    (Ekman's reset-before form, Eq. H-1, applied to the recurrent term only)."""
+    f = "gru_forward"
+    X = _sequence(f, X)
+    X, h0, Wx, Wh, b = _weights(f, X, h0, Wx, Wh, b, 3, ("Wx", "Wh", "b"))
+    return _gru_forward_kernel(X, h0, Wx, Wh, b)
+
+
+def gru_backward(X, h0, Wx, Wh, H, G, dH):
+    """BPTT: (dX, dh0, dWx, dWh, db) from dH[T, B, n], given the forward's inputs and its
+    (H, G)."""
+    f = "gru_backward"
+    X = _sequence(f, X)
+    X, h0, Wx, Wh, _ = _weights(f, X, h0, Wx, Wh, None, 3, ("Wx", "Wh", "b"))
+    T, B, n = X.shape[0], X.shape[1], Wh.shape[0]
+    H, dH = (_states(f, name, A, (T, B, n), Wh.dtype) for name, A in (("H", H), ("dH", dH)))
+    G = _states(f, "G", G, (T, B, 3 * n), Wh.dtype)
+    return _gru_backward_kernel(X, h0, Wx, Wh, H, G, dH)
+
+
+# --- a dense layer applied at every step -------------------------------------------------------
+
+@njit(cache=True)
+def _time_dense_forward_kernel(H, V, c):
+    T, B = H.shape[0], H.shape[1]
+    Y = np.empty((T, B, V.shape[1]), dtype=V.dtype)
+    for t in range(T):
+        for i in range(B):
+            Y[t, i] = c
+        _add_product(H[t], V, Y[t])
+    return Y
+
+
+@njit(cache=True)
+def _time_dense_backward_kernel(H, V, dY):
+    dH = np.zeros(H.shape, dtype=V.dtype)
+    dV, dc = np.zeros_like(V), np.zeros(V.shape[1], dtype=V.dtype)
+    VT = np.ascontiguousarray(V.T)
+    for t in range(H.shape[0]):
+        _add_outer(H[t], dY[t], dV)
+        _add_rows(dY[t], dc)
+        _add_product(dY[t], VT, dH[t])
+    return dH, dV, dc
+
+
+def _time_dense_check(func, H, V):
+    H = checks.array(func, "H", H, ndim=3, shape="[T, B, n]")
+    V = checks.array(func, "V", V, ndim=2, shape="[n, k]")
+    if V.shape[0] != H.shape[2]:
+        raise ValueError(f"{func}: V has {V.shape[0]} rows but H has n = {H.shape[2]} units "
+                         f"(H is [T, B, n], V is [n, k])")
+    return H, V
+
+
+def time_dense_forward(H, V, c):
+    """Y[T, B, k] = H[t] @ V + c at every step t: the dense read-out of a recurrent layer
+    (Keras' TimeDistributed(Dense)), with sums in a fixed order like the recurrent kernels."""
+    f = "time_dense_forward"
+    H, V = _time_dense_check(f, H, V)
+    c = checks.array(f, "c", c, ndim=1, shape="[k]")
+    if c.shape != (V.shape[1],):
+        raise ValueError(f"{f}: c has {c.shape[0]} entries but V has {V.shape[1]} columns")
+    dtype = np.result_type(H, V, c)
+    return _time_dense_forward_kernel(H.astype(dtype, copy=False), V.astype(dtype, copy=False),
+                                      c.astype(dtype, copy=False))
+
+
+def time_dense_backward(H, V, dY):
+    """(dH, dV, dc) from dY[T, B, k], given the forward's H and V."""
+    f = "time_dense_backward"
+    H, V = _time_dense_check(f, H, V)
+    dY = checks.array(f, "dY", dY, ndim=3, shape="[T, B, k]")
+    if dY.shape != H.shape[:2] + (V.shape[1],):
+        raise ValueError(f"{f}: dY has shape {dY.shape}; it must be "
+                         f"{H.shape[:2] + (V.shape[1],)} like the forward's output")
+    dtype = np.result_type(H, V, dY)
+    return _time_dense_backward_kernel(*(a.astype(dtype, copy=False) for a in (H, V, dY)))

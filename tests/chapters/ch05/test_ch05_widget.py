@@ -1,0 +1,75 @@
+"""Chapter 05: the optimizer race and the saturation explorer, headless."""
+import io
+
+import numpy as np
+import pytest
+
+import widgets.optimizer_race as orw
+import widgets.saturation as sat
+from lessons.chapters.ch05_toward_dl import RACERS, SURFACES
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+@pytest.mark.parametrize("noise", [0.0, 20.0])
+def test_race_renders_every_surface(surface, noise):
+    state = orw.State(surface=surface, noise=noise, steps=50)
+    fig = orw.render(state)
+    assert len(fig.axes) == 2
+    assert len(fig.axes[0].lines) == len(RACERS) + 1  # a path per racer and the start
+    fig.savefig(io.BytesIO(), format="png")
+    assert orw.summary(state).count("\n") == len(RACERS) - 1
+
+
+def test_race_is_reproducible_and_noise_is_shared():
+    a = orw.paths(orw.State(noise=3.0, seed=2))
+    b = orw.paths(orw.State(noise=3.0, seed=2))
+    for name in RACERS:
+        np.testing.assert_array_equal(a[name], b[name])
+    quiet = orw.paths(orw.State())
+    assert quiet["momentum"][-1] @ quiet["momentum"][-1] < quiet["SGD"][-1] @ quiet["SGD"][-1]
+
+
+def test_race_view_follows_controls_and_prints_its_call():
+    view = orw.optimizer_race(surface="two wells", steps=20)
+    assert view.call().startswith("optimizer_race(surface='two wells'")
+    view.controls["noise"].value = 2.0
+    assert view.state.noise == 2.0
+    state = eval("orw.State" + view.call()[len("optimizer_race"):])
+    assert state == view.state
+
+
+@pytest.mark.parametrize("bad", [dict(surface="bowl"), dict(lr=-1.0), dict(steps=0),
+                                 dict(momentum="high")])
+def test_race_bad_arguments(bad):
+    with pytest.raises(ValueError):
+        orw.optimizer_race(**bad)
+
+
+@pytest.mark.parametrize("activation,init", [("tanh", "normal(1)"), ("relu", "he"),
+                                             ("sigmoid", "glorot"), ("elu", "uniform(0.1)"),
+                                             ("leaky_relu", "he")])
+def test_saturation_renders(activation, init):
+    state = sat.State(depth=3, width=16, activation=activation, init=init)
+    fig = sat.render(state)
+    fig.savefig(io.BytesIO(), format="png")
+    assert sat.summary(state).count("layer") == 3
+
+
+def test_saturation_tells_normal_from_glorot():
+    def first_saturation(init):
+        return float(sat.summary(sat.State(init=init)).split("%")[0].split(":")[1])
+
+    assert first_saturation("normal(1)") > 80 > 20 > first_saturation("glorot")
+    bad = sat.statistics(sat.State(init="normal(1)"))[2]
+    good = sat.statistics(sat.State(init="glorot"))[2]
+    assert good[-1] < good[0] - 0.5 and abs(bad[-1] - bad[0]) < 0.3
+
+
+def test_saturation_view_and_bad_arguments():
+    view = sat.saturation_explorer(depth=2, width=8)
+    view.controls["activation"].value = "relu"
+    assert view.state.activation == "relu"
+    assert view.call().startswith("saturation_explorer(depth=2, width=8, activation='relu'")
+    for bad in (dict(depth=0), dict(width=1000.5), dict(activation="swish"), dict(init="zeros")):
+        with pytest.raises(ValueError):
+            sat.saturation_explorer(**bad)

@@ -1,0 +1,54 @@
+"""Chapter 06: the regularization lab, headless."""
+import ipywidgets as W
+import pytest
+from matplotlib.figure import Figure
+
+import widgets.regularization_lab as rl
+
+
+@pytest.mark.parametrize("capacity", list(rl.CAPACITIES))
+def test_render_never_raises(capacity):
+    for l2, dropout, patience, n_train in ((0.0, 0.0, 0, 40), (1.0, 0.8, 3, 404)):
+        state = rl.LabState(capacity, l2, dropout, patience, n_train, epochs=12, seed=1)
+        fig = rl.render(state)
+        assert isinstance(fig, Figure) and len(fig.axes) == 2
+        assert capacity in fig._suptitle.get_text()
+
+
+def test_compare_uses_the_same_initial_weights():
+    state = rl.LabState("16/16", 0.0, 0.0, 0, 100, epochs=10, seed=2)
+    # with nothing to regularize, the run IS the reference run (same start, same shuffles)
+    assert rl.run_of(state) is rl.reference_of(state)
+    reg = rl.run_of(rl.LabState("16/16", 0.1, 0.0, 0, 100, epochs=10, seed=2))
+    ref = rl.reference_of(rl.LabState("16/16", 0.1, 0.0, 0, 100, epochs=10, seed=2))
+    assert reg.train_mae[0] != ref.train_mae[0] and len(reg.train_mae) == len(ref.train_mae)
+    fig = rl.render(rl.LabState("16/16", 0.1, 0.0, 0, 100, epochs=10, seed=2))
+    assert len(fig.axes[0].lines) == 4  # two curves for each run
+
+
+def test_early_stopping_is_marked():
+    state = rl.LabState("64/64", 0.0, 0.0, 2, 60, epochs=200, seed=0)
+    run = rl.run_of(state)
+    assert run.stopped_epoch == run.best_epoch + 2
+    assert "early stopping" in rl.summary(state)
+
+
+def test_view_and_copy_as_code():
+    view = rl.regularization_lab(capacity="linear", epochs=10, n_train=40)
+    assert view.call() == ("regularization_lab(capacity='linear', l2=0.0, dropout=0.0, "
+                           "patience=0, n_train=40, epochs=10, seed=0, compare=True)")
+    view.set(l2=0.2)
+    assert "l2=0.2" in view.call()
+    assert isinstance(view.box, W.VBox)
+
+
+@pytest.mark.parametrize("kwargs", [dict(capacity="huge"), dict(l2=-1), dict(dropout=0.9),
+                                    dict(n_train=5), dict(patience=1.5), dict(compare=1)])
+def test_bad_arguments_are_value_errors(kwargs):
+    with pytest.raises(ValueError):
+        rl.regularization_lab(**kwargs)
+
+
+def test_static_figure():
+    fig = rl.static_figure()
+    assert len(fig.axes) == len(rl.STATIC_STATES)

@@ -1,0 +1,213 @@
+"""Chapter 10, RNNs: gradients through time, and a forecast as it trains.
+
+`gradients_through_time(...)`: a random recurrent layer (32 units) reads a random sequence;
+the loss looks only at the last state. Left, a heat map of log10 ||dL/dh_t|| over the time
+step t (columns) for recurrent weights W scaled to spectral radius rho from 0.5 to 1.5 (rows;
+the chosen rho is outlined): BPTT multiplies the error by W^T (and tanh's derivative) once
+per step back, Ekman's w_r^n, so it shrinks or grows geometrically with the distance. Right,
+the norm of the whole gradient dL/dW against rho, before and after clipping by the global
+norm: clipping caps an exploding gradient, and does nothing for a vanishing one.
+`activation` "linear" is the book's derivation (L4982), where rho alone decides; "tanh" is the
+layer the chapter trains, whose derivative (at most 1) tilts everything toward vanishing.
+
+`forecast_training(epoch=...)`: the chapter's trained model (SimpleRNN(128) -> Dense(1) on the
+book-store series) at a snapshot epoch: its one-month-ahead forecasts against the real sales,
+training and test months, with the naive and seasonal-naive baselines' test errors.
+
+`render_*` are pure and never raise for a valid state; `static_figure()` is the fallback.
+"""
+import dataclasses
+import functools
+
+import ipywidgets as W
+import numpy as np
+
+from lessons.chapters.ch10_rnn import naive_errors, sales_run
+from lessons.kernels import rnn_forward
+from widgets.base import ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, flag, new_figure
+
+UNITS = 32
+SCALES = np.round(np.linspace(0.5, 1.5, 21), 2)
+LENGTHS = (5, 100)
+ACTIVATIONS = ("tanh", "linear")
+MAX_NORMS = (0.1, 100.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class GradientState:
+    """scale: the spectral radius of the recurrent W; length: time steps T; activation: "tanh"
+    or "linear"; max_norm: the clipping threshold; seed: the random layer and sequence."""
+
+    scale: float = 1.0
+    length: int = 50
+    activation: str = "tanh"
+    max_norm: float = 1.0
+    seed: int = 0
+
+
+@functools.lru_cache(maxsize=8)
+def _layer(seed):
+    """(X[100, 1, 4], U[4, 32], W0[32, 32] with spectral radius 1) for a seed."""
+    rng = np.random.default_rng(seed)
+    W0 = rng.normal(size=(UNITS, UNITS)) / np.sqrt(UNITS)
+    W0 /= np.max(np.abs(np.linalg.eigvals(W0)))
+    U = rng.normal(size=(4, UNITS)) / 2.0
+    X = rng.normal(size=(LENGTHS[1], 1, 4))
+    return X, U, W0
+
+
+def gradient_norms(scale, length, activation="tanh", seed=0):
+    """(||dL/dh_t|| for t = 0..T-1, ||dL/dW||) for L = g . h_{T-1}, g a fixed unit vector:
+    BPTT by hand, one factor W^T (and the activation's derivative) per step back."""
+    X, U, W0 = _layer(seed)
+    W, X = W0 * scale, X[:length]
+    h0 = np.zeros((1, UNITS))
+    if activation == "tanh":
+        H = rnn_forward(X, h0, U, W, np.zeros(UNITS))
+    else:
+        H, h = np.empty((length, 1, UNITS)), h0
+        for t in range(length):
+            h = X[t] @ U + h @ W
+            H[t] = h
+    dh = np.full((1, UNITS), 1 / np.sqrt(UNITS))
+    norms, dW = np.empty(length), np.zeros_like(W)
+    with np.errstate(all="ignore"):
+        for t in range(length - 1, -1, -1):
+            norms[t] = np.linalg.norm(dh)
+            dz = dh * (1 - H[t] ** 2) if activation == "tanh" else dh
+            dW += (H[t - 1] if t > 0 else h0).T @ dz
+            dh = dz @ W.T
+    return norms, float(np.linalg.norm(dW))
+
+
+def _log(values):
+    with np.errstate(divide="ignore"):
+        return np.log10(np.maximum(values, 1e-300))
+
+
+def render_gradients(state):
+    T, act = int(state.length), state.activation
+    grid = np.array([gradient_norms(s, T, act, state.seed)[0] for s in SCALES])
+    norms, total = gradient_norms(state.scale, T, act, state.seed)
+    fig, (ax, ax2) = new_figure(11, 4.2, ncols=2, gridspec_kw={"width_ratios": [1.5, 1]})
+    image = ax.imshow(np.clip(_log(grid), -12, 12), aspect="auto", cmap="PuOr_r", vmin=-12,
+                      vmax=12, origin="lower",
+                      extent=(-0.5, T - 0.5, SCALES[0] - 0.025, SCALES[-1] + 0.025))
+    ax.axhspan(state.scale - 0.025, state.scale + 0.025, fill=False, ec=ACCENT, lw=2)
+    fig.colorbar(image, ax=ax, label="log10 ||dL/dh_t||")
+    ratio = norms[0] / norms[-1]
+    ax.set(xlabel="time step t (the loss reads the last one)",
+           ylabel="spectral radius rho of W",
+           title=f"{act}: the error reaching step 0 from step {T - 1} is "
+                 f"{ratio:.1e} times the last one's (rho = {state.scale:.2f})")
+    ax.title.set_fontsize(9)
+    totals = np.array([gradient_norms(s, T, act, state.seed)[1] for s in SCALES])
+    clipped = np.minimum(totals, state.max_norm)
+    ax2.semilogy(SCALES, np.maximum(totals, 1e-300), color=NEGATIVE, label="||dL/dW||")
+    ax2.semilogy(SCALES, np.maximum(clipped, 1e-300), color=POSITIVE, ls="--",
+                 label=f"clipped to max_norm = {state.max_norm:g}")
+    ax2.axvline(state.scale, color=ACCENT, lw=1)
+    after = min(total, state.max_norm)
+    ax2.set(xlabel="spectral radius rho", ylim=(1e-12, 1e12),
+            title=f"whole gradient at rho = {state.scale:.2f}: {total:.2e} -> {after:.2e}")
+    ax2.title.set_fontsize(9)
+    ax2.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def gradients_summary(state):
+    norms, total = gradient_norms(state.scale, state.length, state.activation, state.seed)
+    return (f"{state.activation}, rho {state.scale:.2f}, T {state.length}: "
+            f"||dL/dh_0|| / ||dL/dh_T-1|| = {norms[0] / norms[-1]:.1e}; "
+            f"||dL/dW|| = {total:.2e}, clipped {min(total, state.max_norm):.2e}")
+
+
+def gradients_through_time(scale=1.0, length=50, activation="tanh", max_norm=1.0, seed=0):
+    """The interactive view of BPTT's products; returns a View."""
+    f = "gradients_through_time"
+    state = GradientState(
+        round(argument(f, "scale", scale, low=float(SCALES[0]), high=float(SCALES[-1])), 2),
+        argument(f, "length", length, low=LENGTHS[0], high=LENGTHS[1], integer=True),
+        argument(f, "activation", activation, options=ACTIVATIONS),
+        argument(f, "max_norm", max_norm, low=MAX_NORMS[0], high=MAX_NORMS[1]),
+        argument(f, "seed", seed, low=0, high=99, integer=True))
+    style = {"description_width": "initial"}
+    controls = {
+        "scale": W.FloatSlider(value=state.scale, min=float(SCALES[0]), max=float(SCALES[-1]),
+                               step=0.05, description="rho of W", continuous_update=False,
+                               style=style),
+        "length": W.IntSlider(value=state.length, min=LENGTHS[0], max=LENGTHS[1], step=5,
+                              description="steps T", continuous_update=False),
+        "activation": W.Dropdown(options=list(ACTIVATIONS), value=state.activation,
+                                 description="activation"),
+        "max_norm": W.FloatLogSlider(value=state.max_norm, base=10, min=-1, max=2, step=0.5,
+                                     description="clip max_norm", continuous_update=False,
+                                     style=style),
+        "seed": W.BoundedIntText(value=state.seed, min=0, max=99, description="seed"),
+    }
+    return View(render_gradients, state, controls, "gradients_through_time")
+
+
+# --- the forecast as training proceeds -------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ForecastState:
+    """epoch: a snapshot of the chapter's run (5, 10, ..., 30); baselines: draw the naive one."""
+
+    epoch: int = 30
+    baselines: bool = False
+
+
+def render_forecast(state, run=None):
+    run = run or sales_run()
+    epochs = sorted(run["snapshots"])
+    epoch = min(epochs, key=lambda e: abs(e - int(state.epoch)))
+    train_f, test_f = run["snapshots"][epoch]
+    mean, std = run["mean"], run["std"]
+    train, test = run["train"], run["test"]
+    n_train = len(train)
+    fig, ax = new_figure(11, 3.8)
+    months = np.arange(n_train + len(test))
+    ax.plot(months, np.r_[train, test] * std + mean, color="black", lw=1.2, label="real sales")
+    # the state after month k forecasts month k + 1; the first 11 are not examples
+    ax.plot(np.arange(12, n_train), train_f[11:-1] * std + mean, color=POSITIVE, lw=1,
+            label="forecast, training months")
+    ax.plot(n_train + np.arange(12, len(test)), test_f[11:-1] * std + mean, color=NEGATIVE,
+            lw=1.5, label="forecast, test months")
+    if state.baselines:
+        ax.plot(n_train + np.arange(12, len(test)), test[11:-1] * std + mean, color=WARNING,
+                lw=1, ls=":", label="naive: last month")
+    ax.axvline(n_train - 0.5, color="grey", ls="--", lw=0.8)
+    train_mse = float(np.mean((train_f[11:-1] - train[12:]) ** 2))
+    test_mse = float(np.mean((test_f[11:-1] - test[12:]) ** 2))
+    naive = naive_errors(test)[0]
+    seasonal = naive_errors(test, lag=12)[0]
+    ax.set(xlabel=f"month (0 = {run['labels'][0]})", ylabel="sales, million USD",
+           title=f"epoch {epoch}: MSE (standardized) train {train_mse:.4f}, test {test_mse:.4f}"
+                 f"  |  test naive {naive:.4f}, seasonal-naive {seasonal:.4f}")
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=8, loc="upper left", ncols=2)
+    return fig
+
+
+def forecast_training(epoch=30, baselines=False):
+    """The chapter's training run, one snapshot at a time; returns a View."""
+    f = "forecast_training"
+    baselines = flag(f, "baselines", baselines)
+    argument(f, "epoch", epoch, low=1, integer=True)  # before the run is trained
+    epochs = sorted(sales_run()["snapshots"])
+    state = ForecastState(argument(f, "epoch", epoch, low=epochs[0], high=epochs[-1],
+                                   integer=True), baselines)
+    step = epochs[1] - epochs[0] if len(epochs) > 1 else 1
+    controls = {
+        "epoch": W.IntSlider(value=state.epoch, min=epochs[0], max=epochs[-1], step=step,
+                             description="epoch", continuous_update=False),
+        "baselines": W.Checkbox(value=state.baselines, description="naive baseline"),
+    }
+    return View(render_forecast, state, controls, "forecast_training")
+
+
+def static_figure():
+    """Without a kernel: the heat map for tanh and linear at T = 50, and the trained forecast."""
+    return (render_gradients(GradientState(activation="linear")),
+            render_forecast(ForecastState(epoch=30, baselines=True)))

@@ -1,0 +1,111 @@
+"""Chapter 11, LSTM, GRU and Text: the gates of the chapter's character model, character by character.
+
+`lstm_gates(text=..., unit=...)` reads a line of *Hamlet* with the trained CharLSTM and shows,
+for one unit of its 64: the activations of its input (i), forget (f) and output (o) gates and
+of its candidate (g) at every character, a heat map with the characters along the bottom;
+then that unit's cell state c_t and output h_t over the line (the carousel: c changes only
+where i opens, and fades only where f closes); right, tanh(c_t) of all 64 units, the chosen
+one outlined.
+
+`render(state, run=None)` is pure and never raises for a valid state (run: the dict of
+lessons.chapters.ch11_text.hamlet_run; tests pass a small one).
+"""
+import dataclasses
+
+import ipywidgets as W
+import numpy as np
+
+from lessons.chapters.ch11_text import hamlet_run, one_hot
+from widgets.base import ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, new_figure
+
+TEXTS = ("to be, or not to be, that is the question:",
+         "the king doth wake to-night and takes his rouse,",
+         "ham. o, that this too too solid flesh would melt,",
+         "\"there's rosemary, that's for remembrance.\"")
+GATES = ("i (input)", "f (forget)", "g (candidate)", "o (output)")
+
+
+@dataclasses.dataclass(frozen=True)
+class GateState:
+    """text: one of TEXTS; unit: which of the model's units to follow."""
+
+    text: str = TEXTS[0]
+    unit: int = 0
+
+
+def activations(text, run=None):
+    """(characters read, G[T, 4n] gate activations, C[T, n] cell states, H[T, n])."""
+    run = run or hamlet_run()
+    model, vocab = run["model"], run["vocab"]
+    chars = "".join(ch for ch in text if ch in vocab.index)
+    ids = vocab.encode(chars)
+    logits, (_, _, _, H, C, G), _ = model.forward(one_hot(ids[:, None], model.V),
+                                                 model.zero_state(1))
+    return chars, G[:, 0], C[:, 0], H[:, 0]
+
+
+def render(state, run=None):
+    run = run or hamlet_run()
+    chars, G, C, H = activations(state.text, run)
+    n = C.shape[1]
+    unit = int(np.clip(int(state.unit), 0, n - 1))
+    gates = np.stack([G[:, k * n + unit] for k in range(4)])
+    fig, axes = new_figure(12, 5.2, nrows=2, ncols=2,
+                           gridspec_kw={"width_ratios": [3, 1.2], "height_ratios": [1, 1]})
+    ax = axes[0, 0]
+    ax.imshow(gates, aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1, interpolation="nearest")
+    ax.set(yticks=range(4), yticklabels=GATES, xticks=range(len(chars)),
+           xticklabels=[("␣" if ch == " " else ch) for ch in chars])
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(f"unit {unit}: gate activations per character (sigmoid gates in 0..1, "
+                 f"the candidate in -1..1)", fontsize=9)
+    ax = axes[1, 0]
+    t = np.arange(len(chars))
+    ax.plot(t, C[:, unit], color=POSITIVE, label="cell state c_t")
+    ax.plot(t, H[:, unit], color=NEGATIVE, label="output h_t")
+    ax.axhline(0, color="0.7", lw=0.6)
+    ax.set(xticks=range(len(chars)), xticklabels=[("␣" if ch == " " else ch) for ch in chars],
+           xlim=(-0.5, len(chars) - 0.5))
+    ax.tick_params(axis="x", labelsize=7)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"unit {unit}: mean forget gate {gates[1].mean():.2f}, "
+                 f"c ranges {C[:, unit].min():.2f} .. {C[:, unit].max():.2f}", fontsize=9)
+    ax = axes[0, 1]
+    ax.imshow(np.tanh(C.T), aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
+              interpolation="nearest")
+    ax.axhspan(unit - 0.5, unit + 0.5, fill=False, ec=ACCENT, lw=1.5)
+    ax.set(xlabel="character", ylabel="unit", title="tanh(c_t), all units")
+    ax.title.set_fontsize(9)
+    axes[1, 1].axis("off")
+    val = run["history"][-1][2]
+    trained = f", validation\n{val:.3f} nats/char" if val is not None else ""
+    axes[1, 1].text(0, 1, f"{state.text!r}\n\nread as {len(chars)} characters;\n"
+                    f"model: LSTM({n}){trained}", va="top", fontsize=8,
+                    transform=axes[1, 1].transAxes)
+    return fig
+
+
+def summary(state, run=None):
+    run = run or hamlet_run()
+    chars, G, C, _ = activations(state.text, run)
+    n = C.shape[1]
+    unit = int(np.clip(int(state.unit), 0, n - 1))
+    f = G[:, n + unit]
+    return (f"unit {unit} on {len(chars)} characters: forget gate mean {f.mean():.3f}, "
+            f"min {f.min():.3f}; c_t ends at {C[-1, unit]:.3f}")
+
+
+def lstm_gates(text=TEXTS[0], unit=0):
+    """The interactive gate viewer; returns a View."""
+    f = "lstm_gates"
+    state = GateState(argument(f, "text", text, options=TEXTS),
+                      argument(f, "unit", unit, low=0, high=255, integer=True))
+    n = hamlet_run()["model"].n
+    state = dataclasses.replace(state, unit=min(state.unit, n - 1))
+    controls = {
+        "text": W.Dropdown(options=list(TEXTS), value=state.text, description="text",
+                           layout=W.Layout(width="420px")),
+        "unit": W.IntSlider(value=state.unit, min=0, max=n - 1, description="unit",
+                            continuous_update=False),
+    }
+    return View(render, state, controls, "lstm_gates")

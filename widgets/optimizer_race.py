@@ -1,0 +1,102 @@
+"""Chapter 05, Toward Deep Learning: the optimizer race.
+
+`optimizer_race(...)` starts SGD, momentum, Nesterov, AdaGrad, RMSprop and Adam from the same
+point of a 2-D surface (a ravine, Rosenbrock's banana, Chapter 02's double well) and draws
+their paths over its contours, with the loss of each against the step. `noise` adds Gaussian
+noise to every gradient, as a minibatch's gradient is the full one plus noise (every racer
+sees the same draws). The racers are the classes of lessons.optim, run by
+lessons.chapters.ch05_toward_dl.race. Static path: render(State(...)).
+"""
+from dataclasses import dataclass
+
+import ipywidgets as W
+import numpy as np
+
+from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
+from widgets.base import View, argument, new_figure
+
+COLOURS = dict(zip(RACERS, ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00")))
+
+
+@dataclass(frozen=True)
+class State:
+    """surface: a name of SURFACES; lr: SGD's and the momentum pair's rate; adaptive_lr:
+    AdaGrad's, RMSprop's and Adam's; momentum; noise: the gradient noise's standard
+    deviation; steps; seed: the noise draws."""
+
+    surface: str = "ravine"
+    lr: float = 0.02
+    adaptive_lr: float = 0.1
+    momentum: float = 0.9
+    noise: float = 0.0
+    steps: int = 100
+    seed: int = 0
+
+    def __post_init__(self):
+        f = "optimizer_race"
+        object.__setattr__(self, "surface", argument(f, "surface", self.surface,
+                                                     options=tuple(SURFACES)))
+        for name, low, high in (("lr", 1e-4, 0.2), ("adaptive_lr", 1e-3, 1.0),
+                                ("momentum", 0.0, 0.99), ("noise", 0.0, 20.0)):
+            object.__setattr__(self, name, argument(f, name, getattr(self, name), low=low,
+                                                    high=high))
+        object.__setattr__(self, "steps", argument(f, "steps", self.steps, low=1, high=500,
+                                                   integer=True))
+        object.__setattr__(self, "seed", argument(f, "seed", self.seed, low=0, high=99,
+                                                  integer=True))
+
+
+def paths(state):
+    return race(state.surface, steps=state.steps, lr=state.lr, adaptive_lr=state.adaptive_lr,
+                momentum=state.momentum, noise=state.noise, seed=state.seed)
+
+
+def summary(state):
+    """The loss each racer reached, one line per racer (what the figure's legend shows)."""
+    func = SURFACES[state.surface][0]
+    lines = []
+    for name, path in paths(state).items():
+        end = "left the plot (diverged)" if len(path) <= state.steps else \
+            f"loss {func(path[-1])[0]:.4g} at ({path[-1][0]:.3f}, {path[-1][1]:.3f})"
+        lines.append(f"{name:>9}: {end}")
+    return "\n".join(lines)
+
+
+def render(state):
+    func, start, (x0, x1, y0, y1) = SURFACES[state.surface]
+    fig, (ax, ax_loss) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
+    xs, ys = np.linspace(x0, x1, 200), np.linspace(y0, y1, 160)
+    Z = np.array([[func((x, y))[0] for x in xs] for y in ys])
+    ax.contour(xs, ys, np.log1p(Z - Z.min()), levels=25, cmap="Greys", linewidths=0.6)
+    for name, path in paths(state).items():
+        ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, color=COLOURS[name], label=name)
+        values = [func(p)[0] for p in path]
+        ax_loss.plot(values, color=COLOURS[name], label=name)
+    ax.plot(*start, "k*", ms=10)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y",
+           title=f"{state.surface}: the same start (star), noise {state.noise:g}")
+    ax_loss.set(yscale="symlog", xlabel="step", ylabel="loss", title="loss against step")
+    ax_loss.legend(fontsize=8)
+    return fig
+
+
+def optimizer_race(surface="ravine", lr=0.02, adaptive_lr=0.1, momentum=0.9, noise=0.0,
+                   steps=100, seed=0):
+    """The interactive race. Defaults: the ravine, no gradient noise."""
+    state = State(surface, lr, adaptive_lr, momentum, noise, steps, seed)
+    slider = dict(continuous_update=False)
+    controls = {
+        "surface": W.Dropdown(options=tuple(SURFACES), value=state.surface,
+                              description="surface"),
+        "lr": W.FloatLogSlider(value=state.lr, base=10, min=-4, max=np.log10(0.2),
+                               description="lr", **slider),
+        "adaptive_lr": W.FloatLogSlider(value=state.adaptive_lr, base=10, min=-3, max=0,
+                                        description="adaptive lr", **slider),
+        "momentum": W.FloatSlider(value=state.momentum, min=0, max=0.99, step=0.01,
+                                  description="momentum", **slider),
+        "noise": W.FloatSlider(value=state.noise, min=0, max=20, step=0.5,
+                               description="gradient noise", **slider),
+        "steps": W.IntSlider(value=state.steps, min=1, max=500, description="steps", **slider),
+        "seed": W.IntSlider(value=state.seed, min=0, max=99, description="noise seed", **slider),
+    }
+    return View(render, state, controls, "optimizer_race")
