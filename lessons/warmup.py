@@ -43,6 +43,7 @@ def kernel_calls(dtype):
     order = np.array([0, 1])
     W1, W2 = np.zeros((2, 3), dtype), np.zeros((2, 3), dtype)  # a 2-2-2 network
     T = np.eye(2, dtype=dtype)
+    X4 = np.ones((1, 2, 2, 2), dtype)  # Chapter 09: one image of 2 channels, 2 x 2
     return {
         "perceptron_predict": lambda: kernels.perceptron_predict(np.zeros(3, dtype), X),
         "perceptron_epoch": lambda: kernels.perceptron_epoch(np.zeros(3, dtype), X, y, order, 0.1),
@@ -95,6 +96,23 @@ def kernel_calls(dtype):
             keep=np.ones((2, 1))),
         "regression_predict": lambda: kernels.regression_predict(np.zeros(6), (3, 1, 1), X),
         **chapter05_calls(dtype),
+        # Chapter 09, Deeper CNNs
+        "residual_add_forward": lambda: kernels.residual_add_forward(X4, X4, 1),
+        "residual_add_backward": lambda: kernels.residual_add_backward(X4, X4.shape, 1),
+        "global_avgpool2d_forward": lambda: kernels.global_avgpool2d_forward(X4),
+        "global_avgpool2d_backward": lambda: kernels.global_avgpool2d_backward(
+            X4[:, :, 0, 0], X4.shape),
+        "depthwise_conv2d_forward": lambda: kernels.depthwise_conv2d_forward(
+            X4, X4[0], X4[0, :, 0, 0], 1, 1),
+        "depthwise_conv2d_backward": lambda: kernels.depthwise_conv2d_backward(
+            X4, X4[0], X4[:, :, :1, :1], 1, 0),
+        "pointwise_conv2d_forward": lambda: kernels.pointwise_conv2d_forward(
+            X4, X4[0, :, :, 0], X4[0, :, 0, 0]),
+        "pointwise_conv2d_backward": lambda: kernels.pointwise_conv2d_backward(
+            X4, X4[0, :, :, 0], X4),
+        "augment_images": both(
+            lambda: kernels.augment_images(X[None], [0.0], [[0.0, 1.0]], [False]),
+            lambda: kernels.augment_images(frozen(X[None]), [0.0], [[0.0, 1.0]], [False])),
     }
 
 
@@ -123,8 +141,8 @@ def chapter05_calls(dtype):
         "batchnorm2d_backward": lambda: kernels.batchnorm2d_backward(X4, X4, ones[:1], ones[:1]),
         "nesterov_step": lambda: kernels.nesterov_step(X.copy(), X, X.copy(), 0.1),
         "adagrad_step": lambda: kernels.adagrad_step(X.copy(), X, X * X, 0.1),
-        "clip_by_global_norm": both(lambda: kernels.clip_by_global_norm([X.copy()], 1.0),
-                                    lambda: kernels.global_norm([X])),
+        "clip_by_global_norm": lambda: kernels.clip_by_global_norm([X.copy()], 1.0),
+        "global_norm": lambda: kernels.global_norm([X]),
         "mlp_adam_epoch": both(adam("tanh", "sigmoid_mse", 1), adam("relu", "softmax_ce", 2),
                                lambda: kernels.mlp_adam_epoch(
                                    W1, W2, *[np.zeros_like(W) for W in (W1, W1, W2, W2)],

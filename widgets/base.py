@@ -1,20 +1,44 @@
-"""What every widget shares: colours, the state-to-code line, and the thin ipywidgets shell.
+"""What every widget shares: colours, helpers, the state-to-code line, and the View.
 
 A widget is a frozen dataclass of its state, a pure `render(state) -> Figure` that tests call
-headlessly, and a `View` that maps controls onto state fields and redraws. Figures are built
-with `matplotlib.figure.Figure` (not pyplot), so nothing is shown twice and nothing leaks
-between slider moves.
+headlessly, a `summary(state)` in words, and a `View` that maps controls onto state fields and
+redraws. Figures are built with `matplotlib.figure.Figure` (not pyplot), so nothing is shown
+twice and nothing leaks between slider moves.
+
+The View draws on the fast path: each move renders the figure straight to a PNG (Agg, fast
+zlib level, no tight bounding box) and hands the bytes to a small anywidget front end
+(widgets/static/picture.js) that swaps them into one <img>, so nothing is torn down and
+rebuilt between frames. Moves that arrive while a frame is drawn are coalesced: only the
+latest state is drawn. A state whose model is not trained yet trains on a background thread
+with a progress bar, other controls stay live. The picture and the static path are the same
+`render(state)`, drawn by the same `figure_png`. The View's display bundle carries that PNG
+beside the widget, so a notebook opened without a kernel (or on GitHub, nbviewer, an HTML
+export) shows the picture.
 """
+import asyncio
+import base64
 import dataclasses
+import functools
 import html
 import io
+import json
+import math
+import threading
+from pathlib import Path
 
+import anywidget
 import ipywidgets as W
+import matplotlib
 import numpy as np
-from IPython.display import display
+import traitlets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
+from lessons.chapters import pretrained
 from lessons.kernels import checks
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies) and a diverging map.
 POSITIVE = "#0072B2"  # blue: class +1
@@ -32,9 +56,24 @@ def new_figure(width=6.4, height=4.8, ncols=1, nrows=1, **kwargs):
     return fig, axes
 
 
-def _figure_png(fig):
+# JupyterLab's dark theme: the figure's background, its text and the axes' frames follow it;
+# inside the axes the data stays on white, where the colour maps were chosen to read.
+DARK = {"figure.facecolor": "#111111", "savefig.facecolor": "#111111",
+        "text.color": "#e0e0e0", "axes.labelcolor": "#e0e0e0", "axes.edgecolor": "#aaaaaa",
+        "axes.titlecolor": "#e0e0e0", "xtick.color": "#cccccc", "ytick.color": "#cccccc",
+        "legend.facecolor": "#222222", "legend.edgecolor": "#666666",
+        "legend.labelcolor": "#e0e0e0"}
+
+
+def figure_png(fig):
+    """The figure as PNG bytes: the one picture the live view, the display bundle and the
+    static path share. Agg at the figure's dpi, no tight bounding box (figures are laid out
+    "constrained"), zlib level 1: several times faster than savefig's defaults."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png",
+                                                           compress_level=1)
     return buffer.getvalue()
 
 
@@ -50,7 +89,7 @@ def _show_figures_as_png():
         return
     shell = get_ipython()
     if shell is not None and hasattr(shell, "display_formatter"):
-        shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
 
 _show_figures_as_png()
@@ -78,6 +117,34 @@ def _invalid_as_value_error(check, *args, **kwargs):
         raise ValueError(str(error)) from None
 
 
+def frozen(a):
+    """A read-only copy of `a` (an array a cached result shares with every caller)."""
+    return pretrained.frozen(a)
+
+
+def symmetric_limit(a):
+    """The largest |value| of `a` ignoring NaN, for a diverging colour map centred on 0;
+    1.0 when there is none (all zero or not finite)."""
+    a = np.asarray(a, dtype=float)
+    top = float(np.nanmax(np.abs(a))) if np.any(np.isfinite(a)) else 0.0
+    return top if math.isfinite(top) and top > 0 else 1.0
+
+
+def mosaic(maps, ncols, gap=1):
+    """maps[n, h, w] -> (one image with the maps in a grid of `ncols` columns, `gap` NaN
+    (blank) pixels between tiles, the top-left (x, y) of each tile): one imshow instead of one
+    axes per map keeps a redraw fast."""
+    n, h, w = maps.shape
+    nrows = -(-n // ncols)
+    out = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
+    corners = []
+    for k in range(n):
+        r, c = divmod(k, ncols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = maps[k]
+        corners.append((c * (w + gap), r * (h + gap)))
+    return out, corners
+
+
 def _literal(value):
     if isinstance(value, (float, np.floating)):
         return repr(round(float(value), 4))
@@ -95,32 +162,112 @@ def state_call(name, state):
     return f"{name}({args})"
 
 
+def state_string(state):
+    """`state` as a short string that round-trips: state_from_string(type(state), it)."""
+    values = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+    plain = {k: (float(v) if isinstance(v, (float, np.floating)) else
+                 int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v)
+             for k, v in values.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def state_from_string(cls, text, func="state"):
+    """The field values a state_string holds (a dict for the factory), checked against
+    `cls`'s fields: a ValueError naming the argument if it is not one."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(str(text).encode()))
+    except (ValueError, TypeError):
+        raise ValueError(f"{func}: state {text!r} is not a string copied from a view's "
+                         f"`state` line") from None
+    names = {f.name for f in dataclasses.fields(cls)}
+    if not isinstance(values, dict) or not set(values) <= names:
+        raise ValueError(f"{func}: state {text!r} does not describe a {cls.__name__}")
+    return values
+
+
+class Picture(anywidget.AnyWidget):
+    """The front end of a View: the latest frame, a progress bar, an aria-live summary."""
+
+    _esm = STATIC / "picture.js"
+    _css = STATIC / "picture.css"
+    png = traitlets.Bytes(b"").tag(sync=True)
+    summary = traitlets.Unicode("").tag(sync=True)
+    busy = traitlets.Bool(False).tag(sync=True)
+    progress = traitlets.Float(0.0).tag(sync=True)
+    progress_text = traitlets.Unicode("").tag(sync=True)
+    dark = traitlets.Bool(False).tag(sync=True)  # set by the front end from JupyterLab's theme
+
+
+def _event_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class View:
     """The shell around a pure render function.
 
     controls maps state field names to ipywidgets controls; moving a control replaces that
-    field and redraws. The current state's call line is shown under the figure, ready to copy.
+    field and redraws (coalesced: one frame for the latest state). The current state's call
+    line and `state=` string are shown under the figure, ready to copy.
+
+    summary(state) -> str is shown under the picture and announced to screen readers.
+    training(state) -> a function that trains what `state` needs, or None when it is
+    trained (cached in lessons.chapters.pretrained): it then runs on a thread with a progress bar.
+    play: the field a play/pause button animates over its slider's range.
     """
 
-    def __init__(self, render, state, controls, call_name, *, extra=()):
+    def __init__(self, render, state, controls, call_name, *, summary=None, training=None,
+                 play=None, extra=(), interval_ms=120):
         self.render, self.state, self.call_name = render, state, call_name
-        self.controls = controls
-        self.output = W.Output(layout=W.Layout(min_height="300px"))
+        self.module = render.__module__
+        self.defaults, self.controls = state, controls
+        self.summarize = summary or (lambda s: state_call(call_name, s))
+        self.training = training or (lambda s: None)
+        self.picture = Picture()
         self.code = W.HTML(layout=W.Layout(overflow="auto"))
         self.code.add_class("dl-lessons-code")
+        self.frames = 0  # frames drawn, for tests and benchmarks
+        self.figure = None
+        self._pending = self._training = False
         self._syncing = False
+        self._layout = None  # (axes shape, positions) of the last constrained layout
         for field, control in controls.items():
             control.observe(lambda change, field=field: self._moved(field, change["new"]),
                             names="value")
-        rows = [W.HBox(list(controls.values())[i:i + 3]) for i in range(0, len(controls), 3)]
-        self.box = W.VBox([*rows, *extra, self.output, self.code])
+            if not getattr(control, "description_allow_html", None) and control.description:
+                control.tooltip = control.tooltip or control.description
+        self.reset_button = W.Button(description="reset", icon="undo",
+                                     tooltip="back to the defaults this view opened with",
+                                     layout=W.Layout(width="auto"))
+        self.reset_button.on_click(lambda _: self.reset())
+        bar = [self.reset_button]
+        self.player = None
+        if play is not None:
+            slider = controls[play]
+            self.player = W.Play(value=slider.value, min=slider.min, max=slider.max,
+                                 step=slider.step, interval=interval_ms,
+                                 description=f"play {slider.description}",
+                                 tooltip=f"play: animate {slider.description}")
+            W.jslink((self.player, "value"), (slider, "value"))
+            W.jslink((slider, "min"), (self.player, "min"))
+            W.jslink((slider, "max"), (self.player, "max"))
+            bar.insert(0, self.player)
+        self.picture.observe(lambda change: self._schedule(), names="dark")
+        shown = list(controls.values())
+        rows = [W.HBox(shown[i:i + 3], layout=W.Layout(flex_flow="row wrap"))
+                for i in range(0, len(shown), 3)]
+        self.box = W.VBox([*rows, *extra, W.HBox(bar), self.picture, self.code])
         self.box.add_class("dl-lessons-widget")
         self.redraw()
+
+    # --- state changes ----------------------------------------------------------------------
 
     def _moved(self, field, value):
         if not self._syncing:
             self.state = dataclasses.replace(self.state, **{field: value})
-            self.redraw()
+            self._schedule()
 
     def set(self, **changes):
         """Change state fields from code (controls follow) and redraw once."""
@@ -132,19 +279,122 @@ class View:
                     self.controls[field].value = value
         finally:
             self._syncing = False
-        self.redraw()
+        self._schedule()
+
+    def reset(self):
+        """Every field back to the state the view opened with."""
+        self.set(**{f.name: getattr(self.defaults, f.name)
+                    for f in dataclasses.fields(self.defaults)})
 
     def call(self):
         return state_call(self.call_name, self.state)
 
-    def redraw(self):
-        # Render inside the Output: if it ever raises, the traceback shows under the sliders
-        # instead of only in JupyterLab's log console beside a stale figure.
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(self.render(self.state))
-        self.code.value = (f"<code style='white-space:pre' title='copy this call into a cell'>"
-                           f"{html.escape(self.call())}</code>")
+    def code_line(self):
+        """The line that recreates this view in a fresh cell of any chapter (import included)."""
+        return f"from {self.module} import {self.call_name}; {self.call()}"
 
-    def _ipython_display_(self):
-        display(self.box)
+    # --- drawing ----------------------------------------------------------------------------
+
+    def _schedule(self):
+        """Draw the latest state once the events queued now are handled (in a kernel), or
+        now (no event loop: tests, scripts)."""
+        loop = _event_loop()
+        if loop is None:
+            self.redraw()
+        elif not self._pending:
+            self._pending = True
+            loop.call_soon(self._draw_pending)
+
+    def _draw_pending(self):
+        self._pending = False
+        self.redraw()
+
+    def redraw(self):
+        """Draw the current state, or start training what it needs and draw when done."""
+        if self._training:
+            return  # the training thread redraws the latest state when it ends
+        train = self.training(self.state)
+        if train is not None:
+            self._train(train)
+            return
+        style = DARK if self.picture.dark else {}
+        with matplotlib.rc_context(style):
+            fig = self.render(self.state)
+            self.picture.png = self._png(fig)
+        self.figure = fig  # the last frame's Figure, for tests
+        self.picture.summary = self.summarize(self.state)
+        self.frames += 1
+        self.code.value = (
+            f"<code title='copy this line into a cell'>{html.escape(self.code_line())}</code>"
+            f"<br><code title='or pass this to the same function as state=...'>"
+            f"state={html.escape(repr(state_string(self.state)))}</code>")
+
+    def _png(self, fig):
+        """figure_png, reusing the axes positions the constrained layout found for the
+        previous frame of the same shape: solving the layout costs as much as drawing."""
+        shape = [(type(ax).__name__, ax.get_subplotspec() and ax.get_subplotspec().get_geometry())
+                 for ax in fig.axes]
+        if self._layout is not None and self._layout[0] == shape:
+            fig.set_layout_engine("none")
+            for ax, box in zip(fig.axes, self._layout[1]):
+                ax.set_position(box)
+            return figure_png(fig)
+        png = figure_png(fig)
+        self._layout = (shape, [ax.get_position() for ax in fig.axes])
+        return png
+
+    def _train(self, train):
+        self._training = True
+        self.picture.busy, self.picture.progress = True, 0.0
+        self.picture.progress_text = "training..."
+        loop = _event_loop()
+
+        def report(fraction, text):
+            self.picture.progress, self.picture.progress_text = fraction, text
+
+        def work():
+            try:
+                with pretrained.reporting(report):
+                    train()
+            finally:
+                self._training = False
+                self.picture.busy = False
+                if loop is not None:
+                    loop.call_soon_threadsafe(self._schedule)
+        if loop is None:
+            work()
+            self.redraw()
+        else:
+            threading.Thread(target=work, daemon=True).start()
+
+    # --- display ----------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        png = self.picture.png or figure_png(self.render(self.state))
+        data["image/png"] = base64.b64encode(png).decode()
+        data["text/plain"] = self.summarize(self.state)
+        return bundle
+
+
+def factory(state_cls):
+    """Give a widget factory the teacher's arguments: state="..." (a view's `state` line,
+    overriding the other arguments), hide=(...) and lock=(...) (field names whose controls are
+    hidden or disabled)."""
+    def wrap(make):
+        @functools.wraps(make)
+        def made(*args, state=None, hide=(), lock=(), **kwargs):
+            if state is not None:
+                kwargs.update(state_from_string(state_cls, state, make.__name__))
+            view = make(*args, **kwargs)
+            for name, fields in (("hide", hide), ("lock", lock)):
+                for field in fields:
+                    argument(make.__name__, name, field, options=view.controls)
+            for field in hide:
+                view.controls[field].layout.display = "none"
+            for field in lock:
+                view.controls[field].disabled = True
+            return view
+        return made
+    return wrap

@@ -20,7 +20,7 @@ from lessons.data import blobs, gate
 from lessons.kernels import perceptron_predict
 from lessons.chapters.ch01_perceptron import BOOK_NAND_SEED, book_orders, shuffled_orders, train
 from widgets.base import (
-    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, new_figure, state_call,
+    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, new_figure, state_call,
 )
 
 DATASETS = ("NAND", "AND", "OR", "XOR", "blobs", "noisy blobs")
@@ -99,7 +99,7 @@ def _weight_slider(name, value):
     """A weight's slider over WEIGHT_RANGE, widened to a value given beyond it."""
     lo, hi = WEIGHT_RANGE
     return W.FloatSlider(value=value, min=min(lo, value), max=max(hi, value), step=0.05,
-                         description=name, readout_format=".2f", continuous_update=False)
+                         description=name, readout_format=".2f")
 
 
 def _limits(X):
@@ -216,14 +216,14 @@ def render(state):
     """The figure for one State: never raises for a valid State (all weights 0 included)."""
     rep = replay(state)
     k = min(state.step, rep.n_updates)
-    fig, ax = new_figure(6.0, 5.4)
+    fig, ax = new_figure(7.4, 5.4)
     wrong = _draw(ax, rep, k)
     w = rep.history[k]
     visits = (f"; seed {state.seed}: pass 1 visits rows {rep.first_order.tolist()} "
               f"(numbered)" if len(rep.y) <= 8 else f"; seed {state.seed}")
     ax.set_title(f"{state.dataset}: {wrong} of {len(rep.y)} misclassified; {_status(rep, k)}\n"
                  f"w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f}){visits}", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)  # off the data
     return fig
 
 
@@ -266,6 +266,7 @@ def small_multiples(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOOK_
     return fig
 
 
+@factory(State)
 def decision_boundary(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOOK_NAND_SEED,
                       step=0):
     """The interactive view. Defaults: the book's NAND run (Snippets 1-2 to 1-4)."""
@@ -278,14 +279,25 @@ def decision_boundary(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOO
         # ranges widen to a value given beyond them, which a slider would silently clamp
         "lr": W.FloatLogSlider(value=state.lr, base=10, min=min(-2, math.log10(state.lr)),
                                max=max(0, math.log10(state.lr)), step=0.1,
-                               description="lr", readout_format=".3f",
-                               continuous_update=False),
-        "seed": W.IntSlider(value=state.seed, min=0, max=max(20, state.seed), description="seed",
-                            continuous_update=False),
-        "step": W.IntSlider(value=min(state.step, MAX_STEP), min=0, max=MAX_STEP,
-                            description="step", continuous_update=False),
+                               description="lr", readout_format=".3f"),
+        "seed": W.IntSlider(value=state.seed, min=0, max=max(20, state.seed), description="seed"),
+        "step": W.IntSlider(value=min(state.step, _last_step(state)), min=0,
+                            max=_last_step(state), description="step"),
     }
-    return View(render, state, controls, "decision_boundary")
+    view = View(render, state, controls, "decision_boundary", summary=summary, play="step")
+
+    def follow_run(change):
+        # the step slider ends at the run's last update (at most MAX_STEP)
+        controls["step"].max = max(_last_step(view.state), 1)
+
+    for field, control in controls.items():
+        if field != "step":
+            control.observe(follow_run, names="value")
+    return view
+
+
+def _last_step(state):
+    return min(replay(state).n_updates, MAX_STEP)
 
 
 # --- The two-layer XOR network of Fig. 1-9 -----------------------------------------------------
@@ -337,15 +349,22 @@ def render_xor(state):
     g1, g2 = np.meshgrid(grid, grid)
     G = np.column_stack([np.ones(g1.size), g1.ravel(), g2.ravel()])
     out_grid = xor_network(state, G)[2].reshape(g1.shape)
-    fig, ax = new_figure(6.0, 5.4)
+    fig, ax = new_figure(7.6, 5.6)
     ax.pcolormesh(g1, g2, out_grid, cmap=ListedColormap([NEGATIVE, POSITIVE]), vmin=-1, vmax=1,
                   alpha=0.16, shading="auto", rasterized=True)
-    W_hidden, _ = state.layers()
+    W_hidden, w_out = state.layers()
+    outside = []
     for w, name, style in ((W_hidden[0], "NAND", "--"), (W_hidden[1], "OR", ":")):
         line = _boundary(w, lo, hi)
-        if line is not None:
+        if line is not None and np.all(np.abs(line[0]) <= hi):
             ax.plot(*zip(line[1], line[2]), color="black", lw=1.6, ls=style,
                     label=f"{name} neuron's line")
+        else:
+            outside.append(name)
+    if outside:
+        lie = "lines lie" if len(outside) > 1 else "line lies"
+        ax.text(0.5, 0.04, f"the {' and '.join(outside)} {lie} outside this view", transform=ax.transAxes, ha="center", fontsize=9,
+                bbox=dict(facecolor="white", edgecolor=WARNING, alpha=0.9))
     h0, h1, out = xor_network(state, X)
     for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
         mine = y == label
@@ -356,16 +375,36 @@ def render_xor(state):
         ax.scatter(X[wrong, 1], X[wrong, 2], s=250, facecolors="none", edgecolors=WARNING,
                    linewidths=2, zorder=4, label="misclassified")
     rows = "  ".join(f"({a:+.0f},{b:+.0f})->{o:+.0f}" for (a, b), o in zip(X[:, 1:], out))
-    ax.set_title(f"two-layer XOR: {int(wrong.sum())} of 4 wrong\n{rows}", fontsize=9)
+    ax.set_title(f"two-layer XOR: {int(wrong.sum())} of 4 wrong\n{rows}\n"
+                 f"AND neuron z = {w_out[0]:.2f} + {w_out[1]:.2f} h1 + {w_out[2]:.2f} h2: "
+                 + ", ".join(f"{z:+.2f}" for z in and_inputs(state)), fontsize=9)
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)  # off the data
     return fig
 
 
+def and_inputs(state):
+    """The output (AND) neuron's z for the four hidden patterns (h1, h2) = (+-1, +-1): what
+    its weights move even when no sign flips."""
+    _, w_out = state.layers()
+    return [w_out[0] + w_out[1] * a + w_out[2] * b for a in (-1, 1) for b in (-1, 1)]
+
+
+def summary_xor(state):
+    """The network's answers and the output neuron's inputs, as text."""
+    X, y = gate("XOR")
+    out = xor_network(state, X)[2]
+    rows = ", ".join(f"({a:+.0f}, {b:+.0f}) -> {o:+.0f}" for (a, b), o in zip(X[:, 1:], out))
+    zs = ", ".join(f"{z:+.2f}" for z in and_inputs(state))
+    return (f"two-layer XOR: {int(np.sum(out != y))} of 4 wrong: {rows}; AND neuron z for "
+            f"hidden patterns (-1,-1), (-1,+1), (+1,-1), (+1,+1): {zs}")
+
+
+@factory(XorState)
 def two_layer_xor(**weights):
     """Nine sliders, one row per neuron (NAND, OR, AND); defaults reproduce Table 1-3."""
     names = [f.name for f in dataclasses.fields(XorState)]
@@ -373,4 +412,4 @@ def two_layer_xor(**weights):
         argument("two_layer_xor", "a weight's name", name, options=names)
     state = XorState(**weights)
     controls = {name: _weight_slider(name, getattr(state, name)) for name in names}
-    return View(render_xor, state, controls, "two_layer_xor")
+    return View(render_xor, state, controls, "two_layer_xor", summary=summary_xor)

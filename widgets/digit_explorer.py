@@ -7,28 +7,27 @@ filled and the true one outlined. A toggle restricts the index slider to the tes
 network gets wrong; seed and epochs choose the training run.
 
 The network is trained once per (seed, epochs) on the full MNIST training set, exactly as
-`lessons.chapters.ch04_mnist_net.fit` does in the chapter (per-example SGD, lr 0.01, float64), and cached
-for the process: one epoch takes well under a second. Static paths for nbval and HTML:
+`lessons.chapters.ch04_mnist_net.fit` does in the chapter (per-example SGD, lr 0.01,
+float64), and cached for the process (lessons.chapters.pretrained.trained_network): one epoch takes
+well under a second, on a background thread with a progress indicator. Static paths for nbval and HTML:
 `gallery(...)` (misclassified images with true -> predicted), `weight_images(...)` (the 25
 hidden neurons' input weights as 28 x 28 pictures) and `confusion_figure(C)`.
 """
-import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import ipywidgets as W
 import numpy as np
 
-from lessons.chapters import ch04_mnist_net as mnist_net
-from lessons.kernels import mlp_forward
-from lessons.data import load_mnist
+from lessons.chapters import pretrained
 from lessons.train.metrics import confusion_matrix
-from widgets.base import DIVERGING, POSITIVE, WARNING, View, argument, flag, new_figure
+from widgets.base import (
+    DIVERGING, POSITIVE, WARNING, View, argument, factory, flag, new_figure,
+)
 
 N_TEST = 10000
 MAX_SEED = 9
 MAX_EPOCHS = 3
-DTYPE = np.float64  # the chapter's dtype: its printed accuracies must not depend on the CPU
 
 
 @dataclass(frozen=True)
@@ -52,48 +51,12 @@ class State:
                                                     high=MAX_EPOCHS, integer=True))
 
 
-class Network(NamedTuple):
-    """A trained 784-25-10 net and what it says about the 10,000 test images (read-only)."""
-
-    W1: np.ndarray  # [25, 785], bias weights in column 0
-    W2: np.ndarray  # [10, 26]
-    outputs: np.ndarray  # [10000, 10] logistic outputs
-    predicted: np.ndarray  # [10000]
-    errors: np.ndarray  # indices of the misclassified test images, ascending
-    train_accuracy: tuple  # per epoch, counted during the pass (as the book does)
-    test_accuracy: tuple
-
-
-@functools.lru_cache(maxsize=1)
-def mnist_prepared():
-    """(train, test, test_images): the standardized MNIST of the chapter (training mean and
-    std for both sets) and the raw test images [10000, 28, 28] uint8 for display."""
-    train = mnist_net.prepare(*load_mnist("train"), dtype=DTYPE)
-    test_images, test_labels = load_mnist("test")
-    test = mnist_net.prepare(test_images, test_labels, train.mean, train.std, dtype=DTYPE)
-    test_images.setflags(write=False)
-    return train, test, test_images
-
-
-def _frozen(a):
-    a.setflags(write=False)
-    return a
-
-
-@functools.lru_cache(maxsize=8)
-def trained_network(seed=0, epochs=1):
-    """The network after `epochs` epochs of the book's run from init_weights(seed), with
-    mnist_net.fit(..., seed=seed): the same weights the chapter's cells get."""
-    train, test, _ = mnist_prepared()
-    W1, W2 = mnist_net.init_weights(seed, dtype=DTYPE)
-    history = mnist_net.fit(W1, W2, train, test, epochs=epochs, lr=mnist_net.BOOK_LR,
-                            seed=seed, progress=False)
-    outputs = mlp_forward(W1, W2, test.X)
-    predicted = np.argmax(outputs, axis=1)
-    errors = np.flatnonzero(predicted != test.labels)
-    return Network(_frozen(W1), _frozen(W2), _frozen(outputs), _frozen(predicted),
-                   _frozen(errors), tuple(history.accuracy),
-                   tuple(history.val_accuracy))
+def training(state):
+    """What the View must train before it can draw `state` (the network of its seed and
+    epochs, and the prepared MNIST), or None when both are cached."""
+    if pretrained.trained_network.is_cached(state.seed, state.epochs):
+        return None
+    return lambda: pretrained.trained_network(state.seed, state.epochs)
 
 
 def hidden_activations(W1, x):
@@ -115,8 +78,8 @@ class Shown(NamedTuple):
 
 def shown(state):
     """The test image a state selects and the network's activations for it."""
-    net = trained_network(state.seed, state.epochs)
-    _, test, _ = mnist_prepared()
+    net = pretrained.trained_network(state.seed, state.epochs)
+    _, test, _ = pretrained.mnist_prepared()
     if state.misclassified and len(net.errors):
         rank = state.index % len(net.errors)
         i = int(net.errors[rank])
@@ -149,7 +112,7 @@ def _draw_outputs(ax, s):
 def render(state):
     """The figure for one state: image, hidden activations, outputs."""
     s = shown(state)
-    _, _, images = mnist_prepared()
+    _, _, images = pretrained.mnist_prepared()
     fig, (ax_img, ax_hid, ax_out) = new_figure(11, 3.5, ncols=3,
                                                gridspec_kw={"width_ratios": [1, 1.15, 1.6]})
     ax_img.imshow(images[s.image], cmap="gray_r", vmin=0, vmax=255)
@@ -172,16 +135,18 @@ def render(state):
              and s.n_errors else "")
     if state.misclassified and not s.n_errors:
         where = "no misclassified test images; "
+    net = pretrained.trained_network(state.seed, state.epochs)
     fig.suptitle(f"{where}true {s.label}, predicted {s.predicted} ({verdict}); network: seed "
-                 f"{state.seed}, {state.epochs} epoch{'s' if state.epochs > 1 else ''}",
-                 color="black" if s.predicted == s.label else WARNING)
+                 f"{state.seed}, {state.epochs} epoch{'s' if state.epochs > 1 else ''}, test "
+                 f"accuracy {net.test_accuracy[-1]:.2%}",
+                 color=None if s.predicted == s.label else WARNING)
     return fig
 
 
 def summary(state):
     """The numbers behind render(state), 4 decimals."""
     s = shown(state)
-    net = trained_network(state.seed, state.epochs)
+    net = pretrained.trained_network(state.seed, state.epochs)
     lines = [
         f"network seed {state.seed}, {state.epochs} epoch(s): test accuracy "
         f"{net.test_accuracy[-1]:.4f}, {s.n_errors} misclassified test images",
@@ -199,8 +164,8 @@ def gallery(seed=0, epochs=1, n=24, ncols=8):
     state = State(0, True, seed, epochs)  # validates seed and epochs
     n = argument("gallery", "n", n, low=1, integer=True)
     ncols = argument("gallery", "ncols", ncols, low=1, integer=True)
-    net = trained_network(state.seed, state.epochs)
-    _, test, images = mnist_prepared()
+    net = pretrained.trained_network(state.seed, state.epochs)
+    _, test, images = pretrained.mnist_prepared()
     picks = net.errors[:n]
     nrows = max(1, -(-len(picks) // ncols))
     fig, axes = new_figure(1.3 * ncols, 1.45 * nrows, ncols=ncols, nrows=nrows, squeeze=False)
@@ -217,7 +182,7 @@ def gallery(seed=0, epochs=1, n=24, ncols=8):
 def weight_images(seed=0, epochs=1):
     """The 25 hidden neurons' 784 input weights, each drawn as a 28 x 28 picture."""
     state = State(0, False, seed, epochs)
-    W1 = trained_network(state.seed, state.epochs).W1
+    W1 = pretrained.trained_network(state.seed, state.epochs).W1
     fig, axes = new_figure(8, 8.3, ncols=5, nrows=5)
     limit = float(np.abs(W1[:, 1:]).max())
     for u, ax in enumerate(axes.ravel()):
@@ -250,16 +215,16 @@ def confusion_figure(C, title="confusion matrix (rows: true digit, columns: pred
 
 def test_confusion(seed=0, epochs=1):
     """The trained network's confusion matrix on the 10,000 test images."""
-    net = trained_network(seed, epochs)
-    return confusion_matrix(mnist_prepared()[1].labels, net.predicted, n_classes=10)
+    net = pretrained.trained_network(seed, epochs)
+    return confusion_matrix(pretrained.mnist_prepared()[1].labels, net.predicted, n_classes=10)
 
 
+@factory(State)
 def digit_explorer(index=0, misclassified=False, seed=0, epochs=1):
     """The interactive view. Defaults: the book's one-epoch network, test image 0 (a 7)."""
     state = State(index, misclassified, seed, epochs)
     controls = {
-        "index": W.IntSlider(value=state.index, min=0, max=N_TEST - 1, description="index",
-                             continuous_update=False),
+        "index": W.IntSlider(value=state.index, min=0, max=N_TEST - 1, description="index"),
         "misclassified": W.ToggleButton(value=state.misclassified,
                                         description="only misclassified",
                                         tooltip="browse only the test images the net gets wrong"),
@@ -268,4 +233,9 @@ def digit_explorer(index=0, misclassified=False, seed=0, epochs=1):
         "epochs": W.IntSlider(value=state.epochs, min=1, max=MAX_EPOCHS, description="epochs",
                               continuous_update=False),
     }
-    return View(render, state, controls, "digit_explorer")
+    # the slider moves ~10 images a pixel; the box beside it steps one at a time
+    exact = W.BoundedIntText(value=state.index, min=0, max=N_TEST - 1, description="image",
+                             layout=W.Layout(width="12em"))
+    W.jslink((controls["index"], "value"), (exact, "value"))
+    return View(render, state, controls, "digit_explorer", summary=summary, training=training,
+                extra=(exact,))

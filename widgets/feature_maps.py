@@ -7,7 +7,8 @@ Numba kernel `conv2d_forward` computes, its shape in the title and the selected 
 right, the nine products that add up to that pixel. Inputs: an MNIST test digit, a
 Fashion-MNIST item (when Debian's `dataset-fashion-mnist` is installed; otherwise MNIST with a
 note), or a synthetic shape. Kernels: five named ones, the eight 3 x 3 filters a small CNN
-learned from MNIST ("trained 1" to "trained 8", see trained_filters), a seeded random one, or
+learned from MNIST ("trained 1" to "trained 8", see lessons.chapters.pretrained.trained_filters), a
+seeded random one, or
 your own typed as "a,b,c;d,e,f;g,h,i".
 
 `render(state)` is pure and never raises for a valid state: the selected pixel is clamped to
@@ -22,9 +23,12 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from lessons.chapters import pretrained
 from lessons.data import FASHION_CLASSES, load_fashion_mnist, load_mnist
 from lessons.kernels import conv2d_forward, conv_output_size
-from widgets.base import ACCENT, DIVERGING, WARNING, View, argument, new_figure
+from widgets.base import (
+    ACCENT, DIVERGING, WARNING, View, argument, factory, new_figure, symmetric_limit,
+)
 
 SIZE = 28  # every input is 28 x 28, like MNIST
 K = 3
@@ -41,7 +45,7 @@ NAMED_KERNELS = {
     "blur": ((1 / 9,) * 3,) * 3,
     "sharpen": ((0.0, -1.0, 0.0), (-1.0, 5.0, -1.0), (0.0, -1.0, 0.0)),
 }
-N_TRAINED = 8  # the first-layer filters of a small CNN trained on MNIST (trained_filters)
+N_TRAINED = pretrained.N_FILTERS  # first-layer filters of a small CNN trained on MNIST
 TRAINED = tuple(f"trained {k + 1}" for k in range(N_TRAINED))
 KERNELS = (*NAMED_KERNELS, *TRAINED, "random", "custom")
 MAX_SEED = 99
@@ -139,30 +143,11 @@ def parse_kernel(text):
     return out if out is not None and np.all(np.isfinite(out)) else None
 
 
-@functools.lru_cache(maxsize=1)
-def trained_filters():
-    """(K[8, 3, 3], test accuracy) of a small CNN trained on MNIST, the first time it is asked
-    for (about 2 s): Conv(1 -> 8, 3 x 3, pad 1) -> ReLU -> max-pool 2 -> Dense(10), 3 epochs of
-    SGD (0.05, momentum 0.9, batch 32) on 2,000 training digits scaled to [0, 1], like the
-    widget's inputs; its accuracy is measured on 1,000 test digits. Seeded: the same filters
-    on every run."""
-    from lessons.data import mnist_subset
-    from lessons.kernels import softmax_cross_entropy
-    from lessons.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential
-    from lessons.optim import SGD
-    from lessons.train import evaluate, fit
-
-    images, labels = mnist_subset(2000, seed=0, normalize=True)
-    test, test_labels = mnist_subset(1000, kind="test", seed=0, normalize=True)
-    model = Sequential([Conv2D(1, N_TRAINED, K, pad=1, init="he", seed=0, dtype=np.float32),
-                        ReLU(), MaxPool2D(2), Flatten(),
-                        Dense(N_TRAINED * 14 * 14, 10, seed=1, dtype=np.float32)])
-    fit(model, softmax_cross_entropy, SGD(0.05, momentum=0.9), images[:, None], labels,
-        epochs=3, batch_size=32, seed=0, progress=False)
-    _, accuracy = evaluate(model, softmax_cross_entropy, test[:, None], test_labels)
-    filters = model.layers[0].K[:, 0].astype(np.float64)
-    filters.setflags(write=False)
-    return filters, accuracy
+def training(state):
+    """What the View must train before it can draw `state` (the learned filters), or None."""
+    if state.kernel in TRAINED and not pretrained.trained_filters.is_cached():
+        return pretrained.trained_filters
+    return None
 
 
 def kernel_of(state):
@@ -170,7 +155,7 @@ def kernel_of(state):
     if state.kernel in NAMED_KERNELS:
         return np.array(NAMED_KERNELS[state.kernel]), state.kernel, ""
     if state.kernel in TRAINED:
-        filters, _ = trained_filters()
+        filters, _ = pretrained.trained_filters()
         return np.round(filters[TRAINED.index(state.kernel)], 2), f"{state.kernel} (learned)", ""
     if state.kernel == "random":
         rng = np.random.default_rng(int(state.seed))
@@ -211,10 +196,6 @@ def selected(state):
     return row, col, window, kernel, window * kernel
 
 
-def _limit(a):
-    return max(float(np.max(np.abs(a))), 1e-12)
-
-
 def _draw_input(ax, state, image, caption):
     stride, pad, _, row, col = _geometry(state)
     padded = np.pad(image, pad)
@@ -231,7 +212,7 @@ def _draw_input(ax, state, image, caption):
 
 
 def _draw_kernel(ax, kernel, name):
-    v = _limit(kernel)
+    v = symmetric_limit(kernel)
     ax.imshow(kernel, cmap=DIVERGING, vmin=-v, vmax=v)
     for (i, j), w in np.ndenumerate(kernel):
         ax.text(j, i, f"{w:.2g}", ha="center", va="center", fontsize=9,
@@ -242,7 +223,7 @@ def _draw_kernel(ax, kernel, name):
 
 def _draw_output(ax, state, Y):
     stride, pad, n_out, row, col = _geometry(state)
-    v = _limit(Y)
+    v = symmetric_limit(Y)
     ax.imshow(Y, cmap=DIVERGING, vmin=-v, vmax=v, interpolation="nearest")
     ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec=ACCENT, lw=2.2))
     ax.set(xticks=[], yticks=[])
@@ -274,7 +255,7 @@ def render(state):
     row, col = _geometry(state)[3:]
     a_txt.set_axis_off()
     a_txt.text(0.0, 0.95, f"output ({row}, {col}): kernel × window\n\n" + products_text(state),
-               family="monospace", fontsize=8, va="top", ha="left", transform=a_txt.transAxes)
+               family="monospace", fontsize=9, va="top", ha="left", transform=a_txt.transAxes)
     notes = [n for n in (source_note, kernel_note) if n]
     if notes:
         fig.suptitle("; ".join(notes), color=WARNING, fontsize=10, fontweight="bold")
@@ -305,7 +286,7 @@ def static_figure(index=0, kernels=STATIC_KERNELS):
     axes[0].set_title(caption.replace(": ", "\n"), fontsize=9)
     for ax, name in zip(axes[1:], kernels):
         Y = feature_map(FeatureMapState(index=index, kernel=name))
-        v = _limit(Y)
+        v = symmetric_limit(Y)
         ax.imshow(Y, cmap=DIVERGING, vmin=-v, vmax=v)
         ax.set_title(f"{name}\n{Y.shape[0]} × {Y.shape[1]}", fontsize=9)
     for ax in axes:
@@ -313,6 +294,7 @@ def static_figure(index=0, kernels=STATIC_KERNELS):
     return fig
 
 
+@factory(FeatureMapState)
 def feature_maps(source="mnist", index=0, kernel="vertical edge", custom=CUSTOM_DEFAULT, seed=0,
                  stride=1, pad=0, row=14, col=17):
     """The interactive explorer; returns a View."""
@@ -335,22 +317,29 @@ def feature_maps(source="mnist", index=0, kernel="vertical edge", custom=CUSTOM_
     controls = {
         "source": W.Dropdown(options=list(SOURCES), value=source, description="input"),
         "index": W.IntSlider(value=state.index, min=0, max=N_TEST - 1, description="image #",
-                             continuous_update=False, style=style),
+                             style=style),
         "kernel": W.Dropdown(options=list(KERNELS), value=kernel, description="kernel"),
         "custom": W.Text(value=state.custom, description="custom a,b,c;d,e,f;g,h,i",
                          continuous_update=False, style=style),
         "seed": W.BoundedIntText(value=state.seed, min=0, max=MAX_SEED,
                                  description="random seed", style=style),
         "stride": W.IntSlider(value=state.stride, min=STRIDES[0], max=STRIDES[1],
-                              description="stride", continuous_update=False),
-        "pad": W.IntSlider(value=state.pad, min=PADS[0], max=PADS[1], description="padding",
-                           continuous_update=False),
+                              description="stride"),
+        "pad": W.IntSlider(value=state.pad, min=PADS[0], max=PADS[1], description="padding"),
         "row": W.IntSlider(value=state.row, min=0, max=n_out - 1, description="output row",
-                           continuous_update=False, style=style),
+                           style=style),
         "col": W.IntSlider(value=state.col, min=0, max=n_out - 1, description="output col",
-                           continuous_update=False, style=style),
+                           style=style),
     }
-    view = View(render, state, controls, "feature_maps")
+    view = View(render, state, controls, "feature_maps", summary=summary, training=training)
+
+    def show_used(_=None):
+        # the custom text and the seed matter only for the "custom" and "random" kernels
+        controls["custom"].layout.display = None if view.state.kernel == "custom" else "none"
+        controls["seed"].layout.display = None if view.state.kernel == "random" else "none"
+
+    controls["kernel"].observe(show_used, names="value")
+    show_used()
 
     def follow_size(change):
         # the pixel sliders span the output, which stride and padding resize

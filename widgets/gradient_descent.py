@@ -14,11 +14,12 @@ import functools
 import math
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
 
 from lessons.chapters.ch02_descent import SURFACES, descend, surface
-from widgets.base import View, argument, new_figure
+from widgets.base import View, argument, factory, new_figure
 
 PATH = "#E69F00"  # Okabe-Ito orange: the walk, visible on the blue contours
 ALARM = "#D55E00"  # vermillion: divergence
@@ -209,7 +210,8 @@ def _headline(walk):
         return f"diverged at step {len(walk.points)}", ALARM
     end = ", ".join(f"{c:.4f}" for c in walk.end)
     k = len(walk.points) - 1
-    return f"{k} step{'' if k == 1 else 's'}: ended at ({end}), f = {walk.losses[-1]:.4f}", "black"
+    text = f"{k} step{'' if k == 1 else 's'}: ended at ({end}), f = {walk.losses[-1]:.4f}"
+    return text, matplotlib.rcParams["text.color"]  # black, or light on the dark theme
 
 
 def _describe(state):
@@ -232,6 +234,13 @@ def render(state):
     text, colour = _headline(walk)
     fig.suptitle(text, color=colour, fontweight="bold" if walk.diverged else "normal")
     return fig
+
+
+def summary(state):
+    """What the view shows, in words: the surface, the settings and where the walk ended."""
+    text, _ = _headline(walk_of(state))
+    start = f"({state.start_x:.2f}, {state.start_y:.2f})"
+    return f"{state.surface}, {_describe(state)}, start {start}: {text}"
 
 
 # The static path: stories told with a few fixed states, for nbval, GitHub and HTML exports.
@@ -269,6 +278,7 @@ def small_multiples(story=LEARNING_RATE_STORY, ncols=4):
     return fig
 
 
+@factory(DescentState)
 def descent_explorer(surface="double well", lr=0.05, momentum=0.0, steps=100, start_x=2.5,
                      start_y=1.0, rule="classical"):
     """The interactive explorer: sliders for every DescentState field; returns a View.
@@ -283,7 +293,7 @@ def descent_explorer(surface="double well", lr=0.05, momentum=0.0, steps=100, st
         argument(f, "steps", steps, low=0, integer=True),
         argument(f, "start_x", start_x), argument(f, "start_y", start_y),
         argument(f, "rule", rule, options=("classical", "book")))
-    slider = dict(continuous_update=False, style={"description_width": "initial"})
+    slider = dict(style={"description_width": "initial"})
     controls = {
         "surface": W.Dropdown(options=list(SURFACES), value=state.surface,
                               description="surface"),
@@ -304,7 +314,7 @@ def descent_explorer(surface="double well", lr=0.05, momentum=0.0, steps=100, st
         "rule": W.ToggleButtons(options=[("classical", "classical"), ("book (Listing 2.39)", "book")],
                                 value=state.rule, description="momentum rule"),
     }
-    view = View(render, state, controls, "descent_explorer")
+    view = View(render, state, controls, "descent_explorer", summary=summary, play="steps")
 
     def to_surface_start(change):
         start = SURFACES[change["new"]].start

@@ -7,40 +7,31 @@ the loss on all points after every epoch with the shown epoch marked; right, wha
 unit computes over the plane (one small map per unit). The output neuron can only draw a
 weighted sum of these maps through a sigmoid, so the maps are the features the network made.
 
-Training runs once per training setting (`train_run` is cached), so moving the epoch slider
-only redraws. `render(state)` is pure and never raises for a valid state: a learning rate
-that blows up shows the last finite epoch and says so. `static_figure()` is the fallback without a kernel.
+Training runs once per training setting (lessons.chapters.pretrained.playground_run, cached), on a
+background thread with a progress bar; moving the epoch slider only redraws, and the play
+button animates training epoch by epoch. `render(state)` is pure and never raises for a valid
+state: a learning rate that blows up shows the last finite epoch and says so.
+`static_figure()` is the fallback without a kernel.
 """
 import dataclasses
-import functools
 import math
 
 import ipywidgets as W
 import matplotlib
 import numpy as np
 
-from lessons import reference
-from lessons.data.generators import circles, moons, spirals, xor_points
-from lessons.kernels import binary_cross_entropy
-from lessons.layers import Dense, ReLU, Sequential, Sigmoid, Tanh
-from lessons.optim import SGD
-from lessons.train import Snapshots, fit
-from widgets.base import DIVERGING, NEGATIVE, POSITIVE, WARNING, View, argument, new_figure
+from lessons.chapters import pretrained
+from lessons.chapters.pretrained import playground_hidden, playground_probability
+from widgets.base import (
+    DIVERGING, NEGATIVE, POSITIVE, WARNING, View, argument, factory, mosaic, new_figure,
+)
 
-N_POINTS = 200
-BATCH = 32
 HIDDEN_MAX = 16
 EPOCHS_MAX = 300
 SEED_MAX = 20
 LR_RANGE = (1e-3, 10.0)
-DATASETS = {
-    "xor": lambda seed: xor_points(N_POINTS, noise=0.25, seed=seed),
-    "moons": lambda seed: moons(N_POINTS, noise=0.15, seed=seed),
-    "circles": lambda seed: circles(N_POINTS, noise=0.08, factor=0.5, seed=seed),
-    "spirals": lambda seed: spirals(N_POINTS, k=2, noise=0.03, turns=0.75, seed=seed),
-}
-ACTIVATIONS = {"tanh": (Tanh, reference.tanh), "relu": (ReLU, reference.relu),
-               "sigmoid": (Sigmoid, reference.sigmoid)}
+DATASETS = pretrained.PLAYGROUND_DATASETS
+ACTIVATIONS = pretrained.PLAYGROUND_ACTIVATIONS
 BOUNDARY_RES, UNIT_RES = 90, 40
 # Probability of class 1: purple where high, next to the blue class-1 points; orange where
 # low, next to the vermillion class-0 points (both ends colour-blind safe).
@@ -61,77 +52,22 @@ class PlaygroundState:
     epoch: int = 150
 
 
-@dataclasses.dataclass(frozen=True)
-class Run:
-    """One training run: the data, a parameter snapshot per recorded epoch (epoch k is
-    params[k]), the loss and accuracy on all points at each snapshot, and the epoch in which
-    training diverged (None if it did not)."""
-
-    X: np.ndarray
-    y: np.ndarray
-    params: tuple
-    loss: np.ndarray
-    accuracy: np.ndarray
-    diverged_at: object
-    box: tuple
-
-
-def _model(hidden, activation, seed):
-    layer, _ = ACTIVATIONS[activation]
-    rng = np.random.default_rng(seed)
-    init = "he" if activation == "relu" else "glorot"  # He keeps ReLU units from dying at start
-    return Sequential([Dense(2, hidden, init=init, rng=rng), layer(),
-                       Dense(hidden, 1, init="glorot", rng=rng), Sigmoid()])
-
-
-def _hidden_of(params, activation, P):
-    W1, b1 = params[0], params[1]
-    return ACTIVATIONS[activation][1](reference.dense_forward(P, W1, b1))
-
-
-def _probability(params, activation, P):
-    W2, b2 = params[2], params[3]
-    z = reference.dense_forward(_hidden_of(params, activation, P), W2, b2)
-    return reference.sigmoid(np.nan_to_num(z, nan=0.0, posinf=1e300, neginf=-1e300)).ravel()
-
-
-def _box(X):
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = 0.15 * (hi - lo)
-    return tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad))
-
-
-@functools.lru_cache(maxsize=64)
-def train_run(dataset, hidden, activation, lr, epochs, seed):
-    """Train once for these settings (cached: the same settings return the same Run)."""
-    X, y = DATASETS[dataset](seed)
-    model = _model(hidden, activation, seed)
-    snaps = Snapshots(every=1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        history = fit(model, binary_cross_entropy, SGD(lr), X, y[:, None].astype(float),
-                      epochs=epochs, batch_size=BATCH, seed=seed, callbacks=[snaps],
-                      progress=False)
-        diverged_at = len(history) + 1 if history.diverged else None
-        losses, accuracies = [], []
-        for params in snaps.params:
-            p = _probability(params, activation, X)
-            losses.append(reference.binary_cross_entropy(p, y.astype(float))[0])
-            accuracies.append(float(np.mean((p > 0.5) == (y == 1))))
-    params = tuple(tuple(_frozen(a) for a in p) for p in snaps.params)
-    return Run(_frozen(X), _frozen(y), params, np.array(losses), np.array(accuracies),
-               diverged_at, _box(X))
-
-
-def _frozen(a):
-    a = np.array(a)
-    a.flags.writeable = False
-    return a
-
-
 def run_of(state):
-    """The cached training Run that `state` describes."""
-    return train_run(state.dataset, int(state.hidden), state.activation, float(state.lr),
-                     int(state.epochs), int(state.seed))
+    """The cached training Run that `state` describes (lessons.chapters.pretrained.playground_run)."""
+    return pretrained.playground_run(*_run_key(state))
+
+
+def _run_key(state):
+    return (state.dataset, int(state.hidden), state.activation, float(state.lr),
+            int(state.epochs), int(state.seed))
+
+
+def training(state):
+    """What the View must train before it can draw `state`, or None when it is cached."""
+    key = _run_key(state)
+    if pretrained.playground_run.is_cached(*key):
+        return None
+    return lambda: pretrained.playground_run(*key)
 
 
 def shown_epoch(state, run=None):
@@ -151,7 +87,7 @@ def draw_boundary(ax, run, activation, epoch, *, points=True, resolution=BOUNDAR
     params = run.params[epoch]
     P = _grid(run.box, resolution)
     with np.errstate(over="ignore", invalid="ignore"):
-        prob = _probability(params, activation, P).reshape(resolution, resolution)
+        prob = playground_probability(params, activation, P).reshape(resolution, resolution)
     extent = (*run.box[0], *run.box[1])
     ax.imshow(prob, origin="lower", extent=extent, cmap=PROBABILITY, vmin=0.0, vmax=1.0,
               aspect="auto", interpolation="bilinear", alpha=0.8)
@@ -179,27 +115,14 @@ def _draw_loss(ax, run, epoch):
         ax.set_yscale("log")  # the late, small improvements stay visible
 
 
-def _mosaic(maps, cols, gap=2):
-    """Tile the maps [k, res, res] into one image, `gap` pixels of NaN between tiles: one
-    imshow instead of one axes per unit keeps a redraw fast."""
-    k, res, _ = maps.shape
-    rows = math.ceil(k / cols)
-    tile = res + gap
-    out = np.full((rows * tile - gap, cols * tile - gap), np.nan)
-    for j in range(k):
-        r, c = divmod(j, cols)
-        # row 0 of the mosaic is drawn at the top (origin="upper"), each map upright in it
-        out[r * tile:r * tile + res, c * tile:c * tile + res] = maps[j][::-1]
-    return out
-
-
 def _draw_units(ax, run, activation, epoch):
     params = run.params[epoch]
     hidden = params[0].shape[1]
     cols = math.ceil(math.sqrt(hidden))
     P = _grid(run.box, UNIT_RES)
     with np.errstate(over="ignore", invalid="ignore"):
-        H = np.nan_to_num(_hidden_of(params, activation, P), nan=0.0, posinf=1e6, neginf=-1e6)
+        H = np.nan_to_num(playground_hidden(params, activation, P), nan=0.0, posinf=1e6,
+                          neginf=-1e6)
     if activation == "relu":
         top = max(float(H.max()), 1e-12)
         low, high = -top, top  # a diverging map centred on 0, where ReLU switches off
@@ -207,12 +130,14 @@ def _draw_units(ax, run, activation, epoch):
         low, high = (-1.0, 1.0) if activation == "tanh" else (0.0, 1.0)
     maps = H.T.reshape(hidden, UNIT_RES, UNIT_RES)
     cmap = matplotlib.colormaps[DIVERGING].with_extremes(bad="white")
-    ax.imshow(_mosaic(maps, cols), cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
+    # row 0 of the mosaic is drawn at the top (origin="upper"), each map upright in it
+    ax.imshow(mosaic(maps[:, ::-1], cols, gap=2)[0], cmap=cmap, vmin=low, vmax=high,
+              interpolation="nearest")
     tile = UNIT_RES + 2
     w_out = params[2][:, 0]
     for j in range(hidden):
         r, c = divmod(j, cols)
-        ax.text(c * tile + 1, r * tile + 1, f"{j + 1}: {w_out[j]:+.1f}", fontsize=6, va="top",
+        ax.text(c * tile + 1, r * tile + 1, f"{j + 1}: {w_out[j]:+.1f}", fontsize=8, va="top",
                 ha="left", bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.7))
     ax.set_axis_off()
     ax.set_title(f"hidden units' outputs ({activation}); w = weight into the output",
@@ -228,7 +153,8 @@ def render(state):
     draw_boundary(left, run, state.activation, epoch)
     left.set_title(f"{state.dataset}: P(class 1) after epoch {epoch} of {state.epochs}",
                    fontsize=10)
-    left.legend(loc="lower right", fontsize=7, framealpha=0.8)
+    left.legend(loc="upper left", bbox_to_anchor=(0.0, -0.02), ncols=2, fontsize=9,
+                frameon=False)  # under the plot, off the data
     _draw_loss(middle, run, epoch)
     _draw_units(right, run, state.activation, epoch)
     head = (f"{state.hidden} {state.activation} hidden unit{'s' if state.hidden > 1 else ''}, "
@@ -283,6 +209,7 @@ def static_figure(stories=(XOR_STORY, DATASET_STORY)):
     return fig
 
 
+@factory(PlaygroundState)
 def mlp_playground(dataset="xor", hidden=4, activation="tanh", lr=0.1, epochs=150, seed=0,
                    epoch=None):
     """The interactive playground; returns a View. epoch=None shows the last epoch."""
@@ -311,9 +238,10 @@ def mlp_playground(dataset="xor", hidden=4, activation="tanh", lr=0.1, epochs=15
         "seed": W.IntSlider(value=state.seed, min=0, max=max(SEED_MAX, state.seed),
                             description="seed", **train),
         "epoch": W.IntSlider(value=state.epoch, min=0, max=epochs, description="show epoch",
-                             **train),
+                             style=train["style"]),
     }
-    view = View(render, state, controls, "mlp_playground")
+    view = View(render, state, controls, "mlp_playground", summary=summary, training=training,
+                play="epoch")
     scrub = controls["epoch"]
 
     def follow_epochs(change):

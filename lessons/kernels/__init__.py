@@ -103,3 +103,26 @@ __all__ += [
     "nesterov_step", "adagrad_step", "global_norm", "clip_by_global_norm",
     "mlp_adam_epoch", "mlp_logits",
 ]
+
+# Chapter 09, Deeper CNNs
+from lessons.kernels.residual import residual_add_backward, residual_add_forward  # noqa: E402
+from lessons.kernels.global_pool import (  # noqa: E402
+    global_avgpool2d_backward, global_avgpool2d_forward,
+)
+from lessons.kernels.depthwise import (  # noqa: E402
+    depthwise_conv2d_backward, depthwise_conv2d_forward, pointwise_conv2d_backward,
+    pointwise_conv2d_forward,
+)
+from lessons.kernels.augment import augment_images  # noqa: E402
+
+__all__ += [
+    "residual_add_forward",
+    "residual_add_backward",
+    "global_avgpool2d_forward",
+    "global_avgpool2d_backward",
+    "depthwise_conv2d_forward",
+    "depthwise_conv2d_backward",
+    "pointwise_conv2d_forward",
+    "pointwise_conv2d_backward",
+    "augment_images",
+]

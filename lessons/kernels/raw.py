@@ -84,3 +84,20 @@ __all__ += [
     "leaky_relu_unchecked", "leaky_relu_backward_unchecked", "elu_unchecked",
     "elu_backward_unchecked", "nesterov_step_unchecked", "adagrad_step_unchecked", "adam_sweep",
 ]
+
+# Chapter 09, Deeper CNNs
+from lessons.kernels.depthwise import _depthwise_backward_kernel as depthwise_conv2d_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.depthwise import _depthwise_forward_kernel as depthwise_conv2d_forward_unchecked  # noqa: E402,E501
+from lessons.kernels.depthwise import _pointwise_backward_kernel as pointwise_conv2d_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.depthwise import _pointwise_forward_kernel as pointwise_conv2d_forward_unchecked  # noqa: E402,E501
+from lessons.kernels.global_pool import _gap_backward_kernel as global_avgpool2d_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.global_pool import _gap_forward_kernel as global_avgpool2d_forward_unchecked  # noqa: E402,E501
+from lessons.kernels.residual import _residual_add_backward_kernel as residual_add_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.residual import _residual_add_kernel as residual_add_forward_unchecked  # noqa: E402,E501
+
+__all__ += [
+    "residual_add_forward_unchecked", "residual_add_backward_unchecked",
+    "global_avgpool2d_forward_unchecked", "global_avgpool2d_backward_unchecked",
+    "depthwise_conv2d_forward_unchecked", "depthwise_conv2d_backward_unchecked",
+    "pointwise_conv2d_forward_unchecked", "pointwise_conv2d_backward_unchecked",
+]

@@ -48,3 +48,9 @@ __all__ = [
     "initial_weights", "mlp",
     "BatchNorm", "LeakyReLU", "ELU",  # Chapter 05
 ]
+
+# Chapter 09, Deeper CNNs
+from lessons.layers.residual import GlobalAvgPool2D, Residual  # noqa: E402
+from lessons.layers.depthwise import DepthwiseConv2D, PointwiseConv2D  # noqa: E402
+
+__all__ += ["DepthwiseConv2D", "GlobalAvgPool2D", "PointwiseConv2D", "Residual"]

@@ -91,3 +91,26 @@ __all__ += [
     "nesterov_step", "adagrad_step", "global_norm", "clip_by_global_norm",
     "mlp_adam_epoch", "mlp_logits",
 ]
+
+# Chapter 09, Deeper CNNs
+from lessons.reference.residual import residual_add_forward, residual_add_backward  # noqa: E402
+from lessons.reference.global_pool import (  # noqa: E402
+    global_avgpool2d_forward, global_avgpool2d_backward,
+)
+from lessons.reference.depthwise import (  # noqa: E402
+    depthwise_conv2d_forward, depthwise_conv2d_backward, pointwise_conv2d_forward,
+    pointwise_conv2d_backward,
+)
+from lessons.reference.augment import augment_images  # noqa: E402
+
+__all__ += [
+    "residual_add_forward",
+    "residual_add_backward",
+    "global_avgpool2d_forward",
+    "global_avgpool2d_backward",
+    "depthwise_conv2d_forward",
+    "depthwise_conv2d_backward",
+    "pointwise_conv2d_forward",
+    "pointwise_conv2d_backward",
+    "augment_images",
+]

@@ -218,5 +218,15 @@ def artifacts(notebook):
 
 
 @pytest.fixture
+def saved_artifacts(notebook):
+    """test-artifacts/browser/<chapter>-no-kernel/, emptied: the committed notebook's
+    widget cells as they show before Run All."""
+    directory = ARTIFACTS / f"{notebook.stem}-no-kernel"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
+@pytest.fixture
 def notebook_dir():
     return NOTEBOOK_DIR

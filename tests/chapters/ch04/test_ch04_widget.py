@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import widgets.digit_explorer as de
+from lessons.chapters import pretrained
 from lessons.chapters import ch04_mnist_net as mnist_net
 from lessons.data import load_mnist
 
@@ -21,7 +22,7 @@ def title(fig):
 
 @pytest.mark.parametrize("seed, epochs", [(0, 1), (de.MAX_SEED, de.MAX_EPOCHS)])
 def test_render_over_a_grid_including_extremes(seed, epochs):
-    net = de.trained_network(seed, epochs)
+    net = pretrained.trained_network(seed, epochs)
     for index, misclassified in itertools.product((0, 1, 4999, de.N_TEST - 1), (False, True)):
         state = de.State(index, misclassified, seed, epochs)
         fig = de.render(state)
@@ -37,11 +38,11 @@ def test_render_over_a_grid_including_extremes(seed, epochs):
 
 
 def test_network_is_the_chapters_run_and_is_cached():
-    net = de.trained_network(0, 1)
-    assert de.trained_network(0, 1) is net  # cached: the widget trains once
+    net = pretrained.trained_network(0, 1)
+    assert pretrained.trained_network(0, 1) is net  # cached: the widget trains once
     assert net.W1.shape == (25, 785) and net.W2.shape == (10, 26) and net.W1.dtype == np.float64
     assert len(net.test_accuracy) == 1 and 0.905 <= net.test_accuracy[0] <= 0.93
-    train, test, images = de.mnist_prepared()
+    train, test, images = pretrained.mnist_prepared()
     W1, W2 = mnist_net.init_weights(0, dtype=np.float64)
     mnist_net.fit(W1, W2, train, test, epochs=1, seed=0, progress=False)
     assert np.array_equal(W1, net.W1) and np.array_equal(W2, net.W2)
@@ -53,8 +54,8 @@ def test_network_is_the_chapters_run_and_is_cached():
 
 
 def test_hidden_activations_and_outputs_match_the_kernel():
-    net = de.trained_network(0, 1)
-    _, test, _ = de.mnist_prepared()
+    net = pretrained.trained_network(0, 1)
+    _, test, _ = pretrained.mnist_prepared()
     s = de.shown(de.State(index=123))
     x1 = np.concatenate(([1.0], test.X[123]))
     h = np.tanh(net.W1 @ x1)
@@ -65,7 +66,7 @@ def test_hidden_activations_and_outputs_match_the_kernel():
 
 
 def test_misclassified_mode_walks_the_errors_and_wraps():
-    net = de.trained_network(0, 1)
+    net = pretrained.trained_network(0, 1)
     first = de.shown(de.State(0, True))
     assert first.image == net.errors[0] and first.error_rank == 0
     again = de.shown(de.State(len(net.errors), True))  # wraps to the first error
@@ -101,8 +102,10 @@ def test_view_is_built_headlessly_and_follows_its_controls():
     calls = []
     view.render = lambda state: calls.append(state) or de.render(state)
     assert set(view.controls) == {"index", "misclassified", "seed", "epochs"}
-    sliders = [view.controls[k] for k in ("index", "seed", "epochs")]
-    assert all(not c.continuous_update for c in sliders)
+    assert view.controls["index"].continuous_update  # a redraw: follow the drag
+    # a new seed or epoch count retrains: only on release
+    assert not view.controls["seed"].continuous_update
+    assert not view.controls["epochs"].continuous_update
     assert (view.controls["index"].min, view.controls["index"].max) == (0, de.N_TEST - 1)
     assert view.controls["epochs"].max == de.MAX_EPOCHS
     view.controls["index"].value = 9999  # as if the learner dragged the slider
@@ -140,8 +143,8 @@ def test_one_step_of_every_slider_changes_what_is_shown():
 def test_static_figures():
     fig = de.gallery(seed=0, epochs=1, n=10, ncols=5)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    net = de.trained_network(0, 1)
-    _, test, _ = de.mnist_prepared()
+    net = pretrained.trained_network(0, 1)
+    _, test, _ = pretrained.mnist_prepared()
     i = net.errors[0]
     assert len(titles) == 10 and titles[0] == f"{test.labels[i]} → {net.predicted[i]}"
     assert f"of {len(net.errors)} misclassified" in fig.get_suptitle()

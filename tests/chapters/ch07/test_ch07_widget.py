@@ -9,6 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import widgets.feature_maps as fm
+from lessons.chapters import pretrained
 from lessons.kernels import conv_output_size
 from widgets.base import state_call
 
@@ -76,10 +77,10 @@ def test_named_kernels_and_the_random_seed():
 
 
 def test_trained_filters_come_from_a_cnn_that_learned_mnist():
-    filters, accuracy = fm.trained_filters()
+    filters, accuracy = pretrained.trained_filters()
     assert filters.shape == (fm.N_TRAINED, 3, 3) and not filters.flags.writeable
     assert accuracy > 0.85  # measured 0.922 on 1,000 test digits; chance is 0.1
-    assert fm.trained_filters()[0] is filters  # trained once, then cached
+    assert pretrained.trained_filters()[0] is filters  # trained once, then cached
     for k, name in enumerate(fm.TRAINED):
         kernel, title, note = fm.kernel_of(fm.FeatureMapState(kernel=name))
         np.testing.assert_array_equal(kernel, np.round(filters[k], 2))

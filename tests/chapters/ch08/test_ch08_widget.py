@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 
 import widgets.cnn_inspector as ci
+from lessons.chapters import pretrained
 from lessons.chapters import ch08_cnn as cnn
 from widgets.base import state_call
 
 
 def test_network_is_trained_once_and_learns():
-    net = ci.trained_cnn()
-    assert ci.trained_cnn() is net
+    net = pretrained.trained_cnn()
+    assert pretrained.trained_cnn() is net
     assert net.model.n_params == 17802 and net.model.dtype == np.float64
-    assert len(net.history) == ci.EPOCHS and not net.history.diverged
+    assert len(net.history) == pretrained.CNN_EPOCHS and not net.history.diverged
     assert net.test_accuracy > 0.85  # measured 0.942 on the 1,000 test images; chance 0.1
     assert net.history.metrics == ("loss", "accuracy")
     np.testing.assert_allclose(net.probabilities.sum(axis=1), 1.0)
@@ -32,7 +33,7 @@ def test_render_over_a_grid_including_extremes(layer):
     for index, channel in itertools.product((0, ci.N_TEST - 1), (0, ci.N_CHANNELS - 1)):
         state = ci.State(index, layer, channel)
         fig = ci.render(state)
-        label = int(ci.trained_cnn().test_labels[index])
+        label = int(pretrained.trained_cnn().test_labels[index])
         assert f"true {label}" in fig.get_suptitle()
         assert len(fig.axes) == 5  # image, one map, all maps, filter, probabilities
         assert f"channel {channel}" in fig.axes[1].get_title()
@@ -42,10 +43,10 @@ def test_render_over_a_grid_including_extremes(layer):
 def test_activations_follow_the_model():
     acts = ci.activations(7)
     shapes = [a.shape for a in acts[:6]]
-    assert shapes == [s for _, s, _ in cnn.layer_table(ci.trained_cnn().model)][:6]
+    assert shapes == [s for _, s, _ in cnn.layer_table(pretrained.trained_cnn().model)][:6]
     assert np.all(acts[1] >= 0) and np.array_equal(acts[1], np.maximum(acts[0], 0))
     p = np.exp(acts[-1] - acts[-1].max())
-    np.testing.assert_allclose(p / p.sum(), ci.trained_cnn().probabilities[7], rtol=1e-9)
+    np.testing.assert_allclose(p / p.sum(), pretrained.trained_cnn().probabilities[7], rtol=1e-9)
     assert ci.filters(0).shape == (32, 1, 4, 4) and ci.filters(5).shape == (32, 32, 3, 3)
 
 

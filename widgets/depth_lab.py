@@ -1,0 +1,129 @@
+"""Chapter 09, Deeper CNNs: the depth lab.
+
+`depth_lab(depth, skip, step)` shows what happens inside a deep CNN while it trains
+(lessons.chapters.ch09_deeper_cnns.train_deep: 2,000 MNIST images, three epochs):
+
+- left, the norm of each weight layer's gradient (first layer left, the Dense head right) at
+  one moment of training, for the plain network and the residual one; the network chosen with
+  `skip` is drawn bold, the other faint;
+- right, the loss of both networks on a fixed probe set through training, the moment marked.
+
+Training ten networks takes minutes on 2 cores, so the runs are precomputed
+(`precompute()`, shipped as lessons/data/ch09/depth_lab.npz) and the widget only draws.
+Batch norm is not part of the lab yet (it arrives with Chapter 05's BatchNorm2D).
+Static path: `static_figure()`, the gradient norms and losses of the deepest network.
+"""
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import ipywidgets as W
+import numpy as np
+
+from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, flag, new_figure
+
+DATA = Path(__file__).resolve().parent.parent / "lessons" / "data" / "ch09" / "depth_lab.npz"
+DEPTHS = (4, 8, 12, 16, 20, 30)
+
+
+def precompute(path=DATA, depths=DEPTHS):
+    """Train every (depth, skip) network of the lab and save the runs to `path` (minutes)."""
+    from lessons.chapters.ch09_deeper_cnns import mnist_train_test, train_deep
+
+    data = mnist_train_test(2000, 500)
+    arrays = {}
+    for depth in depths:
+        for skip in (False, True):
+            run = train_deep(depth, skip, data=data)
+            key = f"{depth}_{'residual' if skip else 'plain'}"
+            arrays[key + "_losses"] = np.array(run.losses)
+            arrays[key + "_norms"] = run.norms
+            arrays[key + "_accuracy"] = np.array(run.test_accuracy)
+            arrays["batches"] = np.array(run.batches)
+    np.savez_compressed(path, depths=np.array(depths), **arrays)
+
+
+@functools.lru_cache(maxsize=1)
+def runs():
+    """{(depth, skip): (losses[records], norms[records, layers], accuracy)} and the batch
+    numbers of the records."""
+    with np.load(DATA) as f:
+        batches = f["batches"]
+        table = {}
+        for depth in f["depths"]:
+            for skip in (False, True):
+                key = f"{depth}_{'residual' if skip else 'plain'}"
+                table[int(depth), skip] = (f[key + "_losses"], f[key + "_norms"],
+                                           float(f[key + "_accuracy"]))
+    return table, batches
+
+
+@dataclass(frozen=True)
+class State:
+    """depth: one of DEPTHS (weight layers); skip: show the residual network bold (else the
+    plain one); step: the moment of training, an index into the records (0 = before)."""
+
+    depth: int = 20
+    skip: bool = True
+    step: int = 10
+
+    def __post_init__(self):
+        f = "depth_lab"
+        object.__setattr__(self, "depth", argument(f, "depth", self.depth, options=DEPTHS))
+        object.__setattr__(self, "skip", flag(f, "skip", self.skip))
+        last = len(runs()[1]) - 1
+        object.__setattr__(self, "step", argument(f, "step", self.step, low=0, high=last,
+                                                  integer=True))
+
+
+def render(state):
+    table, batches = runs()
+    fig, (ax_g, ax_l) = new_figure(12, 4.2, ncols=2)
+    for skip, colour, name in ((False, NEGATIVE, "plain"), (True, POSITIVE, "residual")):
+        losses, norms, accuracy = table[state.depth, skip]
+        bold = skip == state.skip
+        step = max(state.step, 1)  # no gradient before the first step
+        layers = np.arange(1, norms.shape[1] + 1)
+        ax_g.semilogy(layers, np.maximum(norms[step], 1e-12), "o-", color=colour,
+                      lw=2.5 if bold else 1, alpha=1 if bold else 0.35,
+                      label=f"{name} (test accuracy {accuracy:.3f})")
+        ax_l.plot(batches, losses, color=colour, lw=2.5 if bold else 1,
+                  alpha=1 if bold else 0.35, label=name)
+    ax_g.set(xlabel="weight layer (1 = first conv, last = Dense head)",
+             ylabel="gradient norm ||dK|| (log scale)",
+             title=f"{state.depth} layers, after step {batches[max(state.step, 1)]}")
+    ax_g.legend(fontsize=8)
+    ax_l.axvline(batches[state.step], color=ACCENT, ls="--")
+    ax_l.set(xlabel="training step (batches of 32)", ylabel="loss on 100 training images",
+             title="loss while training: plain vs residual")
+    ax_l.legend(fontsize=8)
+    return fig
+
+
+def summary(state):
+    """The numbers behind render(state), 4 significant digits."""
+    table, batches = runs()
+    losses, norms, accuracy = table[state.depth, state.skip]
+    step = max(state.step, 1)
+    return (f"{state.depth} layers, {'residual' if state.skip else 'plain'}, step "
+            f"{batches[state.step]}: loss {losses[state.step]:.4f}; gradient norms first "
+            f"{norms[step][0]:.3g}, middle {norms[step][len(norms[step]) // 2]:.3g}, last "
+            f"{norms[step][-1]:.3g}; test accuracy after training {accuracy:.4f}")
+
+
+def static_figure():
+    """The deepest network, plain and residual, at the end of training."""
+    return render(State(depth=max(DEPTHS), skip=True, step=len(runs()[1]) - 1))
+
+
+def depth_lab(depth=20, skip=True, step=10):
+    """The interactive view: depth and step sliders, a skip-connection switch."""
+    state = State(depth, skip, step)
+    controls = {
+        "depth": W.SelectionSlider(options=DEPTHS, value=state.depth, description="depth",
+                                   continuous_update=False),
+        "step": W.IntSlider(value=state.step, min=0, max=len(runs()[1]) - 1,
+                            description="step", continuous_update=False),
+        "skip": W.Checkbox(value=state.skip, description="skip connections (bold)"),
+    }
+    return View(render, state, controls, "depth_lab")
