@@ -29,6 +29,7 @@ from lessons.kernels.pool import (
 )
 from lessons.kernels.dropout import inverted_dropout
 from lessons.kernels.mlp import mlp_forward, mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
+# use swaps kernels but is none: it stays out of __all__, the kernels lessons.warmup compiles
 from lessons.kernels.registry import use
 
 __all__ = [
@@ -63,7 +64,6 @@ __all__ = [
     "avgpool2d_forward",
     "avgpool2d_backward",
     "inverted_dropout",
-    "use",
 ]
 from lessons.kernels.regression import (  # noqa: E402  (Chapter 06)
     regression_adam_epoch, regression_loss_grad, regression_predict,
