@@ -6,6 +6,9 @@ its threading policy in `threads`; the unchecked compiled cores the layers, benc
 chapters call are public in `raw`. Nothing outside this package imports a private name from it
 (tests/infrastructure/test_layering.py).
 
+Bring your own kernel: `use(conv2d_forward=my_fn)` makes the layers, `fit` and the widgets
+run a learner's kernel instead of the course's (`registry` lists which; `use()` restores).
+
 Set NUMBA_DISABLE_JIT=1 before starting Python (or the Jupyter kernel) to run every kernel
 as plain Python and step through it in a debugger.
 """
@@ -26,6 +29,8 @@ from lessons.kernels.pool import (
 )
 from lessons.kernels.dropout import inverted_dropout
 from lessons.kernels.mlp import mlp_forward, mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
+# use swaps kernels but is none: it stays out of __all__, the kernels lessons.warmup compiles
+from lessons.kernels.registry import use
 
 __all__ = [
     "perceptron_predict",

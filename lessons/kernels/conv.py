@@ -41,7 +41,7 @@ conv1d_forward reshapes and calls the same kernels.
 import numpy as np
 from numba import njit, prange
 
-from lessons.kernels import checks
+from lessons.kernels import checks, registry
 from lessons.kernels.threads import one_blas_thread
 
 _LAYOUT2 = "(X is [N, C, H, W], K is [F, C, kh, kw])"
@@ -230,6 +230,7 @@ def _out_shape(X, K, stride, pad):
         (n + 2 * pad - k) // stride + 1 for n, k in zip(X.shape[2:], K.shape[2:]))
 
 
+@registry.course_kernel
 def conv2d_forward(X, K, b, stride=1, pad=0):
     """Y[N, F, OH, OW] = the cross-correlation of X[N, C, H, W] with K[F, C, kh, kw], plus b[F].
 
@@ -240,11 +241,15 @@ def conv2d_forward(X, K, b, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
     b = _check_bias(f, b, K.shape[0])
     dt = np.result_type(X, K, b)
+    X, K, b = (a.astype(dt, copy=False) for a in (X, K, b))
+    if registry.swapped(f):
+        return registry.run(f, (X, K, b, stride, pad), [("Y", _out_shape(X, K, stride, pad))],
+                            dt)
     with one_blas_thread():
-        return _conv_forward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
-                                    b.astype(dt, copy=False), stride, stride, pad, pad)
+        return _conv_forward_kernel(X, K, b, stride, stride, pad, pad)
 
 
+@registry.course_kernel
 def conv2d_backward(X, K, dY, stride=1, pad=0):
     """Gradients (dX[N, C, H, W], dK[F, C, kh, kw], db[F]) from dY[N, F, OH, OW].
 
@@ -255,9 +260,12 @@ def conv2d_backward(X, K, dY, stride=1, pad=0):
     X, K, stride, pad = _check_conv(f, X, K, stride, pad, 2)
     dY = _check_dY(f, dY, _out_shape(X, K, stride, pad), 2)
     dt = np.result_type(X, K, dY)
+    X, K, dY = (a.astype(dt, copy=False) for a in (X, K, dY))
+    if registry.swapped(f):
+        return registry.run(f, (X, K, dY, stride, pad), [("dX", X.shape), ("dK", K.shape),
+                                                         ("db", (K.shape[0],))], dt)
     with one_blas_thread():
-        return _conv_backward_kernel(X.astype(dt, copy=False), K.astype(dt, copy=False),
-                                     dY.astype(dt, copy=False), stride, stride, pad, pad, True)
+        return _conv_backward_kernel(X, K, dY, stride, stride, pad, pad, True)
 
 
 def conv1d_forward(X, K, b, stride=1, pad=0):

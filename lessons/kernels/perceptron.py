@@ -10,7 +10,7 @@ check their input first, because a kernel trusts it (a short `order` would read 
 import numpy as np
 from numba import njit
 
-from lessons.kernels import checks
+from lessons.kernels import checks, registry
 
 _F = "perceptron"
 
@@ -88,6 +88,7 @@ def perceptron_predict(w, X):
     return _perceptron_predict_kernel(w, X)
 
 
+@registry.course_kernel
 def perceptron_epoch(w, X, y, order, lr):
     """One pass of the perceptron rule over X[order]; updates w[d] in place.
 
@@ -100,6 +101,8 @@ def perceptron_epoch(w, X, y, order, lr):
     y = checks.labels_pm1(f, "y", y, n=X.shape[0], dtype=w.dtype)
     order = checks.indices(f, "order", order, upper=X.shape[0], shape="[k] (row indices)")
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
+    if registry.swapped(f):
+        return registry.run(f, (w, X, y, order, lr), [("n_updates", int)], w.dtype)
     return _perceptron_epoch_kernel(w, X, y, order, lr)
 
 
