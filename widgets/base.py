@@ -238,6 +238,8 @@ class View:
                             names="value")
             if not getattr(control, "description_allow_html", None) and control.description:
                 control.tooltip = control.tooltip or control.description
+            if getattr(control, "continuous_update", False):
+                control.add_class("dl-lessons-continuous")  # redraws while it is dragged
         self.reset_button = W.Button(description="reset", icon="undo",
                                      tooltip="back to the defaults this view opened with",
                                      layout=W.Layout(width="auto"))

@@ -342,11 +342,16 @@ def check_dropdown_by_keyboard(page, widget, number):
 
 
 def check_drag(page, widget, artifacts):
-    """Drag the first slider with the mouse and capture two frames during the one drag: the
-    picture must follow the hand (continuous updates), not wait for the release."""
-    handle = widget.locator(".widget-slider .noUi-handle").first
+    """Drag the first continuously updating slider (View marks them dl-lessons-continuous;
+    sliders that retrain update on release) with the mouse and capture two frames during the
+    one drag: the picture must follow the hand, not wait for the release."""
+    slider = widget.locator(".dl-lessons-continuous.widget-slider")
+    if slider.count() == 0:
+        print("drag: this widget has no continuously updating slider")
+        return []
+    handle = slider.first.locator(".noUi-handle").first
     handle.scroll_into_view_if_needed()
-    track = widget.locator(".widget-slider .noUi-target").first.bounding_box()
+    track = slider.first.locator(".noUi-target").first.bounding_box()
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
