@@ -50,6 +50,14 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("notebook", notebooks, ids=[nb.stem for nb in notebooks])
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests run last. Playwright's sync API marks its event loop as running in this
+    thread until the session ends; a widget View drawn after the first browser test would find
+    that loop, take it for a kernel's and defer its frames to it (never run), so every headless
+    widget test after it failed in CI (they ran in directory order, after tests/browser)."""
+    items.sort(key=lambda item: HERE in item.path.parents)
+
+
 def _in_ci():
     return os.environ.get("CI", "").lower() in ("true", "1")
 

@@ -43,6 +43,7 @@ PROMPTS_JS = """panel => [...panel.querySelectorAll('.jp-Cell')].map(
 # What a slider move must change: the figure (images in the widget's Output) and the call line.
 WIDGET_JS = """widget => ({
     images: [...widget.querySelectorAll('.dl-picture img')].map(i => i.dataset.hash ?? ''),
+    busy: [...widget.querySelectorAll('.dl-picture-busy')].some(b => b.dataset.busy === '1'),
     output: [...widget.querySelectorAll('.jp-OutputArea')].map(o => o.textContent).join('\\n'),
     code: widget.querySelector('.dl-lessons-code')?.textContent ?? null,
     stderr: [...widget.querySelectorAll(
@@ -146,7 +147,8 @@ def settle(page, widget):
     while time.monotonic() < deadline:
         page.wait_for_timeout(100)
         now = widget.evaluate(WIDGET_JS)
-        if now != last or not kernel_idle(page):
+        # a retraining widget trains on a thread: the kernel is idle, the progress bar shows
+        if now != last or now["busy"] or not kernel_idle(page):
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= STABLE_S:
             return now
@@ -332,9 +334,16 @@ def check_dropdown_by_keyboard(page, widget, number):
     if not select.count() or not select.first.is_visible():
         return []
     before = settle(page, widget)
-    value = select.first.input_value()
+    value, logged = select.first.input_value(), page.evaluate(LOG_ENTRIES_JS)
     select.first.press("ArrowDown" if select.first.evaluate(
         "s => s.selectedIndex < s.options.length - 1") else "ArrowUp")
+    # a choice that retrains redraws seconds later, with the kernel's status light still idle
+    # (comm messages do not show as busy): wait for the new call line, as `press` does
+    try:
+        page.wait_for_function(REDRAWN_JS, arg=[widget.element_handle(), before["code"],
+                                                logged])
+    except PlaywrightTimeout:
+        pass  # reported below with the values
     after = settle(page, widget)
     if select.first.input_value() == value or after["images"] == before["images"]:
         return [f"widget {number}: a dropdown did not follow the arrow key"]
@@ -376,8 +385,11 @@ def check_drag(page, widget, artifacts):
 
 
 def set_theme(page, name):
-    """Through the command palette (Ctrl+Shift+C), as a keyboard user does."""
-    page.locator("body").press("Control+Shift+C")
+    """Through the command palette (Ctrl+Shift+C), as a keyboard user does. Focus leaves the
+    widget first: ipywidgets keeps the keys pressed in its controls (a dropdown, a text box) from
+    JupyterLab's shortcuts, so the palette would not open from there."""
+    page.evaluate("document.activeElement?.blur()")
+    page.keyboard.press("Control+Shift+C")
     palette = page.locator(".lm-CommandPalette-input")
     expect(palette).to_be_visible()
     palette.fill(f"Use Theme: {name}")
