@@ -9,8 +9,9 @@ Counting (exact, no training):
     resnet34_layers()                        ResNet-34 layer by layer: stages [3, 4, 6, 3],
                                              21,797,672 parameters
 Networks and experiments:
-    deep_cnn(depth, skip=...)                a depth-layer CNN on MNIST, plain or residual
-    train_deep(depth, skip)                  its loss curve and per-layer gradient norms
+    deep_cnn(depth, skip=..., batchnorm=...) a depth-layer CNN on MNIST, plain or residual,
+                                             with or without batch norm after each convolution
+    train_deep(depth, skip, batchnorm=...)   its loss curve and per-layer gradient norms
     small_cnn(classes)                       the small CNN of the transfer and augmentation runs
     transfer_run(...), augmentation_run(...), leakage_run(...)
     draw_augmentation(rng, n, ...)           the random transforms, drawn in Python
@@ -25,8 +26,8 @@ from lessons.chapters.ch08_cnn import conv_params, dense_params, receptive_field
 from lessons.data import load_mnist, stratified_indices
 from lessons.kernels import augment_images, checks, softmax_cross_entropy
 from lessons.layers import (
-    Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU, Residual, Sequential,
-    float_dtype, generator,
+    BatchNorm, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU, Residual,
+    Sequential, float_dtype, generator,
 )
 from lessons.optim import Adam
 from lessons.train import Callback, evaluate, fit
@@ -137,7 +138,11 @@ def one_numba_thread():
 
 # --- deep networks: plain against residual -------------------------------------------------------
 
-def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=None):
+BN_MOMENTUM = 0.9  # the running averages of a 189-step run must forget their start (Keras: 0.99)
+
+
+def deep_cnn(depth=20, *, skip, batchnorm=False, width=8, seed=0, dtype=np.float64,
+             branch_scale=None):
     """A CNN with `depth` layers that have weights (depth even, >= 4), for 1 x 28 x 28 images:
 
         Conv2D(1 -> width, 3x3, stride 2, pad 1) -> ReLU -> MaxPool 2        28 -> 7 pixels
@@ -149,6 +154,10 @@ def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=
     otherwise add its full variance to the signal, which grows with depth (Fixup, Zhang et al.
     2019, scales the same way). skip=True adds each block's input to its output (Residual);
     skip=False is the same network, with the same initial weights, without the shortcuts.
+    batchnorm=True puts a BatchNorm (over the channels, momentum BN_MOMENTUM) after every
+    convolution, before its ReLU and before the shortcut's addition, as ResNet does; the
+    convolutions draw the same initial weights either way. Batch norm layers have weights
+    (a scale and a shift per channel) but do not count as layers of the depth.
     """
     f = "deep_cnn"
     depth = checks.number(f, "depth", depth, low=4, integer=True)
@@ -157,18 +166,24 @@ def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=
                          f"Dense layer), got {depth}")
     width = checks.number(f, "width", width, low=1, integer=True)
     skip = checks.flag(f, "skip", skip)
+    batchnorm = checks.flag(f, "batchnorm", batchnorm)
     blocks = (depth - 2) // 2
     scale = 1 / np.sqrt(blocks) if branch_scale is None else checks.number(
         f, "branch_scale", branch_scale, low=0.0)
     rng = generator(f, seed, None)
     dtype = float_dtype(f, dtype)
-    layers = [Conv2D(1, width, 3, stride=2, pad=1, init="he", rng=rng, dtype=dtype), ReLU(),
-              MaxPool2D(2)]
+
+    def normed(conv):
+        return [conv, BatchNorm(width, momentum=BN_MOMENTUM, dtype=dtype)] if batchnorm \
+            else [conv]
+
+    layers = [*normed(Conv2D(1, width, 3, stride=2, pad=1, init="he", rng=rng, dtype=dtype)),
+              ReLU(), MaxPool2D(2)]
     for _ in range(blocks):
         second = Conv2D(width, width, 3, pad=1, init="he", rng=rng, dtype=dtype)
         second.K *= scale
-        branch = [Conv2D(width, width, 3, pad=1, init="he", rng=rng, dtype=dtype), ReLU(),
-                  second]
+        branch = [*normed(Conv2D(width, width, 3, pad=1, init="he", rng=rng, dtype=dtype)),
+                  ReLU(), *normed(second)]
         layers += [Residual(branch, skip=skip), ReLU()]
     layers += [GlobalAvgPool2D(), Dense(width, 10, init="glorot", rng=rng, dtype=dtype)]
     return Sequential(layers)
@@ -176,12 +191,12 @@ def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=
 
 def weight_layers(model):
     """The layers with weights (Conv2D, Dense, ...), first to last, also inside Residual
-    blocks: the ones the depth of a network counts."""
+    blocks: the ones the depth of a network counts (not BatchNorm's scales and shifts)."""
     found = []
     for layer in model.layers:
         if isinstance(layer, Residual):
             found += weight_layers(layer.branch)
-        elif layer.params():
+        elif layer.params() and not isinstance(layer, BatchNorm):
             found.append(layer)
     return found
 
@@ -259,19 +274,22 @@ class DeepRun:
 
     depth: int
     skip: bool
+    batchnorm: bool
     batches: list
     losses: list
     norms: np.ndarray  # [records, weight layers]
     test_accuracy: float
 
 
-def train_deep(depth, skip, *, n_train=2000, epochs=3, batch_size=32, lr=3e-3, seed=0,
-               every=8, width=8, branch_scale=None, data=None):
-    """Train deep_cnn(depth, skip) with Adam(lr) and record a DeepRun: the loss on 100
-    training images and every layer's gradient norm every `every` steps.
+def train_deep(depth, skip, *, batchnorm=False, n_train=2000, epochs=3, batch_size=32,
+               lr=3e-3, seed=0, every=8, width=8, branch_scale=None, data=None):
+    """Train deep_cnn(depth, skip, batchnorm) with Adam(lr) and record a DeepRun: the loss on
+    100 training images and every layer's gradient norm every `every` steps (the losses in
+    inference mode: with batch norm, through its running averages).
     data: (X, y, X_test, y_test) to reuse, else mnist_train_test(n_train, 500)."""
     X, y, X_test, y_test = data if data is not None else mnist_train_test(n_train, 500)
-    model = deep_cnn(depth, skip=skip, width=width, seed=seed, branch_scale=branch_scale)
+    model = deep_cnn(depth, skip=skip, batchnorm=batchnorm, width=width, seed=seed,
+                     branch_scale=branch_scale)
     losses = LossPerBatch(X[:100], y[:100], every=every)
     norms = GradientNorms(every=every)
     with one_numba_thread():
@@ -279,7 +297,7 @@ def train_deep(depth, skip, *, n_train=2000, epochs=3, batch_size=32, lr=3e-3, s
             batch_size=batch_size, seed=seed, callbacks=[losses, norms], progress=False)
         accuracy = evaluate(model, softmax_cross_entropy, X_test, y_test)[1]
     first = np.zeros(len(weight_layers(model)))  # no gradient yet at step 0
-    return DeepRun(depth, skip, losses.batches, losses.losses,
+    return DeepRun(depth, skip, batchnorm, losses.batches, losses.losses,
                    np.array([first] + norms.norms), accuracy)
 
 

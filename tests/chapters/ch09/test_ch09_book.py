@@ -43,6 +43,19 @@ def test_gradients_vanish_in_the_plain_network_only(deep_runs):
     assert residual[0] > 1e-2 * residual[-1]  # measured about 0.5
 
 
+def test_batch_norm_makes_the_plain_20_layers_train(deep_runs):
+    plain = deep_runs[False]
+    bn = ch.train_deep(20, False, batchnorm=True,
+                       data=ch.mnist_train_test(2000, 500))
+    # measured seeds 0-4: loss 2.303 -> 1.31-1.74, test accuracy 0.37-0.59 (seed 0: 1.313,
+    # 0.572); the first layer's gradient after 8 steps 0.3-3x the last layer's, where the
+    # plain network without batch norm has about 1e-6
+    assert bn.batchnorm and not plain.batchnorm
+    assert 1.1 < bn.losses[-1] < 1.9 and 0.3 < bn.test_accuracy < 0.7
+    assert bn.norms[1][0] > 0.1 * bn.norms[1][-1]
+    assert bn.losses[-1] < plain.losses[-1] - 0.4 and bn.test_accuracy > plain.test_accuracy + 0.2
+
+
 def test_augmentation_effect_is_in_its_band():
     result = ch.augmentation_run()
     # measured over seeds 0-4: +0.053 to +0.069; seed 0: 0.858 -> 0.919
