@@ -13,10 +13,12 @@ Networks and experiments:
                                              with or without batch norm after each convolution
     train_deep(depth, skip, batchnorm=...)   its loss curve and per-layer gradient norms
     small_cnn(classes)                       the small CNN of the transfer and augmentation runs
-    transfer_run(...), augmentation_run(...), leakage_run(...)
+    transfer_run(...)                        digits 0-4 -> 5-9: from scratch, frozen, fine-tuned
+    augmentation_run(...), leakage_run(...)
     draw_augmentation(rng, n, ...)           the random transforms, drawn in Python
 """
 import contextlib
+import copy
 from dataclasses import dataclass
 
 import numba
@@ -339,12 +341,19 @@ def small_cnn(classes=10, *, width=8, seed=0, dtype=np.float64):
 
 
 def with_new_head(model, classes, *, freeze, seed=0):
-    """The layers of `model` but its last, (frozen or not), and a new Dense head for
-    `classes` classes: a pretrained network reused for another task."""
-    body = model.layers[:-1]
+    """A copy of the layers of `model` but its last (frozen or not), and a new Dense head for
+    `classes` classes: a pretrained network reused for another task. `model` itself is left
+    as it was, so several runs can start from the same pretrained weights."""
+    body = copy.deepcopy(model.layers[:-1])
     old = model.layers[-1]
     head = Dense(old.n_in, classes, init="glorot", seed=seed, dtype=old.W.dtype)
     return Sequential([Frozen(layer) if freeze else layer for layer in body] + [head])
+
+
+def unfrozen(model):
+    """The same layers (the same objects, weights and all) with every Frozen one thawed."""
+    return Sequential([layer.layer if isinstance(layer, Frozen) else layer
+                       for layer in model.layers])
 
 
 def train_adam(model, X, y, *, epochs, seed, lr=1e-3, batch_size=32):
@@ -355,27 +364,41 @@ def train_adam(model, X, y, *, epochs, seed, lr=1e-3, batch_size=32):
                    batch_size=batch_size, seed=seed, progress=False)
 
 
-def transfer_run(*, n_pretrain=2000, n_labelled=500, n_test=1000, pretrain_epochs=2,
-                 epochs=4, seed=0):
-    """Pretrain small_cnn on digits 0-4, then learn digits 5-9 from n_labelled images three
-    ways: from scratch, with the pretrained layers frozen (only a new head learns), and
-    fine-tuned (all layers start pretrained). Returns {way: test accuracy on 5-9}."""
+TRANSFER_WAYS = ("scratch", "frozen", "fine-tuned", "fine-tuned at once")
+
+
+def transfer_run(*, n_pretrain=4000, n_labelled=500, n_test=1000, pretrain_epochs=3,
+                 epochs=4, lr=1e-3, head_lr=1e-2, tune_lr=5e-4, seed=0):
+    """Pretrain small_cnn on n_pretrain images of the digits 0-4 (pretrain_epochs, Adam(lr)),
+    then learn the digits 5-9 from n_labelled images, `epochs` epochs each way:
+
+        "scratch"             a fresh small_cnn, Adam(lr);
+        "frozen"              the pretrained layers frozen (Frozen), only a new Dense head
+                              learns, Adam(head_lr): 785 x 5 weights can take a large rate;
+        "fine-tuned"          the usual recipe: the head first, as "frozen", for epochs // 2
+                              epochs, then every layer at the lower rate tune_lr;
+        "fine-tuned at once"  every layer from the start at lr, the new head still random.
+
+    Returns {way: test accuracy on n_test test images of 5-9}."""
     Xa, ya, _, _ = mnist_train_test(n_pretrain, 10, seed=seed, digits=[0, 1, 2, 3, 4])
     Xb, yb, Xb_test, yb_test = mnist_train_test(n_labelled, n_test, seed=seed + 1,
                                                 digits=[5, 6, 7, 8, 9])
     yb, yb_test = yb - 5, yb_test - 5
     pretrained = small_cnn(5, seed=seed)
-    train_adam(pretrained, Xa, ya, epochs=pretrain_epochs, seed=seed)
-    results = {}
-    # frozen before fine-tuned: fine-tuning changes the pretrained layers themselves
-    for way in ("scratch", "frozen", "fine-tuned"):
-        if way == "scratch":
-            model = small_cnn(5, seed=seed + 1)
-        else:
-            model = with_new_head(pretrained, 5, freeze=way == "frozen", seed=seed + 1)
-        train_adam(model, Xb, yb, epochs=epochs, seed=seed)
-        results[way] = evaluate(model, softmax_cross_entropy, Xb_test, yb_test)[1]
-    return results
+    train_adam(pretrained, Xa, ya, epochs=pretrain_epochs, seed=seed, lr=lr)
+    models = {"scratch": small_cnn(5, seed=seed + 1)}
+    train_adam(models["scratch"], Xb, yb, epochs=epochs, seed=seed, lr=lr)
+    models["frozen"] = with_new_head(pretrained, 5, freeze=True, seed=seed + 1)
+    train_adam(models["frozen"], Xb, yb, epochs=epochs, seed=seed, lr=head_lr)
+    head_first = with_new_head(pretrained, 5, freeze=True, seed=seed + 1)
+    train_adam(head_first, Xb, yb, epochs=epochs // 2, seed=seed, lr=head_lr)
+    models["fine-tuned"] = unfrozen(head_first)
+    train_adam(models["fine-tuned"], Xb, yb, epochs=epochs - epochs // 2, seed=seed + 1,
+               lr=tune_lr)
+    models["fine-tuned at once"] = with_new_head(pretrained, 5, freeze=False, seed=seed + 1)
+    train_adam(models["fine-tuned at once"], Xb, yb, epochs=epochs, seed=seed, lr=lr)
+    return {way: evaluate(models[way], softmax_cross_entropy, Xb_test, yb_test)[1]
+            for way in TRANSFER_WAYS}
 
 
 def draw_augmentation(rng, n, *, max_shift=2.0, max_degrees=10.0, flip=False):

@@ -70,8 +70,15 @@ def test_augmenting_before_the_split_inflates_validation():
     assert leaky[0] > leaky[1]  # and above its own test accuracy
 
 
-def test_transfer_seed_0_as_the_chapter_prints_it():
-    result = ch.transfer_run()
-    # seed 0: scratch 0.878, frozen 0.881, fine-tuned 0.894; other seeds do not all agree
-    assert result["fine-tuned"] > result["scratch"]
-    assert all(0.8 < v < 0.95 for v in result.values())
+def test_transfer_beats_scratch_over_seeds():
+    runs = [ch.transfer_run(seed=seed) for seed in range(5)]
+    gain = {way: np.array([r[way] - r["scratch"] for r in runs]) for way in ch.TRANSFER_WAYS}
+    # measured seeds 0-4: scratch 0.850-0.896 (mean 0.880); frozen +0.011 to +0.064 (mean
+    # +0.036), fine-tuned head first +0.006 to +0.085 (mean +0.043), fine-tuned at once
+    # -0.043 to +0.039 (mean +0.007; 3 of 5)
+    assert np.all(gain["frozen"] > 0) and np.all(gain["fine-tuned"] > 0)
+    assert 0.02 < gain["frozen"].mean() < 0.06 and 0.025 < gain["fine-tuned"].mean() < 0.07
+    assert gain["fine-tuned at once"].mean() < gain["fine-tuned"].mean() - 0.02
+    seed0 = runs[0]  # as the chapter prints it: 0.878, 0.925, 0.930, 0.908
+    assert seed0["fine-tuned"] > seed0["frozen"] > seed0["fine-tuned at once"] > seed0["scratch"]
+    assert all(0.85 < v < 0.95 for v in seed0.values())
