@@ -1,16 +1,16 @@
 """Chapter 09, Deeper CNNs: the depth lab.
 
-`depth_lab(depth, skip, step)` shows what happens inside a deep CNN while it trains
-(lessons.chapters.ch09_deeper_cnns.train_deep: 2,000 MNIST images, three epochs):
+`depth_lab(depth, skip, batchnorm, step)` shows what happens inside a deep CNN while it
+trains (lessons.chapters.ch09_deeper_cnns.train_deep: 2,000 MNIST images, three epochs):
 
 - left, the norm of each weight layer's gradient (first layer left, the Dense head right) at
-  one moment of training, for the plain network and the residual one; the network chosen with
-  `skip` is drawn bold, the other faint;
-- right, the loss of both networks on a fixed probe set through training, the moment marked.
+  one moment of training, for the plain network and the residual one, both with batch norm
+  or both without (`batchnorm`); the network chosen with `skip` is drawn bold, the other faint;
+- right, the loss of both networks on a fixed probe set through training, the moment marked,
+  and dotted, the same two networks with batch norm switched the other way.
 
-Training ten networks takes minutes on 2 cores, so the runs are precomputed
+Training 24 networks takes minutes on 2 cores, so the runs are precomputed
 (`precompute()`, shipped as lessons/data/ch09/depth_lab.npz) and the widget only draws.
-Batch norm is not part of the lab yet (it arrives with Chapter 05's BatchNorm2D).
 Static path: `static_figure()`, the gradient norms and losses of the deepest network.
 """
 import functools
@@ -26,51 +26,61 @@ DATA = Path(__file__).resolve().parent.parent / "lessons" / "data" / "ch09" / "d
 DEPTHS = (4, 8, 12, 16, 20, 30)
 
 
+def _key(depth, skip, batchnorm):
+    return f"{depth}_{'residual' if skip else 'plain'}{'_bn' if batchnorm else ''}"
+
+
 def precompute(path=DATA, depths=DEPTHS):
-    """Train every (depth, skip) network of the lab and save the runs to `path` (minutes)."""
+    """Train every (depth, skip, batchnorm) network of the lab and save the runs to `path`
+    (about five minutes)."""
     from lessons.chapters.ch09_deeper_cnns import mnist_train_test, train_deep
 
     data = mnist_train_test(2000, 500)
     arrays = {}
     for depth in depths:
         for skip in (False, True):
-            run = train_deep(depth, skip, data=data)
-            key = f"{depth}_{'residual' if skip else 'plain'}"
-            arrays[key + "_losses"] = np.array(run.losses)
-            arrays[key + "_norms"] = run.norms
-            arrays[key + "_accuracy"] = np.array(run.test_accuracy)
-            arrays["batches"] = np.array(run.batches)
+            for batchnorm in (False, True):
+                run = train_deep(depth, skip, batchnorm=batchnorm, data=data)
+                key = _key(depth, skip, batchnorm)
+                arrays[key + "_losses"] = np.array(run.losses)
+                arrays[key + "_norms"] = run.norms
+                arrays[key + "_accuracy"] = np.array(run.test_accuracy)
+                arrays["batches"] = np.array(run.batches)
     np.savez_compressed(path, depths=np.array(depths), **arrays)
 
 
 @functools.lru_cache(maxsize=1)
 def runs():
-    """{(depth, skip): (losses[records], norms[records, layers], accuracy)} and the batch
-    numbers of the records."""
+    """{(depth, skip, batchnorm): (losses[records], norms[records, layers], accuracy)} and
+    the batch numbers of the records."""
     with np.load(DATA) as f:
         batches = f["batches"]
         table = {}
         for depth in f["depths"]:
             for skip in (False, True):
-                key = f"{depth}_{'residual' if skip else 'plain'}"
-                table[int(depth), skip] = (f[key + "_losses"], f[key + "_norms"],
-                                           float(f[key + "_accuracy"]))
+                for batchnorm in (False, True):
+                    key = _key(depth, skip, batchnorm)
+                    table[int(depth), skip, batchnorm] = (
+                        f[key + "_losses"], f[key + "_norms"], float(f[key + "_accuracy"]))
     return table, batches
 
 
 @dataclass(frozen=True)
 class State:
     """depth: one of DEPTHS (weight layers); skip: show the residual network bold (else the
-    plain one); step: the moment of training, an index into the records (0 = before)."""
+    plain one); batchnorm: the networks with a batch norm after every convolution (else
+    without); step: the moment of training, an index into the records (0 = before)."""
 
     depth: int = 20
     skip: bool = True
+    batchnorm: bool = False
     step: int = 10
 
     def __post_init__(self):
         f = "depth_lab"
         object.__setattr__(self, "depth", argument(f, "depth", self.depth, options=DEPTHS))
         object.__setattr__(self, "skip", flag(f, "skip", self.skip))
+        object.__setattr__(self, "batchnorm", flag(f, "batchnorm", self.batchnorm))
         last = len(runs()[1]) - 1
         object.__setattr__(self, "step", argument(f, "step", self.step, low=0, high=last,
                                                   integer=True))
@@ -79,23 +89,27 @@ class State:
 def render(state):
     table, batches = runs()
     fig, (ax_g, ax_l) = new_figure(12, 4.2, ncols=2)
+    bn = " + batch norm" if state.batchnorm else ""
     for skip, colour, name in ((False, NEGATIVE, "plain"), (True, POSITIVE, "residual")):
-        losses, norms, accuracy = table[state.depth, skip]
+        losses, norms, accuracy = table[state.depth, skip, state.batchnorm]
+        other = table[state.depth, skip, not state.batchnorm][0]
         bold = skip == state.skip
         step = max(state.step, 1)  # no gradient before the first step
         layers = np.arange(1, norms.shape[1] + 1)
         ax_g.semilogy(layers, np.maximum(norms[step], 1e-12), "o-", color=colour,
                       lw=2.5 if bold else 1, alpha=1 if bold else 0.35,
-                      label=f"{name} (test accuracy {accuracy:.3f})")
+                      label=f"{name}{bn} (test accuracy {accuracy:.3f})")
         ax_l.plot(batches, losses, color=colour, lw=2.5 if bold else 1,
-                  alpha=1 if bold else 0.35, label=name)
+                  alpha=1 if bold else 0.35, label=name + bn)
+        ax_l.plot(batches, other, color=colour, lw=1, ls=":", alpha=0.6,
+                  label=f"{name} {'without' if state.batchnorm else 'with'} batch norm")
     ax_g.set(xlabel="weight layer (1 = first conv, last = Dense head)",
              ylabel="gradient norm ||dK|| (log scale)",
-             title=f"{state.depth} layers, after step {batches[max(state.step, 1)]}")
+             title=f"{state.depth} layers{bn}, after step {batches[max(state.step, 1)]}")
     ax_g.legend(fontsize=8)
     ax_l.axvline(batches[state.step], color=ACCENT, ls="--")
     ax_l.set(xlabel="training step (batches of 32)", ylabel="loss on 100 training images",
-             title="loss while training: plain vs residual")
+             title="loss while training: plain vs residual (dotted: batch norm switched)")
     ax_l.legend(fontsize=8)
     return fig
 
@@ -103,9 +117,10 @@ def render(state):
 def summary(state):
     """The numbers behind render(state), 4 significant digits."""
     table, batches = runs()
-    losses, norms, accuracy = table[state.depth, state.skip]
+    losses, norms, accuracy = table[state.depth, state.skip, state.batchnorm]
     step = max(state.step, 1)
-    return (f"{state.depth} layers, {'residual' if state.skip else 'plain'}, step "
+    return (f"{state.depth} layers, {'residual' if state.skip else 'plain'}"
+            f"{', batch norm' if state.batchnorm else ''}, step "
             f"{batches[state.step]}: loss {losses[state.step]:.4f}; gradient norms first "
             f"{norms[step][0]:.3g}, middle {norms[step][len(norms[step]) // 2]:.3g}, last "
             f"{norms[step][-1]:.3g}; test accuracy after training {accuracy:.4f}")
@@ -116,14 +131,16 @@ def static_figure():
     return render(State(depth=max(DEPTHS), skip=True, step=len(runs()[1]) - 1))
 
 
-def depth_lab(depth=20, skip=True, step=10):
-    """The interactive view: depth and step sliders, a skip-connection switch."""
-    state = State(depth, skip, step)
+def depth_lab(depth=20, skip=True, batchnorm=False, step=10):
+    """The interactive view: depth and step sliders, skip-connection and batch-norm
+    switches."""
+    state = State(depth, skip, batchnorm, step)
     controls = {
         "depth": W.SelectionSlider(options=DEPTHS, value=state.depth, description="depth",
                                    continuous_update=False),
         "step": W.IntSlider(value=state.step, min=0, max=len(runs()[1]) - 1,
                             description="step", continuous_update=False),
         "skip": W.Checkbox(value=state.skip, description="skip connections (bold)"),
+        "batchnorm": W.Checkbox(value=state.batchnorm, description="batch norm"),
     }
     return View(render, state, controls, "depth_lab")

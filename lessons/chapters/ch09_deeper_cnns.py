@@ -9,13 +9,16 @@ Counting (exact, no training):
     resnet34_layers()                        ResNet-34 layer by layer: stages [3, 4, 6, 3],
                                              21,797,672 parameters
 Networks and experiments:
-    deep_cnn(depth, skip=...)                a depth-layer CNN on MNIST, plain or residual
-    train_deep(depth, skip)                  its loss curve and per-layer gradient norms
+    deep_cnn(depth, skip=..., batchnorm=...) a depth-layer CNN on MNIST, plain or residual,
+                                             with or without batch norm after each convolution
+    train_deep(depth, skip, batchnorm=...)   its loss curve and per-layer gradient norms
     small_cnn(classes)                       the small CNN of the transfer and augmentation runs
-    transfer_run(...), augmentation_run(...), leakage_run(...)
+    transfer_run(...)                        digits 0-4 -> 5-9: from scratch, frozen, fine-tuned
+    augmentation_run(...), leakage_run(...)
     draw_augmentation(rng, n, ...)           the random transforms, drawn in Python
 """
 import contextlib
+import copy
 from dataclasses import dataclass
 
 import numba
@@ -25,8 +28,8 @@ from lessons.chapters.ch08_cnn import conv_params, dense_params, receptive_field
 from lessons.data import load_mnist, stratified_indices
 from lessons.kernels import augment_images, checks, softmax_cross_entropy
 from lessons.layers import (
-    Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU, Residual, Sequential,
-    float_dtype, generator,
+    BatchNorm, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU, Residual,
+    Sequential, float_dtype, generator,
 )
 from lessons.optim import Adam
 from lessons.train import Callback, evaluate, fit
@@ -137,7 +140,11 @@ def one_numba_thread():
 
 # --- deep networks: plain against residual -------------------------------------------------------
 
-def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=None):
+BN_MOMENTUM = 0.9  # the running averages of a 189-step run must forget their start (Keras: 0.99)
+
+
+def deep_cnn(depth=20, *, skip, batchnorm=False, width=8, seed=0, dtype=np.float64,
+             branch_scale=None):
     """A CNN with `depth` layers that have weights (depth even, >= 4), for 1 x 28 x 28 images:
 
         Conv2D(1 -> width, 3x3, stride 2, pad 1) -> ReLU -> MaxPool 2        28 -> 7 pixels
@@ -149,6 +156,10 @@ def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=
     otherwise add its full variance to the signal, which grows with depth (Fixup, Zhang et al.
     2019, scales the same way). skip=True adds each block's input to its output (Residual);
     skip=False is the same network, with the same initial weights, without the shortcuts.
+    batchnorm=True puts a BatchNorm (over the channels, momentum BN_MOMENTUM) after every
+    convolution, before its ReLU and before the shortcut's addition, as ResNet does; the
+    convolutions draw the same initial weights either way. Batch norm layers have weights
+    (a scale and a shift per channel) but do not count as layers of the depth.
     """
     f = "deep_cnn"
     depth = checks.number(f, "depth", depth, low=4, integer=True)
@@ -157,18 +168,24 @@ def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=
                          f"Dense layer), got {depth}")
     width = checks.number(f, "width", width, low=1, integer=True)
     skip = checks.flag(f, "skip", skip)
+    batchnorm = checks.flag(f, "batchnorm", batchnorm)
     blocks = (depth - 2) // 2
     scale = 1 / np.sqrt(blocks) if branch_scale is None else checks.number(
         f, "branch_scale", branch_scale, low=0.0)
     rng = generator(f, seed, None)
     dtype = float_dtype(f, dtype)
-    layers = [Conv2D(1, width, 3, stride=2, pad=1, init="he", rng=rng, dtype=dtype), ReLU(),
-              MaxPool2D(2)]
+
+    def normed(conv):
+        return [conv, BatchNorm(width, momentum=BN_MOMENTUM, dtype=dtype)] if batchnorm \
+            else [conv]
+
+    layers = [*normed(Conv2D(1, width, 3, stride=2, pad=1, init="he", rng=rng, dtype=dtype)),
+              ReLU(), MaxPool2D(2)]
     for _ in range(blocks):
         second = Conv2D(width, width, 3, pad=1, init="he", rng=rng, dtype=dtype)
         second.K *= scale
-        branch = [Conv2D(width, width, 3, pad=1, init="he", rng=rng, dtype=dtype), ReLU(),
-                  second]
+        branch = [*normed(Conv2D(width, width, 3, pad=1, init="he", rng=rng, dtype=dtype)),
+                  ReLU(), *normed(second)]
         layers += [Residual(branch, skip=skip), ReLU()]
     layers += [GlobalAvgPool2D(), Dense(width, 10, init="glorot", rng=rng, dtype=dtype)]
     return Sequential(layers)
@@ -176,12 +193,12 @@ def deep_cnn(depth=20, *, skip, width=8, seed=0, dtype=np.float64, branch_scale=
 
 def weight_layers(model):
     """The layers with weights (Conv2D, Dense, ...), first to last, also inside Residual
-    blocks: the ones the depth of a network counts."""
+    blocks: the ones the depth of a network counts (not BatchNorm's scales and shifts)."""
     found = []
     for layer in model.layers:
         if isinstance(layer, Residual):
             found += weight_layers(layer.branch)
-        elif layer.params():
+        elif layer.params() and not isinstance(layer, BatchNorm):
             found.append(layer)
     return found
 
@@ -259,19 +276,22 @@ class DeepRun:
 
     depth: int
     skip: bool
+    batchnorm: bool
     batches: list
     losses: list
     norms: np.ndarray  # [records, weight layers]
     test_accuracy: float
 
 
-def train_deep(depth, skip, *, n_train=2000, epochs=3, batch_size=32, lr=3e-3, seed=0,
-               every=8, width=8, branch_scale=None, data=None):
-    """Train deep_cnn(depth, skip) with Adam(lr) and record a DeepRun: the loss on 100
-    training images and every layer's gradient norm every `every` steps.
+def train_deep(depth, skip, *, batchnorm=False, n_train=2000, epochs=3, batch_size=32,
+               lr=3e-3, seed=0, every=8, width=8, branch_scale=None, data=None):
+    """Train deep_cnn(depth, skip, batchnorm) with Adam(lr) and record a DeepRun: the loss on
+    100 training images and every layer's gradient norm every `every` steps (the losses in
+    inference mode: with batch norm, through its running averages).
     data: (X, y, X_test, y_test) to reuse, else mnist_train_test(n_train, 500)."""
     X, y, X_test, y_test = data if data is not None else mnist_train_test(n_train, 500)
-    model = deep_cnn(depth, skip=skip, width=width, seed=seed, branch_scale=branch_scale)
+    model = deep_cnn(depth, skip=skip, batchnorm=batchnorm, width=width, seed=seed,
+                     branch_scale=branch_scale)
     losses = LossPerBatch(X[:100], y[:100], every=every)
     norms = GradientNorms(every=every)
     with one_numba_thread():
@@ -279,7 +299,7 @@ def train_deep(depth, skip, *, n_train=2000, epochs=3, batch_size=32, lr=3e-3, s
             batch_size=batch_size, seed=seed, callbacks=[losses, norms], progress=False)
         accuracy = evaluate(model, softmax_cross_entropy, X_test, y_test)[1]
     first = np.zeros(len(weight_layers(model)))  # no gradient yet at step 0
-    return DeepRun(depth, skip, losses.batches, losses.losses,
+    return DeepRun(depth, skip, batchnorm, losses.batches, losses.losses,
                    np.array([first] + norms.norms), accuracy)
 
 
@@ -321,12 +341,19 @@ def small_cnn(classes=10, *, width=8, seed=0, dtype=np.float64):
 
 
 def with_new_head(model, classes, *, freeze, seed=0):
-    """The layers of `model` but its last, (frozen or not), and a new Dense head for
-    `classes` classes: a pretrained network reused for another task."""
-    body = model.layers[:-1]
+    """A copy of the layers of `model` but its last (frozen or not), and a new Dense head for
+    `classes` classes: a pretrained network reused for another task. `model` itself is left
+    as it was, so several runs can start from the same pretrained weights."""
+    body = copy.deepcopy(model.layers[:-1])
     old = model.layers[-1]
     head = Dense(old.n_in, classes, init="glorot", seed=seed, dtype=old.W.dtype)
     return Sequential([Frozen(layer) if freeze else layer for layer in body] + [head])
+
+
+def unfrozen(model):
+    """The same layers (the same objects, weights and all) with every Frozen one thawed."""
+    return Sequential([layer.layer if isinstance(layer, Frozen) else layer
+                       for layer in model.layers])
 
 
 def train_adam(model, X, y, *, epochs, seed, lr=1e-3, batch_size=32):
@@ -337,27 +364,41 @@ def train_adam(model, X, y, *, epochs, seed, lr=1e-3, batch_size=32):
                    batch_size=batch_size, seed=seed, progress=False)
 
 
-def transfer_run(*, n_pretrain=2000, n_labelled=500, n_test=1000, pretrain_epochs=2,
-                 epochs=4, seed=0):
-    """Pretrain small_cnn on digits 0-4, then learn digits 5-9 from n_labelled images three
-    ways: from scratch, with the pretrained layers frozen (only a new head learns), and
-    fine-tuned (all layers start pretrained). Returns {way: test accuracy on 5-9}."""
+TRANSFER_WAYS = ("scratch", "frozen", "fine-tuned", "fine-tuned at once")
+
+
+def transfer_run(*, n_pretrain=4000, n_labelled=500, n_test=1000, pretrain_epochs=3,
+                 epochs=4, lr=1e-3, head_lr=1e-2, tune_lr=5e-4, seed=0):
+    """Pretrain small_cnn on n_pretrain images of the digits 0-4 (pretrain_epochs, Adam(lr)),
+    then learn the digits 5-9 from n_labelled images, `epochs` epochs each way:
+
+        "scratch"             a fresh small_cnn, Adam(lr);
+        "frozen"              the pretrained layers frozen (Frozen), only a new Dense head
+                              learns, Adam(head_lr): 785 x 5 weights can take a large rate;
+        "fine-tuned"          the usual recipe: the head first, as "frozen", for epochs // 2
+                              epochs, then every layer at the lower rate tune_lr;
+        "fine-tuned at once"  every layer from the start at lr, the new head still random.
+
+    Returns {way: test accuracy on n_test test images of 5-9}."""
     Xa, ya, _, _ = mnist_train_test(n_pretrain, 10, seed=seed, digits=[0, 1, 2, 3, 4])
     Xb, yb, Xb_test, yb_test = mnist_train_test(n_labelled, n_test, seed=seed + 1,
                                                 digits=[5, 6, 7, 8, 9])
     yb, yb_test = yb - 5, yb_test - 5
     pretrained = small_cnn(5, seed=seed)
-    train_adam(pretrained, Xa, ya, epochs=pretrain_epochs, seed=seed)
-    results = {}
-    # frozen before fine-tuned: fine-tuning changes the pretrained layers themselves
-    for way in ("scratch", "frozen", "fine-tuned"):
-        if way == "scratch":
-            model = small_cnn(5, seed=seed + 1)
-        else:
-            model = with_new_head(pretrained, 5, freeze=way == "frozen", seed=seed + 1)
-        train_adam(model, Xb, yb, epochs=epochs, seed=seed)
-        results[way] = evaluate(model, softmax_cross_entropy, Xb_test, yb_test)[1]
-    return results
+    train_adam(pretrained, Xa, ya, epochs=pretrain_epochs, seed=seed, lr=lr)
+    models = {"scratch": small_cnn(5, seed=seed + 1)}
+    train_adam(models["scratch"], Xb, yb, epochs=epochs, seed=seed, lr=lr)
+    models["frozen"] = with_new_head(pretrained, 5, freeze=True, seed=seed + 1)
+    train_adam(models["frozen"], Xb, yb, epochs=epochs, seed=seed, lr=head_lr)
+    head_first = with_new_head(pretrained, 5, freeze=True, seed=seed + 1)
+    train_adam(head_first, Xb, yb, epochs=epochs // 2, seed=seed, lr=head_lr)
+    models["fine-tuned"] = unfrozen(head_first)
+    train_adam(models["fine-tuned"], Xb, yb, epochs=epochs - epochs // 2, seed=seed + 1,
+               lr=tune_lr)
+    models["fine-tuned at once"] = with_new_head(pretrained, 5, freeze=False, seed=seed + 1)
+    train_adam(models["fine-tuned at once"], Xb, yb, epochs=epochs, seed=seed, lr=lr)
+    return {way: evaluate(models[way], softmax_cross_entropy, Xb_test, yb_test)[1]
+            for way in TRANSFER_WAYS}
 
 
 def draw_augmentation(rng, n, *, max_shift=2.0, max_degrees=10.0, flip=False):

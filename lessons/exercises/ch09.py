@@ -5,17 +5,15 @@
     check_basic_block_params(fn)   your `fn(c_in, c_out)`: the parameters of a ResNet basic
                                    block (two 3 x 3 convolutions with batch norm, no conv
                                    biases, a 1 x 1 projection when the channels change)
-    check_residual_backward(fn)    your `fn(dY, x_shape, stride)`: the residual addition's
-                                   backward, (dX, dFX), checked against the course's kernel
+
+The residual addition's backward is a "write it yourself" kernel:
+`check_kernel("residual_add_backward", fn)` (lessons.exercises.kernels).
 
 Each check prints ✔ or ✘ with what is off and the next hint. Worked solutions:
 `from lessons.solutions import ch09`.
 """
-import numpy as np
-
 from lessons.chapters.ch09_deeper_cnns import separable_counts
 from lessons.exercises import Exercise, is_whole, shown
-from lessons.kernels import residual_add_backward
 
 SEPARABLE = Exercise("depthwise separable parameters", [
     "Two layers: a depthwise one (one K × K kernel for each of the M input channels, each with "
@@ -32,15 +30,6 @@ BLOCK = Exercise("ResNet basic block parameters", [
     "shortcut is a 1 × 1 convolution c_in → c_out (no bias) with its own batch norm.",
     "9 c_in c_out + 9 c_out² + 4 c_out, plus c_in c_out + 2 c_out when the channels change: "
     "(64, 64) gives 73,984 and (64, 128) gives 230,144.",
-], "ch09")
-
-RESIDUAL = Exercise("residual backward", [
-    "The forward is an addition, Y = FX + shortcut(X): an addition passes its gradient on "
-    "unchanged to each of its inputs. So dFX is dY itself.",
-    "The shortcut read X[:, :, ::stride, ::stride] into the first C = x_shape[1] channels "
-    "of Y. The gradient goes back to exactly those pixels; every other input pixel got "
-    "nothing and gets 0.",
-    "dX = np.zeros(x_shape); dX[:, :, ::stride, ::stride] = dY[:, :C]; return dX, dY.",
 ], "ch09")
 
 _SEPARABLE_CASES = ((32, 64, 3), (1, 1, 3), (3, 16, 5), (64, 128, 3), (128, 128, 1), (8, 4, 7))
@@ -111,43 +100,3 @@ def check_basic_block_params(fn):
         return BLOCK.feedback(False, detail)
     return BLOCK.feedback(True, "on every case: (64, 64) has 73,984 and (64, 128) 230,144, the "
                                 "numbers resnet34_layers adds up to 21,797,672.")
-
-
-def _residual_cases():
-    rng = np.random.default_rng(9)
-    for x_shape, F, stride in (((2, 3, 4, 4), 3, 1), ((1, 2, 5, 5), 4, 2), ((2, 2, 6, 3), 2, 2),
-                               ((1, 1, 3, 3), 3, 3)):
-        N, C, H, W = x_shape
-        yield rng.standard_normal((N, F, (H - 1) // stride + 1, (W - 1) // stride + 1)), \
-            x_shape, stride
-
-
-@RESIDUAL.check
-def check_residual_backward(fn):
-    """fn(dY, x_shape, stride) must return (dX, dFX), the gradients of Y = FX + X's
-    every stride-th pixel on the first C channels (lessons.kernels.residual_add_forward)."""
-    if fn is ... or not callable(fn):
-        return RESIDUAL.feedback(False, "Pass your function: check_residual_backward(fn).")
-    for dY, x_shape, stride in _residual_cases():
-        dX_want, dFX_want = residual_add_backward(dY, x_shape, stride)
-        dX, dFX = RESIDUAL.items(RESIDUAL.call(fn, dY.copy(), x_shape, stride), 2,
-                                 "a pair (dX, dFX)")
-        case = f"x_shape {x_shape}, {dY.shape[1]} output channels, stride {stride}"
-        dFX = RESIDUAL.array(dFX, "dFX", shape=dY.shape)
-        if not np.allclose(dFX, dFX_want):
-            return RESIDUAL.feedback(False, f"{case}: dFX is off; the branch's output was "
-                                            f"added as it is.")
-        dX = RESIDUAL.array(dX, "dX", shape=tuple(x_shape))
-        if np.allclose(dX, dX_want):
-            continue
-        if stride > 1 and np.allclose(dX[:, :, ::stride, ::stride], dX_want[:, :, ::stride, ::stride]):
-            detail = (f"{case}: the pixels the shortcut read are right, but the others must "
-                      f"get 0: the shortcut skipped them.")
-        elif not dX.any():
-            detail = f"{case}: dX is all zeros: the shortcut passes dY straight back."
-        else:
-            detail = f"{case}: dX is off."
-        return RESIDUAL.feedback(False, detail)
-    return RESIDUAL.feedback(True, "the addition copies dY to both inputs, and the shortcut "
-                                   "routes it back to the pixels it read: exactly the kernel's "
-                                   "gradients, for stride 1, 2 and 3.")

@@ -1,5 +1,6 @@
 """check_kernel's cases for the kernels of chapter 07, Convolution: conv2d_forward,
-conv2d_backward and maxpool2d_backward (see lessons.exercises.kernel_cases)."""
+conv2d_backward and maxpool2d_backward, and of chapter 09, Deeper CNNs: residual_add_backward
+(see lessons.exercises.kernel_cases)."""
 import numpy as np
 
 from lessons import reference as R
@@ -183,5 +184,78 @@ POOL = Spec(
         Mistake("dX", _pool_assigned,
                 "where windows overlap one input won two of them and kept only the last "
                 "gradient: add (+=) instead of assigning."),
+    ),
+)
+
+
+# --- residual_add_backward (Chapter 09) -------------------------------------------------------
+
+def _residual_case(title, rng, x_shape, F, stride, whole=True):
+    N, _, H, W = x_shape
+    out = (N, F, (H - 1) // stride + 1, (W - 1) // stride + 1)
+    dY = small(rng, *out) if whole else rng.normal(size=out)
+    return Case(title + f" (x_shape {x_shape}, {F} output channels, stride {stride})",
+                (dY, x_shape, stride))
+
+
+def _residual_cases():
+    rng = seeded(13)
+    cases = [
+        _residual_case("the identity shortcut: same channels, stride 1", rng, (1, 2, 3, 3), 2, 1),
+        _residual_case("batch 1, a 1x1 image", rng, (1, 1, 1, 1), 1, 1),
+        _residual_case("stride 2 and twice the channels: the zero-channel shortcut", rng,
+                       (2, 2, 4, 4), 4, 2),
+        _residual_case("stride 2 on an odd 5x5 image: the last row and column are read", rng,
+                       (1, 2, 5, 5), 3, 2),
+        _residual_case("stride 3, a 7x4 image", rng, (2, 1, 7, 4), 2, 3),
+        _residual_case("random", rng, (3, 4, 6, 5), 6, 2, whole=False),
+    ]
+    return cases + [in_float32(cases[5]), _residual_gradient_case()]
+
+
+def _residual_gradient_case():
+    rng = seeded(14)
+    X, FX = rng.normal(size=(2, 2, 5, 4)), rng.normal(size=(2, 3, 3, 2))
+    G = rng.normal(size=FX.shape)
+    expected = numeric_gradients(
+        lambda X, FX: np.sum(R.residual_add_forward(X, FX, 2) * G), (X, FX), (0, 1))
+    return Case("gradient check: finite differences of sum(residual_add_forward(X, FX, 2) * dY)"
+                " with respect to X and FX", (G, X.shape, 2), expected, gradient=True)
+
+
+def _residual_corner(dY, x_shape, stride):
+    """dY copied to the top-left corner of X instead of every stride-th pixel."""
+    dX = np.zeros(x_shape)
+    dX[:, :, :dY.shape[2], :dY.shape[3]] = dY[:, :x_shape[1]]
+    return dX
+
+
+def _residual_branch_channels_only(dY, x_shape, stride):
+    dFX = dY.copy()
+    dFX[:, x_shape[1]:] = 0
+    return dFX
+
+
+RESIDUAL_BACKWARD = Spec(
+    "residual_add_backward", ("dY", "x_shape", "stride"), ("dX", "dFX"),
+    R.residual_add_backward, _residual_cases,
+    hints=(
+        "Y = FX + shortcut(X) is an addition, and an addition passes its gradient on unchanged "
+        "to each input: dFX is dY itself (a copy, all its channels).",
+        "The shortcut read X[:, :, ::stride, ::stride] into the first C = x_shape[1] channels "
+        "of Y. Start from dX = np.zeros(x_shape, dtype=dY.dtype); those pixels get "
+        "dY[:, :C] back, every other pixel was skipped and keeps 0.",
+        "dX[:, :, ::stride, ::stride] = dY[:, :C], or loops: dX[n, c, stride * i, stride * j] "
+        "= dY[n, c, i, j] for c < C; return dX, dY.copy().",
+    ),
+    mistakes=(
+        Mistake("dX", _residual_corner,
+                "dY went to the top-left corner of X: the shortcut read every stride-th pixel, "
+                "X[n, c, stride * i, stride * j]."),
+        Mistake("dX", lambda dY, x_shape, stride: np.zeros(x_shape),
+                "dX is all zeros: the shortcut passes dY straight back to the pixels it read."),
+        Mistake("dFX", _residual_branch_channels_only,
+                "dFX is 0 in the channels the shortcut did not reach; the branch made all of "
+                "Y's channels, so all of dY goes into it."),
     ),
 )

@@ -18,12 +18,14 @@ Worked solutions: `from lessons.solutions import kernels`.
 import numpy as np
 
 from lessons.exercises import Exercise, Feedback, is_whole, numbers_in, shown
-from lessons.exercises.kernel_cases_conv import CONV_BACKWARD, CONV_FORWARD, POOL
+from lessons.exercises.kernel_cases_conv import (
+    CONV_BACKWARD, CONV_FORWARD, POOL, RESIDUAL_BACKWARD,
+)
 from lessons.exercises.kernel_cases_dense import DENSE, PERCEPTRON, SIGMOID, SOFTMAX
 from lessons.kernels.registry import use
 
 KERNELS = {spec.name: spec for spec in (PERCEPTRON, DENSE, SIGMOID, SOFTMAX, CONV_FORWARD,
-                                        CONV_BACKWARD, POOL)}
+                                        CONV_BACKWARD, POOL, RESIDUAL_BACKWARD)}
 _EXERCISES = {name: Exercise(name, spec.hints, "kernels") for name, spec in KERNELS.items()}
 _ERROR_CHARS = 400  # of a learner's error message (Numba's typing errors run to pages)
 _SHOWN = 36  # values of an array printed in full; a larger one prints as its range

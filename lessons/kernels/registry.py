@@ -29,6 +29,7 @@ SWAPPABLE = {
     "conv2d_forward": "conv2d_forward(X, K, b, stride, pad) -> Y",
     "conv2d_backward": "conv2d_backward(X, K, dY, stride, pad) -> (dX, dK, db)",
     "maxpool2d_backward": "maxpool2d_backward(dY, argmax, x_shape) -> dX",
+    "residual_add_backward": "residual_add_backward(dY, x_shape, stride) -> (dX, dFX)",
 }
 
 _course = {}   # name -> the course's own public kernel (registered by its module)

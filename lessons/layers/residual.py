@@ -8,7 +8,7 @@
 As every layer, each checks what a learner passes and then calls its compiled cores
 (lessons.kernels.raw) directly: a model's batch is checked once, at its entry.
 """
-from lessons.kernels import checks
+from lessons.kernels import checks, registry, residual_add_backward
 from lessons.kernels.raw import (
     global_avgpool2d_backward_unchecked, global_avgpool2d_forward_unchecked,
     residual_add_backward_unchecked, residual_add_forward_unchecked,
@@ -25,7 +25,8 @@ class Residual(Layer):
     lessons.kernels.residual). skip=False drops the shortcut: Y = F(X).
     Put the block's final ReLU after it, as in y = ReLU(x + F(x)).
     Backward: the branch gets dY whole; the block's dX is the branch's dX plus dY routed
-    straight through the shortcut.
+    straight through the shortcut. A learner's residual_add_backward (lessons.kernels.use)
+    decides both: the branch then gets its dFX, the shortcut its dX.
     """
 
     numba_threads = True
@@ -57,13 +58,18 @@ class Residual(Layer):
     def _backward(self, dY, input_grad):
         x_shape = self._stored(self._x_shape)
         dY = self._input(dY, "dY")
+        dX_shortcut = None
+        if self.skip and registry.swapped("residual_add_backward"):  # a learner's kernel
+            dX_shortcut, dY = residual_add_backward(dY, x_shape, self.stride)
         if not input_grad:
             self.branch.backward_params(dY)
             return None
         dX = self.branch.backward(dY)
         if self.skip:
-            _, C, H, W = x_shape
-            dX = dX + residual_add_backward_unchecked(dY, C, H, W, self.stride)[0]
+            if dX_shortcut is None:
+                _, C, H, W = x_shape
+                dX_shortcut = residual_add_backward_unchecked(dY, C, H, W, self.stride)[0]
+            dX = dX + dX_shortcut
         return dX
 
     def backward(self, dY):

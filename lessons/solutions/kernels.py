@@ -106,3 +106,16 @@ def maxpool2d_backward(dY, argmax, x_shape):
                     k = argmax[n, c, i, j]
                     dX[n, c, k // W, k % W] += dY[n, c, i, j]
     return dX
+
+
+def residual_add_backward(dY, x_shape, stride):
+    """dFX is dY (an addition copies its gradient); the first C channels of dY go back to the
+    pixels the shortcut read, X[n, c, stride * i, stride * j]; every other pixel gets 0."""
+    N, C, H, W = x_shape
+    dX = np.zeros((N, C, H, W), dtype=dY.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(dY.shape[2]):
+                for j in range(dY.shape[3]):
+                    dX[n, c, stride * i, stride * j] = dY[n, c, i, j]
+    return dX, dY.copy()

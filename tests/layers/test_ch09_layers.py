@@ -97,6 +97,11 @@ def test_frozen_layers_hide_their_weights_from_the_optimizer():
     new = ch.with_new_head(model, 3, freeze=True)
     assert [p.shape for p in new.params()] == [(2 * 8 * 49, 3), (3,)]
     assert ch.with_new_head(model, 3, freeze=False).n_params == model.n_params - 5 * 785 + 3 * 785
+    thawed = ch.unfrozen(new)
+    assert thawed.n_params == model.n_params - 5 * 785 + 3 * 785
+    assert thawed.layers[0] is new.layers[0].layer  # the same weights, now learning
+    assert thawed.layers[0] is not model.layers[0]  # copies: the pretrained model is kept
+    np.testing.assert_array_equal(thawed.layers[0].K, model.layers[0].K)
 
 
 def test_counts_are_the_books():

@@ -43,6 +43,19 @@ def test_gradients_vanish_in_the_plain_network_only(deep_runs):
     assert residual[0] > 1e-2 * residual[-1]  # measured about 0.5
 
 
+def test_batch_norm_makes_the_plain_20_layers_train(deep_runs):
+    plain = deep_runs[False]
+    bn = ch.train_deep(20, False, batchnorm=True,
+                       data=ch.mnist_train_test(2000, 500))
+    # measured seeds 0-4: loss 2.303 -> 1.31-1.74, test accuracy 0.37-0.59 (seed 0: 1.313,
+    # 0.572); the first layer's gradient after 8 steps 0.3-3x the last layer's, where the
+    # plain network without batch norm has about 1e-6
+    assert bn.batchnorm and not plain.batchnorm
+    assert 1.1 < bn.losses[-1] < 1.9 and 0.3 < bn.test_accuracy < 0.7
+    assert bn.norms[1][0] > 0.1 * bn.norms[1][-1]
+    assert bn.losses[-1] < plain.losses[-1] - 0.4 and bn.test_accuracy > plain.test_accuracy + 0.2
+
+
 def test_augmentation_effect_is_in_its_band():
     result = ch.augmentation_run()
     # measured over seeds 0-4: +0.053 to +0.069; seed 0: 0.858 -> 0.919
@@ -57,8 +70,15 @@ def test_augmenting_before_the_split_inflates_validation():
     assert leaky[0] > leaky[1]  # and above its own test accuracy
 
 
-def test_transfer_seed_0_as_the_chapter_prints_it():
-    result = ch.transfer_run()
-    # seed 0: scratch 0.878, frozen 0.881, fine-tuned 0.894; other seeds do not all agree
-    assert result["fine-tuned"] > result["scratch"]
-    assert all(0.8 < v < 0.95 for v in result.values())
+def test_transfer_beats_scratch_over_seeds():
+    runs = [ch.transfer_run(seed=seed) for seed in range(5)]
+    gain = {way: np.array([r[way] - r["scratch"] for r in runs]) for way in ch.TRANSFER_WAYS}
+    # measured seeds 0-4: scratch 0.850-0.896 (mean 0.880); frozen +0.011 to +0.064 (mean
+    # +0.036), fine-tuned head first +0.006 to +0.085 (mean +0.043), fine-tuned at once
+    # -0.043 to +0.039 (mean +0.007; 3 of 5)
+    assert np.all(gain["frozen"] > 0) and np.all(gain["fine-tuned"] > 0)
+    assert 0.02 < gain["frozen"].mean() < 0.06 and 0.025 < gain["fine-tuned"].mean() < 0.07
+    assert gain["fine-tuned at once"].mean() < gain["fine-tuned"].mean() - 0.02
+    seed0 = runs[0]  # as the chapter prints it: 0.878, 0.925, 0.930, 0.908
+    assert seed0["fine-tuned"] > seed0["frozen"] > seed0["fine-tuned at once"] > seed0["scratch"]
+    assert all(0.85 < v < 0.95 for v in seed0.values())
