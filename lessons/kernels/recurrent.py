@@ -31,7 +31,7 @@ sum), and a chapter's training prints the same digits on every CPU.
 import numpy as np
 from numba import njit
 
-from lessons.kernels import checks
+from lessons.kernels import checks, registry
 
 
 # --- fixed-order products --------------------------------------------------------------------
@@ -367,6 +367,7 @@ def rnn_forward(X, h0, U, W, b):
     return _rnn_forward_kernel(X, h0, U, W, b)
 
 
+@registry.course_kernel
 def rnn_backward(X, h0, U, W, H, dH):
     """BPTT: (dX, dh0, dU, dW, db) from dH[T, B, n] = dL/dh_t at every step (zeros where the
     loss does not read h_t), given the forward's inputs and its output H[T, B, n]."""
@@ -376,6 +377,10 @@ def rnn_backward(X, h0, U, W, H, dH):
     shape = X.shape[:2] + (W.shape[0],)
     H = _states(f, "H", H, shape, W.dtype)
     dH = _states(f, "dH", dH, shape, W.dtype)
+    if registry.swapped(f):
+        return registry.run(f, (X, h0, U, W, H, dH),
+                            [("dX", X.shape), ("dh0", h0.shape), ("dU", U.shape),
+                             ("dW", W.shape), ("db", (W.shape[0],))], W.dtype)
     return _rnn_backward_kernel(X, h0, U, W, H, dH)
 
 

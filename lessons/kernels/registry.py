@@ -29,6 +29,7 @@ SWAPPABLE = {
     "conv2d_forward": "conv2d_forward(X, K, b, stride, pad) -> Y",
     "conv2d_backward": "conv2d_backward(X, K, dY, stride, pad) -> (dX, dK, db)",
     "maxpool2d_backward": "maxpool2d_backward(dY, argmax, x_shape) -> dX",
+    "rnn_backward": "rnn_backward(X, h0, U, W, H, dH) -> (dX, dh0, dU, dW, db)",
 }
 
 _course = {}   # name -> the course's own public kernel (registered by its module)
