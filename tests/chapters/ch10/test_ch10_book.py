@@ -112,3 +112,19 @@ def test_widget_arguments_are_checked():
         gtt.gradients_through_time(activation="relu")
     view = gtt.gradients_through_time(scale=1.2, length=20)
     assert view.call().startswith("gradients_through_time(scale=1.2, length=20")
+
+
+def test_the_chapter_trains_on_a_learners_rnn_backward():
+    from lessons.kernels import use
+    data = ch10_rnn.the_book_data()
+    _, course = ch10_rnn.train_sales_rnn(data["train"], data["test"], n=8, epochs=2, every=1)
+    calls = []
+
+    def mine(*args):
+        calls.append(1)
+        return sol.rnn_backward(*args)
+
+    with use(rnn_backward=mine):
+        _, learners = ch10_rnn.train_sales_rnn(data["train"], data["test"], n=8, epochs=2,
+                                               every=1)
+    assert calls and np.allclose(learners, course, rtol=1e-9)
