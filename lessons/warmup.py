@@ -161,6 +161,7 @@ def _recurrent_calls(dtype):
     H = kernels.rnn_forward(X, h0, W1, W1, W1[0])
     lstm = kernels.lstm_forward(X, h0, h0, W4, W4, W4[0])
     gru = kernels.gru_forward(X, h0, W3, W3, W3[0])
+    ids = np.array([[0], [1]])  # [T, B] symbols, as the character model reads them
     return {
         "rnn_forward": lambda: kernels.rnn_forward(X, h0, W1, W1, W1[0]),
         "rnn_backward": lambda: kernels.rnn_backward(X, h0, W1, W1, H, H),
@@ -172,6 +173,10 @@ def _recurrent_calls(dtype):
         "time_dense_backward": lambda: kernels.time_dense_backward(H, W1, H),
         "sample_with_temperature": lambda: kernels.sample_with_temperature(
             X[0], 0.5, np.zeros(1)),
+        "embedding_forward": both(lambda: kernels.embedding_forward(ids, W4),
+                                  lambda: kernels.embedding_forward(frozen(ids), W4)),
+        "embedding_backward": both(lambda: kernels.embedding_backward(ids, H, 2),
+                                   lambda: kernels.embedding_backward(frozen(ids), H, 2)),
     }
 
 

@@ -15,7 +15,7 @@ import dataclasses
 import ipywidgets as W
 import numpy as np
 
-from lessons.chapters.ch11_text import hamlet_run, one_hot
+from lessons.chapters.ch11_text import hamlet_run
 from widgets.base import ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, new_figure
 
 TEXTS = ("to be, or not to be, that is the question:",
@@ -39,8 +39,7 @@ def activations(text, run=None):
     model, vocab = run["model"], run["vocab"]
     chars = "".join(ch for ch in text if ch in vocab.index)
     ids = vocab.encode(chars)
-    logits, (_, _, _, H, C, G), _ = model.forward(one_hot(ids[:, None], model.V),
-                                                 model.zero_state(1))
+    logits, (_, _, _, H, C, G), _ = model.forward(ids[:, None], model.zero_state(1))
     return chars, G[:, 0], C[:, 0], H[:, 0]
 
 

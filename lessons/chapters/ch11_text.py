@@ -14,8 +14,8 @@ import numpy as np
 
 from lessons.decoding import beam_search
 from lessons.kernels import (
-    clip_by_global_norm, lstm_backward, lstm_forward, sample_with_temperature,
-    softmax_cross_entropy, time_dense_backward, time_dense_forward,
+    clip_by_global_norm, embedding_backward, embedding_forward, lstm_backward, lstm_forward,
+    sample_with_temperature, softmax_cross_entropy, time_dense_backward, time_dense_forward,
 )
 from lessons.kernels import checks
 from lessons.optim import Adam
@@ -60,26 +60,29 @@ def lstm_parameters(n, m):
 
 
 class CharLSTM:
-    """One-hot characters -> LSTM(n) -> Dense(V) -> softmax, float64.
+    """Characters -> Embedding(d) -> LSTM(n) -> Dense(V) -> softmax, float64.
 
-    Wx[V, 4n], Wh[n, 4n], b[4n] (gates i, f, g, o; forget-gate bias 1, Ekman L5471: the
-    carousel starts open), read-out Wy[n, V], by[V]. Glorot-uniform weights, seeded.
+    E[V, d] one learned row per character (the lookup replaces one-hot input: one_hot(ids) @ E
+    without the zeros), Wx[d, 4n], Wh[n, 4n], b[4n] (gates i, f, g, o; forget-gate bias 1,
+    Ekman L5471: the carousel starts open), read-out Wy[n, V], by[V]. Glorot-uniform weights,
+    E uniform in [-0.05, 0.05] (Keras' default), seeded.
     """
 
-    def __init__(self, V, n=64, *, seed):
+    def __init__(self, V, n=64, d=16, *, seed):
         rng = np.random.default_rng(checks.number("CharLSTM", "seed", seed, low=0, integer=True))
-        self.V, self.n = V, n
+        self.V, self.n, self.d = V, n, d
 
         def glorot(a, b):
             return rng.uniform(-1, 1, size=(a, b)) * np.sqrt(6.0 / (a + b))
 
-        self.Wx, self.Wh = glorot(V, 4 * n), glorot(n, 4 * n)
+        self.E = rng.uniform(-0.05, 0.05, size=(V, d))
+        self.Wx, self.Wh = glorot(d, 4 * n), glorot(n, 4 * n)
         self.b = np.zeros(4 * n)
         self.b[n:2 * n] = 1.0
         self.Wy, self.by = glorot(n, V), np.zeros(V)
 
     def params(self):
-        return [self.Wx, self.Wh, self.b, self.Wy, self.by]
+        return [self.E, self.Wx, self.Wh, self.b, self.Wy, self.by]
 
     @property
     def n_params(self):
@@ -88,28 +91,29 @@ class CharLSTM:
     def zero_state(self, B):
         return np.zeros((B, self.n)), np.zeros((B, self.n))
 
-    def forward(self, X, state):
-        """(logits[T, B, V], cache, new state) for one-hot X[T, B, V] from state (h0, c0)."""
+    def forward(self, ids, state):
+        """(logits[T, B, V], cache, new state) for character ids[T, B] from state (h0, c0)."""
         h0, c0 = state
+        X = embedding_forward(ids, self.E)
         H, C, G = lstm_forward(X, h0, c0, self.Wx, self.Wh, self.b)
         return time_dense_forward(H, self.Wy, self.by), (X, h0, c0, H, C, G), (H[-1], C[-1])
 
-    def loss_and_grads(self, X, targets, state):
+    def loss_and_grads(self, ids, targets, state):
         """(mean cross-entropy in nats per character, grads, new state) for one chunk."""
-        logits, (X, h0, c0, H, C, G), new_state = self.forward(X, state)
+        logits, (X, h0, c0, H, C, G), new_state = self.forward(ids, state)
         T, B, V = logits.shape
         loss, dZ = softmax_cross_entropy(logits.reshape(T * B, V), targets.reshape(-1))
         dH, dWy, dby = time_dense_backward(H, self.Wy, dZ.reshape(T, B, V))
-        _, _, _, dWx, dWh, db = lstm_backward(X, h0, c0, self.Wx, self.Wh, H, C, G, dH)
-        return loss, [dWx, dWh, db, dWy, dby], new_state
+        dX, _, _, dWx, dWh, db = lstm_backward(X, h0, c0, self.Wx, self.Wh, H, C, G, dH)
+        dE = embedding_backward(ids, dX, V)  # the scatter-add: each character's rows summed
+        return loss, [dE, dWx, dWh, db, dWy, dby], new_state
 
     def step_logp(self, states, tokens):
         """For beam search: log-probabilities of the next character for each (h, c) in states
         after reading tokens (ints); returns (logp[k, V], new states)."""
         h = np.concatenate([s[0] for s in states])
         c = np.concatenate([s[1] for s in states])
-        X = one_hot(np.array(tokens, dtype=np.int64)[None], self.V)
-        logits, _, (h1, c1) = self.forward(X, (h, c))
+        logits, _, (h1, c1) = self.forward(np.array(tokens, dtype=np.int64)[None], (h, c))
         z = logits[0] - logits[0].max(axis=1, keepdims=True)
         logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         return logp, [(h1[i:i + 1], c1[i:i + 1]) for i in range(len(states))]
@@ -118,7 +122,7 @@ class CharLSTM:
         """The state after reading the prefix ids[:-1], ready to read ids[-1] next."""
         state = self.zero_state(1)
         if len(ids) > 1:
-            _, _, state = self.forward(one_hot(np.asarray(ids[:-1])[:, None], self.V), state)
+            _, _, state = self.forward(np.asarray(ids[:-1])[:, None], state)
         return state
 
 
@@ -135,18 +139,18 @@ def evaluate(model, ids, B=16, T=256):
     state, total, count = model.zero_state(B), 0.0, 0
     for start in range(0, len(S) - 1, T):
         chunk = S[start:start + T + 1]
-        logits, _, state = model.forward(one_hot(chunk[:-1], model.V), state)
+        logits, _, state = model.forward(chunk[:-1], state)
         k = (len(chunk) - 1) * B
         loss, _ = softmax_cross_entropy(logits.reshape(k, model.V), chunk[1:].reshape(-1))
         total, count = total + loss * k, count + k
     return total / count
 
 
-def train_char_lstm(ids, V, *, n=64, B=32, T=16, passes=2, lr=5e-3, max_norm=5.0, seed=0,
+def train_char_lstm(ids, V, *, n=64, d=16, B=32, T=16, passes=2, lr=5e-3, max_norm=5.0, seed=0,
                     val_ids=None, every=50):
     """Truncated-BPTT training; returns (model, history) with rows (updates, mean training
     loss since the last row, validation loss or None)."""
-    model = CharLSTM(V, n, seed=seed)
+    model = CharLSTM(V, n, d, seed=seed)
     optimizer = Adam(lr)
     S = streams(ids, B)
     history, losses, updates = [], [], 0
@@ -154,7 +158,7 @@ def train_char_lstm(ids, V, *, n=64, B=32, T=16, passes=2, lr=5e-3, max_norm=5.0
         state = model.zero_state(B)
         for start in range(0, len(S) - T - 1, T):
             chunk = S[start:start + T + 1]
-            loss, grads, state = model.loss_and_grads(one_hot(chunk[:-1], V), chunk[1:], state)
+            loss, grads, state = model.loss_and_grads(chunk[:-1], chunk[1:], state)
             clip_by_global_norm(grads, max_norm)  # in place
             optimizer.step(model.params(), grads)
             losses.append(loss)
@@ -229,7 +233,9 @@ def train_first_symbol(cell, T, *, n=16, k=4, B=32, updates=600, lr=5e-3, seed=0
     Wh = rng.uniform(-a, a, size=(n, gates * n))
     b = np.zeros(gates * n)
     if cell == "lstm":
-        b[n:2 * n] = 1.0
+        b[n:2 * n] = 1.0  # forget gate sigma(1) = 0.73: the carousel starts open
+    if cell == "gru":
+        b[:n] = -1.0  # update gate z = sigma(-1): the old state kept by 1 - z = 0.73, the same
     Wy, by = rng.uniform(-0.5, 0.5, size=(n, k)), np.zeros(k)
     params = [Wx, Wh, b, Wy, by]
     optimizer = Adam(lr)

@@ -42,6 +42,8 @@ from lessons.kernels.recurrent import _lstm_backward_kernel as lstm_backward_unc
 from lessons.kernels.recurrent import _lstm_forward_kernel as lstm_forward_unchecked
 from lessons.kernels.recurrent import _rnn_backward_kernel as rnn_backward_unchecked
 from lessons.kernels.recurrent import _rnn_forward_kernel as rnn_forward_unchecked
+from lessons.kernels.embedding import _embedding_backward_kernel as embedding_backward_unchecked
+from lessons.kernels.embedding import _embedding_forward_kernel as embedding_forward_unchecked
 
 __all__ = [
     # activations: elementwise(kernel, *arrays) runs a 1-D kernel over arrays of any shape
@@ -65,6 +67,7 @@ __all__ = [
     # the recurrent layers over whole sequences (chapters 10 and 11 list their backward passes)
     "rnn_forward_unchecked", "rnn_backward_unchecked", "lstm_forward_unchecked",
     "lstm_backward_unchecked", "gru_forward_unchecked", "gru_backward_unchecked",
+    "embedding_forward_unchecked", "embedding_backward_unchecked",
 ]
 
 # Chapter 05, Toward Deep Learning: batch norm, the rectifiers, the optimizer steps, fused Adam

@@ -22,45 +22,72 @@ as maxpool2d_backward takes its argmax) and dH[T, B, n] = dL/dh_t for every step
 the loss does not look: a many-to-one model sets only dH[-1]); it returns the gradients in the
 order of the forward's inputs.
 
-Why explicit loops and not `@`: the products are small (B = 1 to 32, n up to 128) and there
-are T of them in a row, where BLAS's call overhead and its threads cost more than they save,
-and BLAS adds in an order that depends on the CPU. These loops add in the order the code
-gives (the innermost loop runs over output units, so it vectorizes without reordering any
-sum), and a chapter's training prints the same digits on every CPU.
+Why explicit loops and not `@`: BLAS adds in an order that depends on the CPU, with fused
+multiply-adds where the CPU has them. These loops add in the order the code gives (the
+innermost loop runs over output units, so it vectorizes without reordering any sum), and a
+chapter's training prints the same digits on every CPU. The price, measured at hidden 128,
+batch 32, T 50 in float32 (benchmarks/bench_recurrent.py): the NumPy twin on one BLAS thread
+is 1.15x as fast, PyTorch 1.8x; at the chapters' sizes (B = 1 to 32, n up to 64) the loops
+are ahead, because BLAS's call overhead and threads cost more than they save there.
 """
 import numpy as np
 from numba import njit
 
-from lessons.kernels import checks
+from lessons.kernels import checks, registry
 
 
 # --- fixed-order products --------------------------------------------------------------------
 
 @njit(cache=True)
 def _add_product(A, W, out):
-    """out[B, n] += A[B, k] @ W[k, n], summing over k in order."""
-    for b in range(A.shape[0]):
-        for k in range(A.shape[1]):
-            a = A[b, k]
-            if a != 0.0:  # one-hot inputs: most rows of X_t are zero
-                for j in range(W.shape[1]):
-                    out[b, j] += a * W[k, j]
+    """out[R, n] += A[R, k] @ W[k, n], each entry summing over k in order.
+
+    Four rows of A and four steps of k at a time: the innermost loop (over the n output
+    columns, which vectorizes without reordering any sum) loads each W[k, :] once for four
+    rows and each out[r, :] once for four terms, which keeps the loop on arithmetic rather
+    than on loads and stores. Every out[r, j] still adds A[r, 0] W[0, j], A[r, 1] W[1, j], ...
+    one after the other."""
+    R, K = A.shape
+    N = W.shape[1]
+    K4 = K - K % 4
+    r = 0
+    while r + 4 <= R:
+        for k in range(0, K4, 4):
+            a00, a01, a02, a03 = A[r, k], A[r, k + 1], A[r, k + 2], A[r, k + 3]
+            a10, a11, a12, a13 = A[r + 1, k], A[r + 1, k + 1], A[r + 1, k + 2], A[r + 1, k + 3]
+            a20, a21, a22, a23 = A[r + 2, k], A[r + 2, k + 1], A[r + 2, k + 2], A[r + 2, k + 3]
+            a30, a31, a32, a33 = A[r + 3, k], A[r + 3, k + 1], A[r + 3, k + 2], A[r + 3, k + 3]
+            for j in range(N):
+                w0, w1, w2, w3 = W[k, j], W[k + 1, j], W[k + 2, j], W[k + 3, j]
+                out[r, j] = out[r, j] + a00 * w0 + a01 * w1 + a02 * w2 + a03 * w3
+                out[r + 1, j] = out[r + 1, j] + a10 * w0 + a11 * w1 + a12 * w2 + a13 * w3
+                out[r + 2, j] = out[r + 2, j] + a20 * w0 + a21 * w1 + a22 * w2 + a23 * w3
+                out[r + 3, j] = out[r + 3, j] + a30 * w0 + a31 * w1 + a32 * w2 + a33 * w3
+        for k in range(K4, K):
+            a0, a1, a2, a3 = A[r, k], A[r + 1, k], A[r + 2, k], A[r + 3, k]
+            for j in range(N):
+                w = W[k, j]
+                out[r, j] += a0 * w
+                out[r + 1, j] += a1 * w
+                out[r + 2, j] += a2 * w
+                out[r + 3, j] += a3 * w
+        r += 4
+    for r in range(r, R):
+        for k in range(K):
+            a = A[r, k]
+            for j in range(N):
+                out[r, j] += a * W[k, j]
 
 
 @njit(cache=True)
 def _add_outer(A, D, out):
-    """out[k, n] += A[B, k]^T @ D[B, n]: a weight gradient, summing over the batch in order."""
-    for b in range(A.shape[0]):
-        for k in range(A.shape[1]):
-            a = A[b, k]
-            if a != 0.0:
-                for j in range(D.shape[1]):
-                    out[k, j] += a * D[b, j]
+    """out[k, n] += A[R, k]^T @ D[R, n]: a weight gradient, summing over the rows in order."""
+    _add_product(A.T, D, out)
 
 
 @njit(cache=True)
 def _add_rows(D, out):
-    """out[n] += the column sums of D[B, n]: a bias gradient."""
+    """out[n] += the column sums of D[R, n]: a bias gradient."""
     for b in range(D.shape[0]):
         for j in range(D.shape[1]):
             out[j] += D[b, j]
@@ -68,10 +95,19 @@ def _add_rows(D, out):
 
 @njit(cache=True)
 def _sigma(z):
-    if z >= 0.0:
-        return 1.0 / (1.0 + np.exp(-z))
-    e = np.exp(z)
-    return e / (1.0 + e)
+    """1 / (1 + e^-z), from e^-|z| so that exp never overflows."""
+    e = np.exp(-abs(z))
+    d = 1.0 / (1.0 + e)
+    return d if z >= 0.0 else e * d
+
+
+@njit(cache=True)
+def _tanh(z):
+    """tanh z = (1 - e^-2|z|) / (1 + e^-2|z|) with the sign of z: within 1e-16 of the
+    library's tanh, whose slower algorithm took half the LSTM forward pass (measured)."""
+    e = np.exp(-2.0 * abs(z))
+    t = (1.0 - e) / (1.0 + e)
+    return t if z >= 0.0 else -t
 
 
 # --- simple RNN ------------------------------------------------------------------------------
@@ -118,25 +154,28 @@ def _rnn_backward_kernel(X, h0, U, W, H, dH):
 
 @njit(cache=True)
 def _lstm_forward_kernel(X, h0, c0, Wx, Wh, b):
-    T, B = X.shape[0], X.shape[1]
+    T, B, m = X.shape
     n = Wh.shape[0]
     H = np.empty((T, B, n), dtype=Wh.dtype)
     C = np.empty((T, B, n), dtype=Wh.dtype)
-    G = np.empty((T, B, 4 * n), dtype=Wh.dtype)  # gate activations i, f, g, o
+    G = np.empty((T, B, 4 * n), dtype=Wh.dtype)  # the gates' sums, then their activations
+    for t in range(T):
+        for s in range(B):
+            G[t, s] = b
+    # the input's share of every step in one product over all T * B rows: x_t does not
+    # depend on h, so only h_{t-1} Wh is left inside the loop over time
+    _add_product(np.ascontiguousarray(X).reshape(T * B, m), Wx, G.reshape(T * B, 4 * n))
     h, c = h0, c0
     for t in range(T):
-        Z = np.empty((B, 4 * n), dtype=Wh.dtype)
-        for i in range(B):
-            Z[i] = b
-        _add_product(X[t], Wx, Z)
+        Z = G[t]
         _add_product(h, Wh, Z)
         for s in range(B):
             for j in range(n):
                 gi, gf = _sigma(Z[s, j]), _sigma(Z[s, n + j])
-                gg, go = np.tanh(Z[s, 2 * n + j]), _sigma(Z[s, 3 * n + j])
-                G[t, s, j], G[t, s, n + j], G[t, s, 2 * n + j], G[t, s, 3 * n + j] = gi, gf, gg, go
+                gg, go = _tanh(Z[s, 2 * n + j]), _sigma(Z[s, 3 * n + j])
+                Z[s, j], Z[s, n + j], Z[s, 2 * n + j], Z[s, 3 * n + j] = gi, gf, gg, go
                 C[t, s, j] = gf * c[s, j] + gi * gg  # the constant error carousel: c + ...
-                H[t, s, j] = go * np.tanh(C[t, s, j])
+                H[t, s, j] = go * _tanh(C[t, s, j])
         h, c = H[t], C[t]
     return H, C, G
 
@@ -145,34 +184,46 @@ def _lstm_forward_kernel(X, h0, c0, Wx, Wh, b):
 def _lstm_backward_kernel(X, h0, c0, Wx, Wh, H, C, G, dH):
     T, B, m = X.shape
     n = Wh.shape[0]
-    dX = np.zeros(X.shape, dtype=Wh.dtype)
-    dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
-    db = np.zeros(4 * n, dtype=Wh.dtype)
-    WxT, WhT = np.ascontiguousarray(Wx.T), np.ascontiguousarray(Wh.T)
+    WhT = np.ascontiguousarray(Wh.T)
+    # the gates' errors of every step, stored last step first (the order BPTT visits them):
+    # the weight gradients are then three products after the loop, each summing over the
+    # steps in that order
+    dZ = np.empty((T, B, 4 * n), dtype=Wh.dtype)
     dh = np.zeros((B, n), dtype=Wh.dtype)
     dc = np.zeros((B, n), dtype=Wh.dtype)
-    dZ = np.empty((B, 4 * n), dtype=Wh.dtype)
-    for t in range(T - 1, -1, -1):
-        h_prev = H[t - 1] if t > 0 else h0
+    for u in range(T):
+        t = T - 1 - u
         c_prev = C[t - 1] if t > 0 else c0
+        D = dZ[u]
         for s in range(B):
             for j in range(n):
                 gi, gf, gg, go = G[t, s, j], G[t, s, n + j], G[t, s, 2 * n + j], G[t, s, 3 * n + j]
-                tc = np.tanh(C[t, s, j])
+                tc = _tanh(C[t, s, j])
                 dht = dH[t, s, j] + dh[s, j]
                 dct = dc[s, j] + dht * go * (1.0 - tc * tc)
-                dZ[s, j] = dct * gg * gi * (1.0 - gi)
-                dZ[s, n + j] = dct * c_prev[s, j] * gf * (1.0 - gf)
-                dZ[s, 2 * n + j] = dct * gi * (1.0 - gg * gg)
-                dZ[s, 3 * n + j] = dht * tc * go * (1.0 - go)
+                D[s, j] = dct * gg * gi * (1.0 - gi)
+                D[s, n + j] = dct * c_prev[s, j] * gf * (1.0 - gf)
+                D[s, 2 * n + j] = dct * gi * (1.0 - gg * gg)
+                D[s, 3 * n + j] = dht * tc * go * (1.0 - go)
                 dc[s, j] = dct * gf  # the carousel: only the forget gate scales it
-        _add_outer(X[t], dZ, dWx)
-        _add_outer(h_prev, dZ, dWh)
-        _add_rows(dZ, db)
-        _add_product(dZ, WxT, dX[t])
         dh = np.zeros((B, n), dtype=Wh.dtype)
-        _add_product(dZ, WhT, dh)
-    return dX, dh, dc, dWx, dWh, db
+        _add_product(D, WhT, dh)  # the only product BPTT must do step by step
+    R = T * B
+    Xr = np.empty((T, B, m), dtype=Wh.dtype)  # inputs and previous states, last step first
+    Hr = np.empty((T, B, n), dtype=Wh.dtype)
+    for u in range(T):
+        t = T - 1 - u
+        Xr[u] = X[t]
+        Hr[u] = H[t - 1] if t > 0 else h0
+    dZr = dZ.reshape(R, 4 * n)
+    dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
+    db = np.zeros(4 * n, dtype=Wh.dtype)
+    _add_outer(Xr.reshape(R, m), dZr, dWx)
+    _add_outer(Hr.reshape(R, n), dZr, dWh)
+    _add_rows(dZr, db)
+    dXr = np.zeros((T, B, m), dtype=Wh.dtype)
+    _add_product(dZr, np.ascontiguousarray(Wx.T), dXr.reshape(R, m))
+    return dXr[::-1].copy(), dh, dc, dWx, dWh, db
 
 
 # --- GRU ---------------------------------------------------------------------------------------
@@ -203,7 +254,7 @@ def _gru_forward_kernel(X, h0, Wx, Wh, b):
         _add_product(rh, Wh_g, Zg)
         for s in range(B):
             for j in range(n):
-                g = np.tanh(Z[s, 2 * n + j] + Zg[s, j])
+                g = _tanh(Z[s, 2 * n + j] + Zg[s, j])
                 G[t, s, 2 * n + j] = g
                 z = G[t, s, j]
                 H[t, s, j] = (1.0 - z) * h[s, j] + z * g
@@ -318,6 +369,7 @@ def rnn_forward(X, h0, U, W, b):
     return _rnn_forward_kernel(X, h0, U, W, b)
 
 
+@registry.course_kernel
 def rnn_backward(X, h0, U, W, H, dH):
     """BPTT: (dX, dh0, dU, dW, db) from dH[T, B, n] = dL/dh_t at every step (zeros where the
     loss does not read h_t), given the forward's inputs and its output H[T, B, n]."""
@@ -327,6 +379,10 @@ def rnn_backward(X, h0, U, W, H, dH):
     shape = X.shape[:2] + (W.shape[0],)
     H = _states(f, "H", H, shape, W.dtype)
     dH = _states(f, "dH", dH, shape, W.dtype)
+    if registry.swapped(f):
+        return registry.run(f, (X, h0, U, W, H, dH),
+                            [("dX", X.shape), ("dh0", h0.shape), ("dU", U.shape),
+                             ("dW", W.shape), ("db", (W.shape[0],))], W.dtype)
     return _rnn_backward_kernel(X, h0, U, W, H, dH)
 
 

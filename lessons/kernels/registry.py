@@ -30,6 +30,7 @@ SWAPPABLE = {
     "conv2d_backward": "conv2d_backward(X, K, dY, stride, pad) -> (dX, dK, db)",
     "maxpool2d_backward": "maxpool2d_backward(dY, argmax, x_shape) -> dX",
     "residual_add_backward": "residual_add_backward(dY, x_shape, stride) -> (dX, dFX)",
+    "rnn_backward": "rnn_backward(X, h0, U, W, H, dH) -> (dX, dh0, dU, dW, db)",
 }
 
 _course = {}   # name -> the course's own public kernel (registered by its module)

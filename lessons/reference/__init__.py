@@ -114,3 +114,8 @@ __all__ += [
     "pointwise_conv2d_backward",
     "augment_images",
 ]
+
+# Chapter 11, LSTM, GRU and Text: the embedding layer
+from lessons.reference.embedding import embedding_backward, embedding_forward  # noqa: E402
+
+__all__ += ["embedding_forward", "embedding_backward"]

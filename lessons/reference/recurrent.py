@@ -20,7 +20,8 @@ def rnn_forward(X, h0, U, W, b):
 
 def rnn_backward(X, h0, U, W, H, dH):
     """Chapter 10. BPTT: (dX, dh0, dU, dW, db)."""
-    dX, dU, dW, db = np.zeros_like(X), np.zeros_like(U), np.zeros_like(W), np.zeros(W.shape[0])
+    dX, dU, dW = np.zeros_like(X), np.zeros_like(U), np.zeros_like(W)
+    db = np.zeros(W.shape[0], dtype=W.dtype)
     dh = np.zeros_like(h0)
     for t in reversed(range(len(X))):
         h_prev = H[t - 1] if t > 0 else h0

@@ -119,3 +119,19 @@ def residual_add_backward(dY, x_shape, stride):
                 for j in range(dY.shape[3]):
                     dX[n, c, stride * i, stride * j] = dY[n, c, i, j]
     return dX, dY.copy()
+
+
+def rnn_backward(X, h0, U, W, H, dH):
+    """BPTT for h_t = tanh(x_t U + h_{t-1} W + b): one step back at a time, summing the
+    shared weights' gradients (Chapter 10)."""
+    dX, dU, dW = np.zeros_like(X), np.zeros_like(U), np.zeros_like(W)
+    db, dh = np.zeros(W.shape[0], dtype=W.dtype), np.zeros_like(h0)
+    for t in range(len(X) - 1, -1, -1):
+        h_prev = H[t - 1] if t > 0 else h0
+        dZ = (dH[t] + dh) * (1 - H[t] * H[t])
+        dU += X[t].T @ dZ
+        dW += h_prev.T @ dZ
+        db += dZ.sum(axis=0)
+        dX[t] = dZ @ U.T
+        dh = dZ @ W.T
+    return dX, dh, dU, dW, db

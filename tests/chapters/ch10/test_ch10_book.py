@@ -5,6 +5,7 @@ import pytest
 from lessons.chapters import ch10_rnn
 from lessons.data import load_book_sales
 from lessons.exercises import ch10 as ex
+from lessons.exercises.kernels import check_kernel
 from lessons.solutions import ch10 as sol
 from widgets import gradients_through_time as gtt
 
@@ -81,10 +82,10 @@ def test_exercise_checks(capsys):
     assert not ex.check_vanishing_factor("x")
     assert not ex.check_vanishing_factor(45.0)
     assert ex.check_vanishing_factor(sol.VANISHING_FACTOR)
-    assert not ex.check_rnn_backward(lambda *a: None)
-    assert not ex.check_rnn_backward(lambda *a: 1 / 0)
-    assert not ex.check_rnn_backward(lambda X, h0, U, W, H, dH: (X, h0, U, W, H))
-    assert ex.check_rnn_backward(sol.rnn_backward)
+    assert not check_kernel("rnn_backward", lambda *a: None)
+    assert not check_kernel("rnn_backward", lambda *a: 1 / 0)
+    assert not check_kernel("rnn_backward", lambda X, h0, U, W, H, dH: (X, h0, U, W, H))
+    assert check_kernel("rnn_backward", sol.rnn_backward)
     assert "Hint" in capsys.readouterr().out
 
 
@@ -111,3 +112,19 @@ def test_widget_arguments_are_checked():
         gtt.gradients_through_time(activation="relu")
     view = gtt.gradients_through_time(scale=1.2, length=20)
     assert view.call().startswith("gradients_through_time(scale=1.2, length=20")
+
+
+def test_the_chapter_trains_on_a_learners_rnn_backward():
+    from lessons.kernels import use
+    data = ch10_rnn.the_book_data()
+    _, course = ch10_rnn.train_sales_rnn(data["train"], data["test"], n=8, epochs=2, every=1)
+    calls = []
+
+    def mine(*args):
+        calls.append(1)
+        return sol.rnn_backward(*args)
+
+    with use(rnn_backward=mine):
+        _, learners = ch10_rnn.train_sales_rnn(data["train"], data["test"], n=8, epochs=2,
+                                               every=1)
+    assert calls and np.allclose(learners, course, rtol=1e-9)
