@@ -79,7 +79,7 @@ class Shown(NamedTuple):
 def shown(state):
     """The test image a state selects and the network's activations for it."""
     net = pretrained.trained_network(state.seed, state.epochs)
-    _, test, _ = pretrained.mnist_prepared()
+    test, _ = pretrained.mnist_test_set()
     if state.misclassified and len(net.errors):
         rank = state.index % len(net.errors)
         i = int(net.errors[rank])
@@ -112,7 +112,7 @@ def _draw_outputs(ax, s):
 def render(state):
     """The figure for one state: image, hidden activations, outputs."""
     s = shown(state)
-    _, _, images = pretrained.mnist_prepared()
+    _, images = pretrained.mnist_test_set()
     fig, (ax_img, ax_hid, ax_out) = new_figure(11, 3.5, ncols=3,
                                                gridspec_kw={"width_ratios": [1, 1.15, 1.6]})
     ax_img.imshow(images[s.image], cmap="gray_r", vmin=0, vmax=255)
@@ -165,7 +165,7 @@ def gallery(seed=0, epochs=1, n=24, ncols=8):
     n = argument("gallery", "n", n, low=1, integer=True)
     ncols = argument("gallery", "ncols", ncols, low=1, integer=True)
     net = pretrained.trained_network(state.seed, state.epochs)
-    _, test, images = pretrained.mnist_prepared()
+    test, images = pretrained.mnist_test_set()
     picks = net.errors[:n]
     nrows = max(1, -(-len(picks) // ncols))
     fig, axes = new_figure(1.3 * ncols, 1.45 * nrows, ncols=ncols, nrows=nrows, squeeze=False)
@@ -216,7 +216,7 @@ def confusion_figure(C, title="confusion matrix (rows: true digit, columns: pred
 def test_confusion(seed=0, epochs=1):
     """The trained network's confusion matrix on the 10,000 test images."""
     net = pretrained.trained_network(seed, epochs)
-    return confusion_matrix(pretrained.mnist_prepared()[1].labels, net.predicted, n_classes=10)
+    return confusion_matrix(pretrained.mnist_test_set()[0].labels, net.predicted, n_classes=10)
 
 
 @factory(State)

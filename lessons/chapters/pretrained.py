@@ -4,7 +4,7 @@ Widgets only draw: the training behind them lives here, next to the library it u
 
 - `playground_run(dataset, hidden, activation, lr, epochs, seed)`: chapter 03's MLP playground,
   a 2 -> hidden -> 1 network trained with a parameter snapshot per epoch;
-- `mnist_prepared()` and `trained_network(seed, epochs)`: chapter 04's 784-25-10 network, the
+- `mnist_test_set()` and `trained_network(seed, epochs)`: chapter 04's 784-25-10 network, the
   chapter's own run (lessons.chapters.ch04_mnist_net.fit);
 - `trained_filters()`: chapter 07's eight first-layer filters of a small CNN trained on MNIST;
 - `trained_cnn()`: chapter 08's Skansi CNN after three epochs (lessons.chapters.ch08_cnn).
@@ -209,16 +209,22 @@ class Network(NamedTuple):
     test_accuracy: tuple
 
 
+def mnist_training_set():
+    """The standardized MNIST training set of the chapter (376 MB in float64). Not cached: only
+    a training run needs it, and a kernel that kept it would hold the memory for nothing."""
+    return mnist_net.prepare(*load_mnist("train"), dtype=MNIST_DTYPE)
+
+
 @_cached(maxsize=1)
-def mnist_prepared():
-    """(train, test, test_images): the standardized MNIST of the chapter (training mean and
-    std for both sets) and the raw test images [10000, 28, 28] uint8 for display."""
-    train = mnist_net.prepare(*load_mnist("train"), dtype=MNIST_DTYPE)
+def mnist_test_set():
+    """(test, test_images): the standardized MNIST test set of the chapter (the training set's
+    mean and std) and the raw test images [10000, 28, 28] uint8 for display."""
+    train = mnist_training_set()
     test_images, test_labels = load_mnist("test")
     test = mnist_net.prepare(test_images, test_labels, train.mean, train.std,
                              dtype=MNIST_DTYPE)
     test_images.setflags(write=False)
-    return train, test, test_images
+    return test, test_images
 
 
 @_cached(maxsize=8)
@@ -226,7 +232,7 @@ def trained_network(seed=0, epochs=1):
     """The network after `epochs` epochs of the book's run from init_weights(seed), with
     mnist_net.fit(..., seed=seed): the same weights the chapter's cells get."""
     report(0.0, f"training the 784-25-10 network (seed {seed}, {epochs} epochs)")
-    train, test, _ = mnist_prepared()
+    (test, _), train = mnist_test_set(), mnist_training_set()  # one training copy at a time
     W1, W2 = mnist_net.init_weights(seed, dtype=MNIST_DTYPE)
     history = mnist_net.fit(W1, W2, train, test, epochs=epochs, lr=mnist_net.BOOK_LR,
                             seed=seed, progress=False)

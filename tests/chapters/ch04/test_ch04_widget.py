@@ -42,7 +42,7 @@ def test_network_is_the_chapters_run_and_is_cached():
     assert pretrained.trained_network(0, 1) is net  # cached: the widget trains once
     assert net.W1.shape == (25, 785) and net.W2.shape == (10, 26) and net.W1.dtype == np.float64
     assert len(net.test_accuracy) == 1 and 0.905 <= net.test_accuracy[0] <= 0.93
-    train, test, images = pretrained.mnist_prepared()
+    train, (test, images) = pretrained.mnist_training_set(), pretrained.mnist_test_set()
     W1, W2 = mnist_net.init_weights(0, dtype=np.float64)
     mnist_net.fit(W1, W2, train, test, epochs=1, seed=0, progress=False)
     assert np.array_equal(W1, net.W1) and np.array_equal(W2, net.W2)
@@ -55,7 +55,7 @@ def test_network_is_the_chapters_run_and_is_cached():
 
 def test_hidden_activations_and_outputs_match_the_kernel():
     net = pretrained.trained_network(0, 1)
-    _, test, _ = pretrained.mnist_prepared()
+    test, _ = pretrained.mnist_test_set()
     s = de.shown(de.State(index=123))
     x1 = np.concatenate(([1.0], test.X[123]))
     h = np.tanh(net.W1 @ x1)
@@ -144,7 +144,7 @@ def test_static_figures():
     fig = de.gallery(seed=0, epochs=1, n=10, ncols=5)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     net = pretrained.trained_network(0, 1)
-    _, test, _ = pretrained.mnist_prepared()
+    test, _ = pretrained.mnist_test_set()
     i = net.errors[0]
     assert len(titles) == 10 and titles[0] == f"{test.labels[i]} → {net.predicted[i]}"
     assert f"of {len(net.errors)} misclassified" in fig.get_suptitle()
