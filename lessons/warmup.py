@@ -36,6 +36,13 @@ def kernel_calls(dtype):
     """{name: a call of that public kernel on tiny valid input of `dtype`}, one per kernel,
     covering every argument type a chapter passes it (the no-new-cache-file check run by
     `course.py test` fails, naming the kernel, when a chapter compiles anything else)."""
+    return {**_chapters_01_to_04_calls(dtype), **_chapter05_calls(dtype),
+            **_chapter06_calls(dtype), **_chapters_07_08_calls(dtype),
+            **_chapter09_calls(dtype), **_recurrent_calls(dtype)}
+
+
+def _chapters_01_to_04_calls(dtype):
+    """Chapters 01-04: the perceptron, activations, dense layers, losses, the fused MLP."""
     from lessons import kernels
 
     X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
@@ -43,7 +50,6 @@ def kernel_calls(dtype):
     order = np.array([0, 1])
     W1, W2 = np.zeros((2, 3), dtype), np.zeros((2, 3), dtype)  # a 2-2-2 network
     T = np.eye(2, dtype=dtype)
-    X4 = np.ones((1, 2, 2, 2), dtype)  # Chapter 09: one image of 2 channels, 2 x 2
     return {
         "perceptron_predict": lambda: kernels.perceptron_predict(np.zeros(3, dtype), X),
         "perceptron_epoch": lambda: kernels.perceptron_epoch(np.zeros(3, dtype), X, y, order, 0.1),
@@ -72,6 +78,16 @@ def kernel_calls(dtype):
             W1, W2, X[:, 1:], T, order, 2, 0.1),
         "mlp_forward": lambda: kernels.mlp_forward(W1, W2, X[:, 1:]),
         "mlp_predict": lambda: kernels.mlp_predict(W1, W2, X[:, 1:]),
+    }
+
+
+def _chapters_07_08_calls(dtype):
+    """Chapters 07 and 08: convolution, pooling and dropout."""
+    from lessons import kernels
+
+    X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
+    y = np.array([1.0, -1.0], dtype=dtype)
+    return {
         "conv_output_size": lambda: kernels.conv_output_size(4, 3, 1, 0),
         "conv1d_forward": lambda: kernels.conv1d_forward(X[None], X[None], y[:1], 1, 1),
         "conv1d_backward": lambda: kernels.conv1d_backward(X[None], X[None], X[None, :1], 1, 1),
@@ -88,15 +104,32 @@ def kernel_calls(dtype):
             X[None, None, :1, :2], (1, 1, 2, 3), 2, 1),
         "inverted_dropout": lambda: kernels.inverted_dropout(
             X, np.zeros(X.shape, np.uint32), 0.8),
-        # Chapter 06: float64 whatever the dtype (the kernel trains in float64)
+    }
+
+
+def _chapter06_calls(dtype):
+    """Chapter 06's regression kernels: float64 whatever the dtype (they train in float64)."""
+    from lessons import kernels
+
+    X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
+    y, order = np.array([1.0, -1.0], dtype=dtype), np.array([0, 1])
+    return {
         "regression_loss_grad": lambda: kernels.regression_loss_grad(
             np.zeros(6), (3, 1, 1), X, y, keep=np.ones((2, 1))),
         "regression_adam_epoch": lambda: kernels.regression_adam_epoch(
             np.zeros(6), (3, 1, 1), np.zeros(6), np.zeros(6), np.ones(2), X, y, order, 1,
             keep=np.ones((2, 1))),
         "regression_predict": lambda: kernels.regression_predict(np.zeros(6), (3, 1, 1), X),
-        **chapter05_calls(dtype),
-        # Chapter 09, Deeper CNNs
+    }
+
+
+def _chapter09_calls(dtype):
+    """Chapter 09, Deeper CNNs: residual, pooling, depthwise and augmentation kernels."""
+    from lessons import kernels
+
+    X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
+    X4 = np.ones((1, 2, 2, 2), dtype)  # one image of 2 channels, 2 x 2
+    return {
         "residual_add_forward": lambda: kernels.residual_add_forward(X4, X4, 1),
         "residual_add_backward": lambda: kernels.residual_add_backward(X4, X4.shape, 1),
         "global_avgpool2d_forward": lambda: kernels.global_avgpool2d_forward(X4),
@@ -116,7 +149,7 @@ def kernel_calls(dtype):
     }
 
 
-def chapter05_calls(dtype):
+def _chapter05_calls(dtype):
     """Chapter 05's kernels (Toward Deep Learning), as kernel_calls."""
     from lessons import kernels
 
@@ -179,12 +212,6 @@ def _recurrent_calls(dtype):
                                    lambda: kernels.embedding_backward(frozen(ids), H, 2)),
     }
 
-
-_core_kernel_calls = kernel_calls
-
-
-def kernel_calls(dtype):  # noqa: F811  the core's calls, then each chapter family's
-    return {**_core_kernel_calls(dtype), **_recurrent_calls(dtype)}
 
 
 def warm_kernel(name):

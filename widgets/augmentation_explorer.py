@@ -4,7 +4,7 @@
 through the augmentation kernel (lessons.kernels.augment_images) and shows:
 
 - the digit as it is and as transformed by the sliders, each with what a trained CNN
-  (lessons.chapters.ch09_deeper_cnns.small_cnn, trained once per process on 1,000 digits
+  (lessons.chapters.ch09_transfer.small_cnn, trained once per process on 1,000 digits
   without augmentation, 3 epochs, float64) predicts;
 - the same digit under a row of fixed transforms (shifts, rotations, a flip), each titled
   with the prediction, wrong ones in the warning colour;
@@ -21,7 +21,8 @@ from typing import NamedTuple
 import ipywidgets as W
 import numpy as np
 
-from lessons.chapters.ch09_deeper_cnns import mnist_train_test, small_cnn, train_adam
+from lessons.chapters.ch09_deeper_cnns import mnist_train_test
+from lessons.chapters.ch09_transfer import small_cnn, train_adam
 from lessons.kernels import augment_images, softmax
 from lessons.train import predict
 from widgets.base import POSITIVE, WARNING, View, argument, flag, new_figure

@@ -73,8 +73,8 @@ __all__ += ["regression_loss_grad", "regression_adam_epoch", "regression_predict
 
 from lessons.kernels.recurrent import (  # noqa: E402  Chapters 10 and 11
     gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward,
-    time_dense_backward, time_dense_forward,
 )
+from lessons.kernels.time_dense import time_dense_backward, time_dense_forward  # noqa: E402
 from lessons.kernels.sampling import sample_with_temperature  # noqa: E402
 
 __all__ += [
@@ -95,7 +95,7 @@ from lessons.kernels.normalization import (
     batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
 )
 from lessons.kernels.optimizers import adagrad_step, clip_by_global_norm, global_norm, nesterov_step
-from lessons.kernels.mlp import mlp_adam_epoch, mlp_logits
+from lessons.kernels.mlp_adam import mlp_adam_epoch, mlp_logits
 
 __all__ += [
     "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",

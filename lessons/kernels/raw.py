@@ -80,7 +80,7 @@ from lessons.kernels.activations import _leaky_relu_backward_kernel as leaky_rel
 from lessons.kernels.activations import _leaky_relu_kernel as leaky_relu_unchecked
 from lessons.kernels.optimizers import _adagrad_kernel as adagrad_step_unchecked
 from lessons.kernels.optimizers import _nesterov_kernel as nesterov_step_unchecked
-from lessons.kernels.mlp import _adam as adam_sweep
+from lessons.kernels.mlp_adam import _adam as adam_sweep
 
 __all__ += [
     "batchnorm_forward_unchecked", "batchnorm_backward_unchecked", "features_3d",

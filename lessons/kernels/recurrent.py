@@ -34,80 +34,7 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
-
-
-# --- fixed-order products --------------------------------------------------------------------
-
-@njit(cache=True)
-def _add_product(A, W, out):
-    """out[R, n] += A[R, k] @ W[k, n], each entry summing over k in order.
-
-    Four rows of A and four steps of k at a time: the innermost loop (over the n output
-    columns, which vectorizes without reordering any sum) loads each W[k, :] once for four
-    rows and each out[r, :] once for four terms, which keeps the loop on arithmetic rather
-    than on loads and stores. Every out[r, j] still adds A[r, 0] W[0, j], A[r, 1] W[1, j], ...
-    one after the other."""
-    R, K = A.shape
-    N = W.shape[1]
-    K4 = K - K % 4
-    r = 0
-    while r + 4 <= R:
-        for k in range(0, K4, 4):
-            a00, a01, a02, a03 = A[r, k], A[r, k + 1], A[r, k + 2], A[r, k + 3]
-            a10, a11, a12, a13 = A[r + 1, k], A[r + 1, k + 1], A[r + 1, k + 2], A[r + 1, k + 3]
-            a20, a21, a22, a23 = A[r + 2, k], A[r + 2, k + 1], A[r + 2, k + 2], A[r + 2, k + 3]
-            a30, a31, a32, a33 = A[r + 3, k], A[r + 3, k + 1], A[r + 3, k + 2], A[r + 3, k + 3]
-            for j in range(N):
-                w0, w1, w2, w3 = W[k, j], W[k + 1, j], W[k + 2, j], W[k + 3, j]
-                out[r, j] = out[r, j] + a00 * w0 + a01 * w1 + a02 * w2 + a03 * w3
-                out[r + 1, j] = out[r + 1, j] + a10 * w0 + a11 * w1 + a12 * w2 + a13 * w3
-                out[r + 2, j] = out[r + 2, j] + a20 * w0 + a21 * w1 + a22 * w2 + a23 * w3
-                out[r + 3, j] = out[r + 3, j] + a30 * w0 + a31 * w1 + a32 * w2 + a33 * w3
-        for k in range(K4, K):
-            a0, a1, a2, a3 = A[r, k], A[r + 1, k], A[r + 2, k], A[r + 3, k]
-            for j in range(N):
-                w = W[k, j]
-                out[r, j] += a0 * w
-                out[r + 1, j] += a1 * w
-                out[r + 2, j] += a2 * w
-                out[r + 3, j] += a3 * w
-        r += 4
-    for r in range(r, R):
-        for k in range(K):
-            a = A[r, k]
-            for j in range(N):
-                out[r, j] += a * W[k, j]
-
-
-@njit(cache=True)
-def _add_outer(A, D, out):
-    """out[k, n] += A[R, k]^T @ D[R, n]: a weight gradient, summing over the rows in order."""
-    _add_product(A.T, D, out)
-
-
-@njit(cache=True)
-def _add_rows(D, out):
-    """out[n] += the column sums of D[R, n]: a bias gradient."""
-    for b in range(D.shape[0]):
-        for j in range(D.shape[1]):
-            out[j] += D[b, j]
-
-
-@njit(cache=True)
-def _sigma(z):
-    """1 / (1 + e^-z), from e^-|z| so that exp never overflows."""
-    e = np.exp(-abs(z))
-    d = 1.0 / (1.0 + e)
-    return d if z >= 0.0 else e * d
-
-
-@njit(cache=True)
-def _tanh(z):
-    """tanh z = (1 - e^-2|z|) / (1 + e^-2|z|) with the sign of z: within 1e-16 of the
-    library's tanh, whose slower algorithm took half the LSTM forward pass (measured)."""
-    e = np.exp(-2.0 * abs(z))
-    t = (1.0 - e) / (1.0 + e)
-    return t if z >= 0.0 else -t
+from lessons.kernels.fixed_order import add_outer, add_product, add_rows, sigma_scalar, tanh_scalar
 
 
 # --- simple RNN ------------------------------------------------------------------------------
@@ -122,8 +49,8 @@ def _rnn_forward_kernel(X, h0, U, W, b):
         Z = np.empty((B, n), dtype=W.dtype)
         for i in range(B):
             Z[i] = b
-        _add_product(X[t], U, Z)
-        _add_product(h, W, Z)
+        add_product(X[t], U, Z)
+        add_product(h, W, Z)
         H[t] = np.tanh(Z)
         h = H[t]
     return H
@@ -141,12 +68,12 @@ def _rnn_backward_kernel(X, h0, U, W, H, dH):
     for t in range(T - 1, -1, -1):
         h_prev = H[t - 1] if t > 0 else h0
         dZ = (dH[t] + dh) * (1.0 - H[t] * H[t])  # through tanh: 1 - tanh^2
-        _add_outer(X[t], dZ, dU)
-        _add_outer(h_prev, dZ, dW)
-        _add_rows(dZ, db)
-        _add_product(dZ, UT, dX[t])
+        add_outer(X[t], dZ, dU)
+        add_outer(h_prev, dZ, dW)
+        add_rows(dZ, db)
+        add_product(dZ, UT, dX[t])
         dh = np.zeros((B, n), dtype=W.dtype)
-        _add_product(dZ, WT, dh)  # one more factor W^T (Ekman's w_r) per step back
+        add_product(dZ, WT, dh)  # one more factor W^T (Ekman's w_r) per step back
     return dX, dh, dU, dW, db
 
 
@@ -164,18 +91,18 @@ def _lstm_forward_kernel(X, h0, c0, Wx, Wh, b):
             G[t, s] = b
     # the input's share of every step in one product over all T * B rows: x_t does not
     # depend on h, so only h_{t-1} Wh is left inside the loop over time
-    _add_product(np.ascontiguousarray(X).reshape(T * B, m), Wx, G.reshape(T * B, 4 * n))
+    add_product(np.ascontiguousarray(X).reshape(T * B, m), Wx, G.reshape(T * B, 4 * n))
     h, c = h0, c0
     for t in range(T):
         Z = G[t]
-        _add_product(h, Wh, Z)
+        add_product(h, Wh, Z)
         for s in range(B):
             for j in range(n):
-                gi, gf = _sigma(Z[s, j]), _sigma(Z[s, n + j])
-                gg, go = _tanh(Z[s, 2 * n + j]), _sigma(Z[s, 3 * n + j])
+                gi, gf = sigma_scalar(Z[s, j]), sigma_scalar(Z[s, n + j])
+                gg, go = tanh_scalar(Z[s, 2 * n + j]), sigma_scalar(Z[s, 3 * n + j])
                 Z[s, j], Z[s, n + j], Z[s, 2 * n + j], Z[s, 3 * n + j] = gi, gf, gg, go
                 C[t, s, j] = gf * c[s, j] + gi * gg  # the constant error carousel: c + ...
-                H[t, s, j] = go * _tanh(C[t, s, j])
+                H[t, s, j] = go * tanh_scalar(C[t, s, j])
         h, c = H[t], C[t]
     return H, C, G
 
@@ -198,7 +125,7 @@ def _lstm_backward_kernel(X, h0, c0, Wx, Wh, H, C, G, dH):
         for s in range(B):
             for j in range(n):
                 gi, gf, gg, go = G[t, s, j], G[t, s, n + j], G[t, s, 2 * n + j], G[t, s, 3 * n + j]
-                tc = _tanh(C[t, s, j])
+                tc = tanh_scalar(C[t, s, j])
                 dht = dH[t, s, j] + dh[s, j]
                 dct = dc[s, j] + dht * go * (1.0 - tc * tc)
                 D[s, j] = dct * gg * gi * (1.0 - gi)
@@ -207,7 +134,7 @@ def _lstm_backward_kernel(X, h0, c0, Wx, Wh, H, C, G, dH):
                 D[s, 3 * n + j] = dht * tc * go * (1.0 - go)
                 dc[s, j] = dct * gf  # the carousel: only the forget gate scales it
         dh = np.zeros((B, n), dtype=Wh.dtype)
-        _add_product(D, WhT, dh)  # the only product BPTT must do step by step
+        add_product(D, WhT, dh)  # the only product BPTT must do step by step
     R = T * B
     Xr = np.empty((T, B, m), dtype=Wh.dtype)  # inputs and previous states, last step first
     Hr = np.empty((T, B, n), dtype=Wh.dtype)
@@ -218,11 +145,11 @@ def _lstm_backward_kernel(X, h0, c0, Wx, Wh, H, C, G, dH):
     dZr = dZ.reshape(R, 4 * n)
     dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
     db = np.zeros(4 * n, dtype=Wh.dtype)
-    _add_outer(Xr.reshape(R, m), dZr, dWx)
-    _add_outer(Hr.reshape(R, n), dZr, dWh)
-    _add_rows(dZr, db)
+    add_outer(Xr.reshape(R, m), dZr, dWx)
+    add_outer(Hr.reshape(R, n), dZr, dWh)
+    add_rows(dZr, db)
     dXr = np.zeros((T, B, m), dtype=Wh.dtype)
-    _add_product(dZr, np.ascontiguousarray(Wx.T), dXr.reshape(R, m))
+    add_product(dZr, np.ascontiguousarray(Wx.T), dXr.reshape(R, m))
     return dXr[::-1].copy(), dh, dc, dWx, dWh, db
 
 
@@ -241,20 +168,20 @@ def _gru_forward_kernel(X, h0, Wx, Wh, b):
         Z = np.empty((B, 3 * n), dtype=Wh.dtype)
         for i in range(B):
             Z[i] = b
-        _add_product(X[t], Wx, Z)
+        add_product(X[t], Wx, Z)
         Zh = np.zeros((B, 2 * n), dtype=Wh.dtype)
-        _add_product(h, Wh_zr, Zh)
+        add_product(h, Wh_zr, Zh)
         rh = np.empty((B, n), dtype=Wh.dtype)
         for s in range(B):
             for j in range(n):
-                G[t, s, j] = _sigma(Z[s, j] + Zh[s, j])
-                G[t, s, n + j] = _sigma(Z[s, n + j] + Zh[s, n + j])
+                G[t, s, j] = sigma_scalar(Z[s, j] + Zh[s, j])
+                G[t, s, n + j] = sigma_scalar(Z[s, n + j] + Zh[s, n + j])
                 rh[s, j] = G[t, s, n + j] * h[s, j]  # reset before the product
         Zg = np.zeros((B, n), dtype=Wh.dtype)
-        _add_product(rh, Wh_g, Zg)
+        add_product(rh, Wh_g, Zg)
         for s in range(B):
             for j in range(n):
-                g = _tanh(Z[s, 2 * n + j] + Zg[s, j])
+                g = tanh_scalar(Z[s, 2 * n + j] + Zg[s, j])
                 G[t, s, 2 * n + j] = g
                 z = G[t, s, j]
                 H[t, s, j] = (1.0 - z) * h[s, j] + z * g
@@ -289,22 +216,22 @@ def _gru_backward_kernel(X, h0, Wx, Wh, H, G, dH):
                 dZ[s, 2 * n + j] = dZg[s, j]
                 rh[s, j] = r * h_prev[s, j]
         drh = np.zeros((B, n), dtype=Wh.dtype)
-        _add_product(dZg, Wh_gT, drh)  # dL/d(r * h_prev)
+        add_product(dZg, Wh_gT, drh)  # dL/d(r * h_prev)
         for s in range(B):
             for j in range(n):
                 r = G[t, s, n + j]
                 dZ[s, n + j] = drh[s, j] * h_prev[s, j] * r * (1.0 - r)
                 dh_prev[s, j] += drh[s, j] * r
-        _add_outer(X[t], dZ, dWx)
-        _add_rows(dZ, db)
-        _add_product(dZ, WxT, dX[t])
+        add_outer(X[t], dZ, dWx)
+        add_rows(dZ, db)
+        add_product(dZ, WxT, dX[t])
         dWh_zr = np.zeros((n, 2 * n), dtype=Wh.dtype)
-        _add_outer(h_prev, dZ[:, :2 * n], dWh_zr)
+        add_outer(h_prev, dZ[:, :2 * n], dWh_zr)
         dWh[:, :2 * n] += dWh_zr
         dWh_g = np.zeros((n, n), dtype=Wh.dtype)
-        _add_outer(rh, dZg, dWh_g)
+        add_outer(rh, dZg, dWh_g)
         dWh[:, 2 * n:] += dWh_g
-        _add_product(np.ascontiguousarray(dZ[:, :2 * n]), Wh_zrT, dh_prev)
+        add_product(np.ascontiguousarray(dZ[:, :2 * n]), Wh_zrT, dh_prev)
         dh = dh_prev
     return dX, dh, dWx, dWh, db
 
@@ -434,62 +361,3 @@ def gru_backward(X, h0, Wx, Wh, H, G, dH):
     H, dH = (_states(f, name, A, (T, B, n), Wh.dtype) for name, A in (("H", H), ("dH", dH)))
     G = _states(f, "G", G, (T, B, 3 * n), Wh.dtype)
     return _gru_backward_kernel(X, h0, Wx, Wh, H, G, dH)
-
-
-# --- a dense layer applied at every step -------------------------------------------------------
-
-@njit(cache=True)
-def _time_dense_forward_kernel(H, V, c):
-    T, B = H.shape[0], H.shape[1]
-    Y = np.empty((T, B, V.shape[1]), dtype=V.dtype)
-    for t in range(T):
-        for i in range(B):
-            Y[t, i] = c
-        _add_product(H[t], V, Y[t])
-    return Y
-
-
-@njit(cache=True)
-def _time_dense_backward_kernel(H, V, dY):
-    dH = np.zeros(H.shape, dtype=V.dtype)
-    dV, dc = np.zeros_like(V), np.zeros(V.shape[1], dtype=V.dtype)
-    VT = np.ascontiguousarray(V.T)
-    for t in range(H.shape[0]):
-        _add_outer(H[t], dY[t], dV)
-        _add_rows(dY[t], dc)
-        _add_product(dY[t], VT, dH[t])
-    return dH, dV, dc
-
-
-def _time_dense_check(func, H, V):
-    H = checks.array(func, "H", H, ndim=3, shape="[T, B, n]")
-    V = checks.array(func, "V", V, ndim=2, shape="[n, k]")
-    if V.shape[0] != H.shape[2]:
-        raise ValueError(f"{func}: V has {V.shape[0]} rows but H has n = {H.shape[2]} units "
-                         f"(H is [T, B, n], V is [n, k])")
-    return H, V
-
-
-def time_dense_forward(H, V, c):
-    """Y[T, B, k] = H[t] @ V + c at every step t: the dense read-out of a recurrent layer
-    (Keras' TimeDistributed(Dense)), with sums in a fixed order like the recurrent kernels."""
-    f = "time_dense_forward"
-    H, V = _time_dense_check(f, H, V)
-    c = checks.array(f, "c", c, ndim=1, shape="[k]")
-    if c.shape != (V.shape[1],):
-        raise ValueError(f"{f}: c has {c.shape[0]} entries but V has {V.shape[1]} columns")
-    dtype = np.result_type(H, V, c)
-    return _time_dense_forward_kernel(H.astype(dtype, copy=False), V.astype(dtype, copy=False),
-                                      c.astype(dtype, copy=False))
-
-
-def time_dense_backward(H, V, dY):
-    """(dH, dV, dc) from dY[T, B, k], given the forward's H and V."""
-    f = "time_dense_backward"
-    H, V = _time_dense_check(f, H, V)
-    dY = checks.array(f, "dY", dY, ndim=3, shape="[T, B, k]")
-    if dY.shape != H.shape[:2] + (V.shape[1],):
-        raise ValueError(f"{f}: dY has shape {dY.shape}; it must be "
-                         f"{H.shape[:2] + (V.shape[1],)} like the forward's output")
-    dtype = np.result_type(H, V, dY)
-    return _time_dense_backward_kernel(*(a.astype(dtype, copy=False) for a in (H, V, dY)))

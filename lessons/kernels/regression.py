@@ -91,6 +91,49 @@ def _forward_batch(params, sizes, X, rows, keep, keep_rows, acts):
     return y_hat
 
 
+@njit(cache=True, inline="always")
+def _add_layer_grad(grad, delta, acts, p_off, a_off, n_in, n_out):
+    """dW = a^T delta and db = the column sums of delta for one layer, examples added in
+    order; W's gradient sits at grad[p_off:], its bias's right after it."""
+    b_off = p_off + n_in * n_out
+    gb = grad[b_off:b_off + n_out]
+    for r in range(delta.shape[0]):
+        d = delta[r, :n_out]
+        for k in range(n_in):
+            ak = acts[r, a_off + k]
+            gw = grad[p_off + k * n_out:p_off + (k + 1) * n_out]
+            for j in range(n_out):
+                gw[j] += ak * d[j]
+        for j in range(n_out):
+            gb[j] += d[j]
+
+
+@njit(cache=True, inline="always")
+def _delta_below(params, delta, deltaT, back, acts, keep, keep_rows, p_off, a_off, h_off,
+                 n_in, n_out):
+    """The layer's delta becomes the one of the hidden layer below it, in place:
+    back[k, r] = sum_j W[k, j] delta[r, j] (j in order), through relu and the dropout mask."""
+    B = delta.shape[0]
+    for r in range(B):
+        for j in range(n_out):
+            deltaT[j, r] = delta[r, j]
+    for k in range(n_in):
+        w = params[p_off + k * n_out:p_off + (k + 1) * n_out]
+        bk = back[k]
+        bk[:] = 0.0
+        for j in range(n_out):
+            wj = w[j]
+            dj = deltaT[j]
+            for r in range(B):
+                bk[r] += wj * dj[r]
+    for r in range(B):
+        kr = keep_rows[r]
+        for k in range(n_in):
+            # a = relu(z) * keep, so da/dz = keep where a > 0 (z > 0 and kept), else 0
+            delta[r, k] = back[k, r] * keep[kr, h_off + k] if acts[r, a_off + k] > 0.0 \
+                else 0.0
+
+
 @njit(cache=True)
 def _loss_grad(params, sizes, X, y, rows, keep, keep_rows, l2, acts, grad):
     """Loss of the batch X[rows] (MSE + l2 sum p^2) and its gradient, written into grad.
@@ -113,7 +156,7 @@ def _loss_grad(params, sizes, X, y, rows, keep, keep_rows, l2, acts, grad):
         delta[r, 0] = 2.0 * e / B
     for i in range(grad.shape[0]):
         grad[i] = 0.0
-    # offsets of the last layer's parameters and inputs
+    # offsets of each layer's parameters, inputs and dropout mask columns
     p_offs = np.zeros(L + 1, np.int64)
     a_offs = np.zeros(L + 1, np.int64)
     h_offs = np.zeros(L + 1, np.int64)
@@ -123,42 +166,10 @@ def _loss_grad(params, sizes, X, y, rows, keep, keep_rows, l2, acts, grad):
         if l > 0:
             h_offs[l] = h_offs[l - 1] + sizes[l]
     for l in range(L - 1, -1, -1):
-        n_in = sizes[l]
-        n_out = sizes[l + 1]
-        p_off = p_offs[l]
-        b_off = p_off + n_in * n_out
-        a_off = a_offs[l]
-        gb = grad[b_off:b_off + n_out]
-        for r in range(B):  # dW = a^T delta, db = sum of delta: examples added in order
-            d = delta[r, :n_out]
-            for k in range(n_in):
-                ak = acts[r, a_off + k]
-                gw = grad[p_off + k * n_out:p_off + (k + 1) * n_out]
-                for j in range(n_out):
-                    gw[j] += ak * d[j]
-            for j in range(n_out):
-                gb[j] += d[j]
-        if l == 0:
-            break
-        for r in range(B):
-            for j in range(n_out):
-                deltaT[j, r] = delta[r, j]
-        for k in range(n_in):  # back[k, r] = sum_j W[k, j] delta[r, j], j in order
-            w = params[p_off + k * n_out:p_off + (k + 1) * n_out]
-            bk = back[k]
-            bk[:] = 0.0
-            for j in range(n_out):
-                wj = w[j]
-                dj = deltaT[j]
-                for r in range(B):
-                    bk[r] += wj * dj[r]
-        h_off = h_offs[l - 1]
-        for r in range(B):
-            kr = keep_rows[r]
-            for k in range(n_in):
-                # a = relu(z) * keep, so da/dz = keep where a > 0 (z > 0 and kept), else 0
-                delta[r, k] = back[k, r] * keep[kr, h_off + k] if acts[r, a_off + k] > 0.0 \
-                    else 0.0
+        _add_layer_grad(grad, delta, acts, p_offs[l], a_offs[l], sizes[l], sizes[l + 1])
+        if l > 0:
+            _delta_below(params, delta, deltaT, back, acts, keep, keep_rows, p_offs[l],
+                         a_offs[l], h_offs[l - 1], sizes[l], sizes[l + 1])
     loss = sse / B
     if l2 > 0.0:
         penalty = 0.0

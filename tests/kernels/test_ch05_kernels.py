@@ -7,7 +7,7 @@ import pytest
 from lessons.gradcheck import numerical_gradient, relative_error
 from lessons.kernels import checks
 from lessons.kernels import activations as rectifiers
-from lessons.kernels import mlp as mlp_adam
+from lessons.kernels import mlp_adam
 from lessons.kernels import normalization, optimizers
 from lessons.reference import mlp as ref_adam
 from lessons.reference import normalization as ref_norm

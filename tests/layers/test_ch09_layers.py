@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lessons.chapters import ch09_deeper_cnns as ch
+from lessons.chapters import ch09_transfer as tr
 from lessons.layers import DepthwiseConv2D, GlobalAvgPool2D, PointwiseConv2D, Residual
 from lessons.gradcheck import check_gradient
 from lessons.kernels import depthwise_conv2d_forward, pointwise_conv2d_forward
@@ -93,11 +94,11 @@ def test_deep_cnn_has_depth_weight_layers_and_the_same_weights_with_or_without_s
 
 
 def test_frozen_layers_hide_their_weights_from_the_optimizer():
-    model = ch.small_cnn(5, seed=0)
-    new = ch.with_new_head(model, 3, freeze=True)
+    model = tr.small_cnn(5, seed=0)
+    new = tr.with_new_head(model, 3, freeze=True)
     assert [p.shape for p in new.params()] == [(2 * 8 * 49, 3), (3,)]
-    assert ch.with_new_head(model, 3, freeze=False).n_params == model.n_params - 5 * 785 + 3 * 785
-    thawed = ch.unfrozen(new)
+    assert tr.with_new_head(model, 3, freeze=False).n_params == model.n_params - 5 * 785 + 3 * 785
+    thawed = tr.unfrozen(new)
     assert thawed.n_params == model.n_params - 5 * 785 + 3 * 785
     assert thawed.layers[0] is new.layers[0].layer  # the same weights, now learning
     assert thawed.layers[0] is not model.layers[0]  # copies: the pretrained model is kept
@@ -114,11 +115,11 @@ def test_counts_are_the_books():
 
 
 def test_augmentation_draws_are_seeded_and_within_limits():
-    a = ch.draw_augmentation(np.random.default_rng(0), 50, max_shift=2, max_degrees=10)
-    b = ch.draw_augmentation(np.random.default_rng(0), 50, max_shift=2, max_degrees=10)
+    a = tr.draw_augmentation(np.random.default_rng(0), 50, max_shift=2, max_degrees=10)
+    b = tr.draw_augmentation(np.random.default_rng(0), 50, max_shift=2, max_degrees=10)
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
     angles, shifts, flips = a
     assert np.all(np.abs(angles) <= 10) and np.all(np.abs(shifts) <= 2) and not flips.any()
     with pytest.raises(TypeError, match="rng must be"):
-        ch.draw_augmentation(0, 5)
+        tr.draw_augmentation(0, 5)

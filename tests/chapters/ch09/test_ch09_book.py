@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lessons.chapters import ch09_deeper_cnns as ch
+from lessons.chapters import ch09_transfer as tr
 
 
 def test_resnet34_stage_repeats_and_parameters():
@@ -57,13 +58,13 @@ def test_batch_norm_makes_the_plain_20_layers_train(deep_runs):
 
 
 def test_augmentation_effect_is_in_its_band():
-    result = ch.augmentation_run()
+    result = tr.augmentation_run()
     # measured over seeds 0-4: +0.053 to +0.069; seed 0: 0.858 -> 0.919
     assert 0.03 < result["augmented"] - result["plain"] < 0.10
 
 
 def test_augmenting_before_the_split_inflates_validation():
-    result = ch.leakage_run()
+    result = tr.leakage_run()
     leaky, honest = result["augment, then split"], result["split, then augment"]
     # measured over seeds 0-4: leaky validation 7.5 to 16.5 points above the honest one
     assert leaky[0] - honest[0] > 0.05
@@ -71,8 +72,8 @@ def test_augmenting_before_the_split_inflates_validation():
 
 
 def test_transfer_beats_scratch_over_seeds():
-    runs = [ch.transfer_run(seed=seed) for seed in range(5)]
-    gain = {way: np.array([r[way] - r["scratch"] for r in runs]) for way in ch.TRANSFER_WAYS}
+    runs = [tr.transfer_run(seed=seed) for seed in range(5)]
+    gain = {way: np.array([r[way] - r["scratch"] for r in runs]) for way in tr.TRANSFER_WAYS}
     # measured seeds 0-4: scratch 0.850-0.896 (mean 0.880); frozen +0.011 to +0.064 (mean
     # +0.036), fine-tuned head first +0.006 to +0.085 (mean +0.043), fine-tuned at once
     # -0.043 to +0.039 (mean +0.007; 3 of 5)
