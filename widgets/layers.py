@@ -95,6 +95,8 @@ class Blitter:
         over = []
         for ax in (ax for ax in self.fig.axes if ax not in self.whole):
             children = ax.get_children()
+            if not (ax.axison and ax.get_frame_on()):  # Axes.draw leaves the spines out
+                children = [c for c in children if c not in ax.spines.values()]
             low = min((c.get_zorder() for c in children if id(c) in mine), default=None)
             if low is not None:
                 over += [c for c in children if id(c) not in mine and id(c) not in titles

@@ -9,6 +9,7 @@ from PIL import Image
 
 import widgets.decision_boundary as db
 import widgets.gradient_descent as gd
+import widgets.mlp_playground as mp
 from widgets.base import figure_png
 
 # (factory, render, moves that keep the frame: each a dict of fields)
@@ -25,6 +26,10 @@ LAYERED = {
             dict(lr=0.02), dict(momentum=0.9), dict(steps=30), dict(lr=1.5),
             dict(rule="book", momentum=0.9), dict(lr=0.0001, momentum=0.0, rule="classical")])
        for surface in gd.SURFACES},
+    "mlp_playground": (mp.mlp_playground, mp.render, [
+        dict(epoch=0), dict(epoch=10), dict(epoch=75), dict(epoch=150)]),
+    "mlp_playground relu": (lambda: mp.mlp_playground(activation="relu", hidden=9),
+                            mp.render, [dict(epoch=1), dict(epoch=60)]),
 }
 
 
