@@ -17,13 +17,17 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 
 from lessons.chapters import pretrained
 from lessons.train.metrics import confusion_matrix
 from widgets.base import (
     DIVERGING, POSITIVE, WARNING, View, argument, factory, flag, new_figure,
 )
+from widgets.layers import Layers
 
 N_TEST = 10000
 MAX_SEED = 9
@@ -100,35 +104,40 @@ def _draw_outputs(ax, s):
     bars = ax.bar(digits, s.outputs, color=colours, edgecolor="#BBBBBB", linewidth=1)
     bars[s.label].set_edgecolor("black")
     bars[s.label].set_linewidth(2.5)
-    ax.set(xticks=digits, ylim=(0, 1.12), xlabel="digit", ylabel="logistic output")
     ax.text(s.label, min(s.outputs[s.label], 1.0) + 0.03, "true = predicted" if ok else "true",
             ha="center", fontsize=8)
     if not ok:
         ax.text(s.predicted, min(s.outputs[s.predicted], 1.0) + 0.03, "predicted",
                 ha="center", fontsize=8, color=WARNING)
-    ax.set_title("output layer: argmax is the prediction", fontsize=9)
 
 
-def render(state):
-    """The figure for one state: image, hidden activations, outputs."""
-    s = shown(state)
-    _, images = pretrained.mnist_test_set()
+def _frame(state):
+    """What stays while the image changes: the three panels' axes, the colour bar."""
     fig, (ax_img, ax_hid, ax_out) = new_figure(11, 3.5, ncols=3,
                                                gridspec_kw={"width_ratios": [1, 1.15, 1.6]})
-    ax_img.imshow(images[s.image], cmap="gray_r", vmin=0, vmax=255)
     ax_img.set(xticks=[], yticks=[])
-    ax_img.set_title(f"test image {s.image}: a {s.label}", fontsize=9)
+    ax_hid.set(xticks=range(5), yticks=range(5), xlim=(-0.5, 4.5), ylim=(4.5, -0.5),
+               aspect="equal", xticklabels=[str(c) for c in range(5)],
+               yticklabels=[str(5 * r) for r in range(5)])
+    ax_hid.set_title("25 hidden tanh units (row start + column)", fontsize=9)
+    fig.colorbar(ScalarMappable(Normalize(-1, 1), DIVERGING), ax=ax_hid, shrink=0.8)
+    digits = np.arange(10)
+    ax_out.set(xticks=digits, ylim=(0, 1.12), xlabel="digit", ylabel="logistic output")
+    ax_out.set_title("output layer: argmax is the prediction", fontsize=9)
+    return fig
 
-    grid = ax_hid.imshow(s.hidden.reshape(5, 5), cmap=DIVERGING, vmin=-1, vmax=1)
+
+def _image_layer(fig, state):
+    """The image, its hidden activations and outputs, and the verdict."""
+    s = shown(state)
+    _, images = pretrained.mnist_test_set()
+    ax_img, ax_hid, ax_out = fig.axes[:3]
+    ax_img.imshow(images[s.image], cmap="gray_r", vmin=0, vmax=255)
+    ax_img.set_title(f"test image {s.image}: a {s.label}", fontsize=9)
+    ax_hid.imshow(s.hidden.reshape(5, 5), cmap=DIVERGING, vmin=-1, vmax=1)
     for u, value in enumerate(s.hidden):
         ax_hid.text(u % 5, u // 5, f"{value:+.1f}", ha="center", va="center", fontsize=7,
                     color="white" if abs(value) > 0.6 else "black")
-    ax_hid.set(xticks=range(5), yticks=range(5),
-               xticklabels=[str(c) for c in range(5)],
-               yticklabels=[str(5 * r) for r in range(5)])
-    ax_hid.set_title("25 hidden tanh units (row start + column)", fontsize=9)
-    fig.colorbar(grid, ax=ax_hid, shrink=0.8)
-
     _draw_outputs(ax_out, s)
     verdict = "correct" if s.predicted == s.label else "WRONG"
     where = (f"misclassified {s.error_rank + 1} of {s.n_errors}: " if state.misclassified
@@ -139,8 +148,17 @@ def render(state):
     fig.suptitle(f"{where}true {s.label}, predicted {s.predicted} ({verdict}); network: seed "
                  f"{state.seed}, {state.epochs} epoch{'s' if state.epochs > 1 else ''}, test "
                  f"accuracy {net.test_accuracy[-1]:.2%}",
-                 color=None if s.predicted == s.label else WARNING)
-    return fig
+                 color=matplotlib.rcParams["text.color"] if s.predicted == s.label else WARNING)
+
+
+# browsing images keeps the frame; another network (seed, epochs) draws a new one
+LAYERS = Layers(key=lambda state: (state.seed, state.epochs), static=_frame,
+                dynamic=_image_layer)
+
+
+def render(state):
+    """The figure for one state: image, hidden activations, outputs."""
+    return LAYERS.render(state)
 
 
 def summary(state):
@@ -238,4 +256,4 @@ def digit_explorer(index=0, misclassified=False, seed=0, epochs=1):
                              layout=W.Layout(width="12em"))
     W.jslink((controls["index"], "value"), (exact, "value"))
     return View(render, state, controls, "digit_explorer", summary=summary, training=training,
-                extra=(exact,))
+                extra=(exact,), layers=LAYERS)

@@ -82,12 +82,15 @@ class Blitter:
         self.over = self._static_over(renderer)
         hidden = [a for a in self.artists + self.over + _titles(fig) + self.whole
                   if a.get_visible()]
+        placed = [(t, t.get_position()) for t in _titles(fig)]
         for a in hidden:
             a.set_visible(False)
         canvas.draw()
         self.background = canvas.copy_from_bbox(fig.bbox)
         for a in hidden:
             a.set_visible(True)
+        for t, xy in placed:  # Axes.draw moves a hidden title as if it were empty
+            t.set_position(xy)
 
     def _static_over(self, renderer):
         mine = {id(a) for a in self.artists}

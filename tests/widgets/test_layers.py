@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 import widgets.decision_boundary as db
+import widgets.digit_explorer as de
 import widgets.gradient_descent as gd
 import widgets.mlp_playground as mp
 from widgets.base import figure_png
@@ -30,6 +31,8 @@ LAYERED = {
         dict(epoch=0), dict(epoch=10), dict(epoch=75), dict(epoch=150)]),
     "mlp_playground relu": (lambda: mp.mlp_playground(activation="relu", hidden=9),
                             mp.render, [dict(epoch=1), dict(epoch=60)]),
+    "digit_explorer": (de.digit_explorer, de.render, [
+        dict(index=1), dict(index=9999), dict(misclassified=True), dict(index=5)]),
 }
 
 
