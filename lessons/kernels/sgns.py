@@ -22,7 +22,8 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
-from lessons.kernels.embedding import _embedding_backward_kernel, _embedding_forward_kernel
+from lessons.kernels.fixed_order import sigma_scalar
+from lessons.kernels.raw import embedding_backward_unchecked, embedding_forward_unchecked
 
 
 @njit(cache=True)
@@ -31,14 +32,6 @@ def _log_sigmoid(x):
     if x >= 0.0:
         return -math.log1p(math.exp(-x))
     return x - math.log1p(math.exp(x))
-
-
-@njit(cache=True)
-def _sigmoid(x):
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 @njit(cache=True)
@@ -56,7 +49,7 @@ def _sgns_row_grads_kernel(Vc, U):
                 score += U[p, t, j] * Vc[p, j]
             label = 1.0 if t == 0 else 0.0
             loss -= _log_sigmoid(score) if t == 0 else _log_sigmoid(-score)
-            g = _sigmoid(score) - label
+            g = sigma_scalar(score) - label
             for j in range(d):
                 dVc[p, j] += g * U[p, t, j]
                 dU[p, t, j] = g * Vc[p, j]
@@ -79,7 +72,7 @@ def _sgns_epoch_kernel(W_in, W_out, centers, contexts, negatives, lr):
             for j in range(d):
                 score += W_out[c, j] * W_in[w, j]
             total -= _log_sigmoid(score) if t == 0 else _log_sigmoid(-score)
-            g = _sigmoid(score) - (1.0 if t == 0 else 0.0)
+            g = sigma_scalar(score) - (1.0 if t == 0 else 0.0)
             for j in range(d):
                 grad_v[j] += g * W_out[c, j]
                 W_out[c, j] -= lr * g * W_in[w, j]
@@ -132,12 +125,12 @@ def sgns_loss_grad(W_in, W_out, centers, contexts, negatives):
                          dtype=W_in.dtype)
     centers, contexts, negatives = _pairs(f, W_in, W_out, centers, contexts, negatives)
     targets = np.concatenate([contexts[:, None], negatives], axis=1).reshape(-1)
-    Vc = _embedding_forward_kernel(centers, W_in)                       # the rows looked up
-    U = _embedding_forward_kernel(targets, W_out).reshape(len(centers), -1, W_in.shape[1])
+    Vc = embedding_forward_unchecked(centers, W_in)  # the rows looked up
+    U = embedding_forward_unchecked(targets, W_out).reshape(len(centers), -1, W_in.shape[1])
     loss, dVc, dU = _sgns_row_grads_kernel(Vc, U)
-    V = W_in.shape[0]                                                   # and scattered back
-    return (loss, _embedding_backward_kernel(centers, dVc, V),
-            _embedding_backward_kernel(targets, dU.reshape(len(targets), -1), V))
+    V = W_in.shape[0]  # and the row gradients scattered back
+    return (loss, embedding_backward_unchecked(centers, dVc, V),
+            embedding_backward_unchecked(targets, dU.reshape(len(targets), -1), V))
 
 
 def sgns_epoch(W_in, W_out, centers, contexts, negatives, lr):
