@@ -214,7 +214,7 @@ def _recurrent_calls(dtype):
 
 
 def _chapter12_calls(dtype):
-    """Chapter 12, Language Models and Word Embeddings: SGNS and cosine top-k."""
+    """Chapter 12, Language Models and Embeddings: SGNS and cosine top-k."""
     from lessons import kernels
 
     W = np.full((3, 2), 0.1, dtype)

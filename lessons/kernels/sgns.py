@@ -1,4 +1,4 @@
-"""Chapter 12, Language Models and Word Embeddings (Ekman, Chapters 12-13): word2vec's skip-gram
+"""Chapter 12, Language Models and Embeddings (Ekman, Chapters 12-13): word2vec's skip-gram
 with negative sampling (SGNS), and cosine-similarity nearest neighbours.
 
 Every word w has two rows: an input vector v_w = W_in[w] and an output vector u_w = W_out[w].

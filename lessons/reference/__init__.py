@@ -120,7 +120,7 @@ from lessons.reference.embedding import embedding_backward, embedding_forward  #
 
 __all__ += ["embedding_forward", "embedding_backward"]
 
-# Chapter 12, Language Models and Word Embeddings: skip-gram with negative sampling
+# Chapter 12, Language Models and Embeddings: skip-gram with negative sampling
 from lessons.reference.sgns import cosine_top_k, sgns_epoch, sgns_loss_grad  # noqa: E402
 
 __all__ += ["sgns_loss_grad", "sgns_epoch", "cosine_top_k"]

@@ -1,4 +1,4 @@
-"""NumPy twin: Chapter 12, Language Models and Word Embeddings: skip-gram with negative
+"""NumPy twin: Chapter 12, Language Models and Embeddings: skip-gram with negative
 sampling and cosine-similarity top-k."""
 import numpy as np
 
