@@ -126,3 +126,14 @@ def test_training_lowers_the_loss_and_keeps_snapshots():
     model = c.shakespeare_sgns(seed=0)
     assert model.losses[-1] < model.losses[0] - 0.5
     assert len(model.snapshots) == 21 and model.snapshots[0].shape == (1000, 50)
+
+
+def test_exercises_accept_the_solutions_and_refuse_the_usual_mistakes():
+    from lessons.exercises import ch12 as ex
+    from lessons.solutions import ch12 as sol
+    assert ex.check_bigram(sol.P_CAT_GIVEN_THE)
+    assert not ex.check_bigram(0.2) and not ex.check_bigram(...)
+    assert ex.check_sgns_grad_v(sol.sgns_grad_v)
+    assert not ex.check_sgns_grad_v(lambda v, U, labels: -sol.sgns_grad_v(v, U, labels))
+    assert ex.check_jaccard(sol.JACCARD)
+    assert not ex.check_jaccard(2 / 8)
