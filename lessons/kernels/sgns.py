@@ -23,7 +23,6 @@ from numba import njit
 
 from lessons.kernels import checks
 from lessons.kernels.fixed_order import sigma_scalar
-from lessons.kernels.raw import embedding_backward_unchecked, embedding_forward_unchecked
 
 
 @njit(cache=True)
@@ -119,18 +118,20 @@ def _pairs(f, W_in, W_out, centers, contexts, negatives):
 def sgns_loss_grad(W_in, W_out, centers, contexts, negatives):
     """(L, dW_in, dW_out): the SGNS loss summed over P pairs (centers[P], contexts[P], with
     negatives[P, k]) at fixed W_in[V, d], W_out[V, d], and its gradient."""
+    from lessons.kernels import raw  # here: raw lists this file's cores, so it imports it
+
     f = "sgns_loss_grad"
     W_in = checks.array(f, "W_in", W_in, ndim=2, shape="[V, d] input vectors")
     W_out = checks.array(f, "W_out", W_out, ndim=2, shape="[V, d] output vectors",
                          dtype=W_in.dtype)
     centers, contexts, negatives = _pairs(f, W_in, W_out, centers, contexts, negatives)
     targets = np.concatenate([contexts[:, None], negatives], axis=1).reshape(-1)
-    Vc = embedding_forward_unchecked(centers, W_in)  # the rows looked up
-    U = embedding_forward_unchecked(targets, W_out).reshape(len(centers), -1, W_in.shape[1])
+    Vc = raw.embedding_forward_unchecked(centers, W_in)  # the rows looked up
+    U = raw.embedding_forward_unchecked(targets, W_out).reshape(len(centers), -1, W_in.shape[1])
     loss, dVc, dU = _sgns_row_grads_kernel(Vc, U)
     V = W_in.shape[0]  # and the row gradients scattered back
-    return (loss, embedding_backward_unchecked(centers, dVc, V),
-            embedding_backward_unchecked(targets, dU.reshape(len(targets), -1), V))
+    return (loss, raw.embedding_backward_unchecked(centers, dVc, V),
+            raw.embedding_backward_unchecked(targets, dU.reshape(len(targets), -1), V))
 
 
 def sgns_epoch(W_in, W_out, centers, contexts, negatives, lr):
