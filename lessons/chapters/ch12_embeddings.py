@@ -54,6 +54,14 @@ class Vocabulary:
         self.index = {w: i for i, w in enumerate(kept)}
         self.counts = np.array([counts[w] for w in kept], dtype=np.int64)
 
+    @classmethod
+    def of(cls, words):
+        """The vocabulary of a list of distinct words, in that order (a pretrained table's)."""
+        vocab = cls([], min_count=1)
+        vocab.words, vocab.index = list(words), {w: i for i, w in enumerate(words)}
+        vocab.counts = np.ones(len(words), dtype=np.int64)
+        return vocab
+
     def __len__(self):
         return len(self.words)
 
@@ -306,7 +314,7 @@ def fasttext_ngrams(word, n_min=3, n_max=6):
 def bpe_merges(word_counts, n_merges):
     """Byte-pair encoding, the frequency version of wordpieces: start from characters and
     merge, n_merges times, the most frequent adjacent pair of symbols (ties to the pair that
-    sorts first). Returns (the merges in order, {word: its symbols after them})."""
+    sorts first). Returns (the merged pairs in order, {word: its symbols after them})."""
     split = {w: list(w) for w in word_counts}
     merges = []
     for _ in range(n_merges):
@@ -317,18 +325,31 @@ def bpe_merges(word_counts, n_merges):
         if not pairs:
             break
         best = min(pairs, key=lambda p: (-pairs[p], p))
-        merges.append(best[0] + best[1])
-        for w, symbols in split.items():
-            out, i = [], 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
-                    out.append(symbols[i] + symbols[i + 1])
-                    i += 2
-                else:
-                    out.append(symbols[i])
-                    i += 1
-            split[w] = out
+        merges.append(best)
+        split = {w: _merge(symbols, best) for w, symbols in split.items()}
     return merges, split
+
+
+def _merge(symbols, pair):
+    """symbols with every adjacent occurrence of `pair` (left to right) joined into one."""
+    out, i = [], 0
+    while i < len(symbols):
+        if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == pair:
+            out.append(symbols[i] + symbols[i + 1])
+            i += 2
+        else:
+            out.append(symbols[i])
+            i += 1
+    return out
+
+
+def bpe_segment(word, merges):
+    """`word` in the pieces the learned merges make of it, applied in the order learned. Any
+    word works, seen or not: the single characters stay in the vocabulary."""
+    symbols = list(word)
+    for pair in merges:
+        symbols = _merge(symbols, pair)
+    return symbols
 
 
 # --- the optional GloVe extra ----------------------------------------------------------------
@@ -338,7 +359,7 @@ GLOVE_PATH = Path(os.environ.get("DL_LESSONS_GLOVE",
 
 
 def load_glove(path=GLOVE_PATH, max_words=50_000):
-    """(vectors[n, 50], words) from the first max_words lines of a GloVe text file, or None
+    """(vectors[n, 50], Vocabulary) from the first max_words lines of a GloVe text file, or None
     when the file is not there: the course never downloads it. Put glove.6B.50d.txt (from
     nlp.stanford.edu/projects/glove, glove.6B.zip) at ~/.cache/dl-lessons/, or point the
     DL_LESSONS_GLOVE environment variable at it."""
@@ -351,4 +372,4 @@ def load_glove(path=GLOVE_PATH, max_words=50_000):
             parts = line.rstrip().split(" ")
             words_.append(parts[0])
             rows.append(np.array(parts[1:], dtype=np.float64))
-    return np.stack(rows), words_
+    return np.stack(rows), Vocabulary.of(words_)

@@ -78,8 +78,10 @@ def test_fasttext_ngrams_of_where():
 
 def test_bpe_merges_and_segmentation():
     merges, split = c.bpe_merges({"low": 5, "lower": 2, "newest": 6, "widest": 3}, 4)
-    assert merges[:2] == ["es", "est"]
+    assert merges[:2] == [("e", "s"), ("es", "t")]
     assert all("".join(symbols) == w for w, symbols in split.items())
+    assert all(c.bpe_segment(w, merges) == symbols for w, symbols in split.items())
+    assert c.bpe_segment("lowest", merges) == ["low", "est"]  # never seen, built from pieces
 
 
 def test_pca_2d_is_the_top_two_principal_axes():
@@ -94,8 +96,8 @@ def test_glove_is_optional(tmp_path):
     assert c.load_glove(tmp_path / "missing.txt") is None
     path = tmp_path / "g.txt"
     path.write_text("king 1 0\nqueen 0.9 0.1\n")
-    E, words = c.load_glove(path)
-    assert words == ["king", "queen"] and E.shape == (2, 2)
+    E, vocab = c.load_glove(path)
+    assert vocab.words == ["king", "queen"] and vocab.id("queen") == 1 and E.shape == (2, 2)
 
 
 @pytest.fixture(scope="module", params=[0, 1])
