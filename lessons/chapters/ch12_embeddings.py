@@ -37,8 +37,9 @@ def words(text):
     return _WORD.findall("\n".join(lines).lower().replace("\u2019", "'"))
 
 
+@functools.cache
 def corpus(plays=PLAYS):
-    """{play: its words} for the named works (all 42 by default)."""
+    """{play: its words} for the named works (all 42 by default; cached, do not change it)."""
     return {name: words(load_play(name)) for name in plays}
 
 
@@ -184,18 +185,10 @@ def skipgram_pairs(ids, keep, window, rng):
     kept = ids[rng.random(len(ids)) < keep[ids]]
     n = len(kept)
     reach = rng.integers(1, window + 1, size=n)
-    centers, contexts, slots = [], [], []
-    for offset in range(1, window + 1):
-        for sign in (-1, 1):
-            pos = np.arange(n)
-            other = pos + sign * offset
-            ok = (other >= 0) & (other < n) & (reach >= offset)
-            centers.append(pos[ok])
-            contexts.append(other[ok])
-            slots.append(np.full(ok.sum(), 2 * offset + (sign > 0)))
-    pos, other, slot = (np.concatenate(a) for a in (centers, contexts, slots))
-    order = np.lexsort((slot, pos))  # text order, then nearest first
-    return kept[pos[order]], kept[other[order]]
+    offsets = np.array([sign * o for o in range(1, window + 1) for sign in (-1, 1)], np.int32)
+    other = np.arange(n, dtype=np.int32)[:, None] + offsets  # [n, 2 window], nearest first
+    ok = (other >= 0) & (other < n) & (reach[:, None] >= np.abs(offsets))
+    return np.broadcast_to(kept[:, None], other.shape)[ok], kept[other[ok]]
 
 
 class SGNS:
@@ -227,15 +220,15 @@ class SGNS:
         self.snapshots.append(self.W_in[:snapshot_rows].copy())
         for epoch in range(epochs):
             centers, contexts = skipgram_pairs(ids, self.keep, self.window, self.rng)
-            negatives = self.table[self.rng.integers(0, len(self.table),
-                                                     size=(len(centers), self.k))]
+            slots = self.rng.integers(0, len(self.table), size=(len(centers), self.k),
+                                      dtype=np.int32)  # the same draws as int64, half the memory
             bounds = np.linspace(0, len(centers), chunks + 1).astype(int)
             for c in range(chunks):
                 progress = (epoch + c / chunks) / epochs
                 lr = self.lr * max(1.0 - progress, 1e-3)
                 s = slice(bounds[c], bounds[c + 1])
                 self.losses.append(sgns_epoch(self.W_in, self.W_out, centers[s], contexts[s],
-                                              negatives[s], lr))
+                                              self.table[slots[s]], lr))
                 self.snapshots.append(self.W_in[:snapshot_rows].copy())
             self.pairs_per_epoch = len(centers)
         return self
