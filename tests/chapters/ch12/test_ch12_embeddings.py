@@ -33,7 +33,8 @@ def test_the_books_2d_analogy():
 
 
 def test_words_drop_speakers_headings_and_stage_directions():
-    text = "ACT I.\n\nScene I. Elsinore.\n\n[Enter Ghost.]\n\nBer.\nWho's there?\n\nFirst Clown.\nO'er it."
+    text = ("ACT I.\n\nScene I. Elsinore.\n\n[Enter Ghost.]\n\nBer.\nWho's there?\n\n"
+            "First Clown.\nO'er it.")
     assert c.words(text) == ["who's", "there", "o'er", "it"]
 
 
