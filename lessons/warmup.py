@@ -38,7 +38,7 @@ def kernel_calls(dtype):
     `course.py test` fails, naming the kernel, when a chapter compiles anything else)."""
     return {**_chapters_01_to_04_calls(dtype), **_chapter05_calls(dtype),
             **_chapter06_calls(dtype), **_chapters_07_08_calls(dtype),
-            **_chapter09_calls(dtype), **_recurrent_calls(dtype)}
+            **_chapter09_calls(dtype), **_recurrent_calls(dtype), **_chapter12_calls(dtype)}
 
 
 def _chapters_01_to_04_calls(dtype):
@@ -212,6 +212,19 @@ def _recurrent_calls(dtype):
                                    lambda: kernels.embedding_backward(frozen(ids), H, 2)),
     }
 
+
+def _chapter12_calls(dtype):
+    """Chapter 12, Language Models and Embeddings: SGNS and cosine top-k."""
+    from lessons import kernels
+
+    W = np.full((3, 2), 0.1, dtype)
+    ids, negatives = np.array([0, 1]), np.array([[2], [0]])
+    return {
+        "sgns_loss_grad": lambda: kernels.sgns_loss_grad(W, W, ids, ids, negatives),
+        "sgns_epoch": lambda: kernels.sgns_epoch(W.copy(), W.copy(), ids, ids, negatives, 0.1),
+        "cosine_top_k": both(lambda: kernels.cosine_top_k(W, W[0], 2),
+                             lambda: kernels.cosine_top_k(W, W[0], 2, exclude=[1])),
+    }
 
 
 def warm_kernel(name):

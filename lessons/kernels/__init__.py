@@ -131,3 +131,8 @@ __all__ += [
 from lessons.kernels.embedding import embedding_backward, embedding_forward  # noqa: E402
 
 __all__ += ["embedding_forward", "embedding_backward"]
+
+# Chapter 12, Language Models and Embeddings: skip-gram with negative sampling
+from lessons.kernels.sgns import cosine_top_k, sgns_epoch, sgns_loss_grad  # noqa: E402
+
+__all__ += ["sgns_loss_grad", "sgns_epoch", "cosine_top_k"]

@@ -104,3 +104,10 @@ __all__ += [
     "depthwise_conv2d_forward_unchecked", "depthwise_conv2d_backward_unchecked",
     "pointwise_conv2d_forward_unchecked", "pointwise_conv2d_backward_unchecked",
 ]
+
+# Chapter 12, Language Models and Embeddings: the SGNS epoch (the chapter lists it) and the
+# per-pair loss and row gradients sgns_loss_grad scatters back
+from lessons.kernels.sgns import _sgns_epoch_kernel as sgns_epoch_unchecked  # noqa: E402
+from lessons.kernels.sgns import _sgns_row_grads_kernel as sgns_row_grads_unchecked  # noqa: E402
+
+__all__ += ["sgns_epoch_unchecked", "sgns_row_grads_unchecked"]

@@ -119,3 +119,8 @@ __all__ += [
 from lessons.reference.embedding import embedding_backward, embedding_forward  # noqa: E402
 
 __all__ += ["embedding_forward", "embedding_backward"]
+
+# Chapter 12, Language Models and Embeddings: skip-gram with negative sampling
+from lessons.reference.sgns import cosine_top_k, sgns_epoch, sgns_loss_grad  # noqa: E402
+
+__all__ += ["sgns_loss_grad", "sgns_epoch", "cosine_top_k"]
