@@ -104,3 +104,19 @@ __all__ += [
     "depthwise_conv2d_forward_unchecked", "depthwise_conv2d_backward_unchecked",
     "pointwise_conv2d_forward_unchecked", "pointwise_conv2d_backward_unchecked",
 ]
+
+# Chapter 14, The Transformer (the chapter lists the attention backward)
+from lessons.kernels.attention import _attention_backward_kernel as attention_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.attention import _attention_forward_kernel as attention_forward_unchecked  # noqa: E402,E501
+from lessons.kernels.attention import _merge_heads_kernel as merge_heads_unchecked  # noqa: E402
+from lessons.kernels.attention import _split_heads_kernel as split_heads_unchecked  # noqa: E402
+from lessons.kernels.gelu import _gelu_backward_kernel as gelu_backward_unchecked  # noqa: E402
+from lessons.kernels.gelu import _gelu_kernel as gelu_unchecked  # noqa: E402
+from lessons.kernels.layer_norm import _layer_norm_backward_kernel as layer_norm_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.layer_norm import _layer_norm_forward_kernel as layer_norm_forward_unchecked  # noqa: E402,E501
+
+__all__ += [
+    "attention_forward_unchecked", "attention_backward_unchecked", "split_heads_unchecked",
+    "merge_heads_unchecked", "gelu_unchecked", "gelu_backward_unchecked",
+    "layer_norm_forward_unchecked", "layer_norm_backward_unchecked",
+]
