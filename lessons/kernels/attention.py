@@ -30,7 +30,7 @@ Multi-head split and merge are reshapes with a transpose: X[B, T, H * d_k] -> [B
 import numpy as np
 from numba import njit
 
-from lessons.kernels import checks
+from lessons.kernels import checks, registry
 from lessons.kernels.fixed_order import add_outer, add_product
 
 
@@ -142,7 +142,7 @@ def _qkv(func, Q, K, V):
 
 def _scale(func, scale, dk):
     if scale is None:
-        return 1.0 / np.sqrt(dk)
+        return float(1.0 / np.sqrt(dk))
     return checks.number(func, "scale", scale, low=0.0, low_open=True)
 
 
@@ -169,9 +169,12 @@ def attention_forward(Q, K, V, *, causal=False, key_mask=None, scale=None):
     return _attention_forward_kernel(Q, K, V, _scale(f, scale, dk), causal, keys)
 
 
-def attention_backward(Q, K, V, A, dO, *, scale=None):
+@registry.course_kernel
+def attention_backward(Q, K, V, A, dO, scale=None):
     """(dQ, dK, dV) from dO[B, H, T, d_v], given the forward's Q, K, V and its weights A
-    (the mask acts through A: masked weights are 0 and pass no gradient)."""
+    (the mask acts through A: masked weights are 0 and pass no gradient). scale as in the
+    forward (None: 1 / sqrt(d_k)). Swappable: use(attention_backward=my_fn) runs the chapter
+    on a learner's kernel, called as my_fn(Q, K, V, A, dO, scale) with scale a number."""
     f = "attention_backward"
     Q, K, V = _qkv(f, Q, K, V)
     B, H, T, dk = Q.shape
@@ -183,8 +186,11 @@ def attention_backward(Q, K, V, A, dO, *, scale=None):
     if dO.shape != V.shape:
         raise ValueError(f"{f}: dO has shape {dO.shape} but the output has {V.shape}")
     dtype = Q.dtype
-    return _attention_backward_kernel(Q, K, V, A.astype(dtype, copy=False),
-                                      dO.astype(dtype, copy=False), _scale(f, scale, dk))
+    A, dO, scale = A.astype(dtype, copy=False), dO.astype(dtype, copy=False), _scale(f, scale, dk)
+    if registry.swapped(f):
+        return registry.run(f, (Q, K, V, A, dO, scale),
+                            [("dQ", Q.shape), ("dK", K.shape), ("dV", V.shape)], dtype)
+    return _attention_backward_kernel(Q, K, V, A, dO, scale)
 
 
 def split_heads(X, H):

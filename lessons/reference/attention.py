@@ -20,7 +20,7 @@ def attention_forward(Q, K, V, *, causal=False, key_mask=None, scale=None):
     return A @ V, A
 
 
-def attention_backward(Q, K, V, A, dO, *, scale=None):
+def attention_backward(Q, K, V, A, dO, scale=None):
     """Chapter 14. dV = A^T dO; dS = A * (dA - rowsum(A dA)); dQ = s dS K; dK = s dS^T Q."""
     s = 1.0 / np.sqrt(Q.shape[3]) if scale is None else scale
     dV = np.swapaxes(A, -1, -2) @ dO

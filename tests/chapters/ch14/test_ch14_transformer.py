@@ -123,3 +123,29 @@ def test_model_bad_input():
         Transformer(5, 10, 4, 1, 8, seed=0)
     with pytest.raises(TypeError, match="causal must be"):
         Transformer(5, 8, 4, 1, 8, causal=1, seed=0)
+
+
+def test_exercise_checks(capsys):
+    from lessons.exercises import ch14 as ex
+    from lessons.solutions import ch14 as sol
+    assert ex.check_block_parameters(sol.block_parameters)
+    assert not ex.check_block_parameters(lambda D, F: 4 * D * D + 2 * D * F)
+    assert ex.check_positional_encoding(sol.positional_encoding)
+    assert not ex.check_positional_encoding(lambda T, d: np.sin(
+        np.arange(T)[:, None] / 10000 ** (np.arange(d)[None] / d)))
+    assert ex.check_bert_counts(sol.BERT_COUNTS)
+    assert not ex.check_bert_counts((300, 1600, 200, 200))
+    assert "Hint" in capsys.readouterr().out
+
+
+def test_the_model_runs_on_a_learners_attention_backward():
+    from lessons.kernels import use
+    from lessons.solutions import kernels as S
+    model = Transformer(7, 8, 2, 1, 12, seed=4)
+    ids = np.random.default_rng(0).integers(0, 7, size=(2, 6))
+    loss, grads = model.loss_and_grads(ids, ids)
+    with use(attention_backward=S.attention_backward):
+        loss2, grads2 = model.loss_and_grads(ids, ids)
+    assert loss == loss2
+    for g, g2 in zip(grads, grads2):
+        np.testing.assert_allclose(g, g2, atol=1e-12)
