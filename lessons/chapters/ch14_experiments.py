@@ -169,3 +169,29 @@ def bert_mask(ids, V, mask_id, rng, rate=0.15):
     out[kind == 1] = mask_id
     out[kind == 2] = rng.integers(0, V, size=int(np.sum(kind == 2)))
     return out.reshape(ids.shape), chosen.reshape(ids.shape), kind.reshape(ids.shape)
+
+
+def train_mlm(ids, V, *, steps=150, T=32, B=32, D=32, H=4, L=2, F=128, lr=5e-3, seed=0,
+              val_ids=None):
+    """A tiny BERT: the same blocks without the causal mask, trained on BERT's objective
+    (bert_mask, freshly drawn every step: RoBERTa's dynamic masking) over windows of T
+    characters; symbol V is [MASK]. Returns (model, mean loss of the last 20 steps, loss on
+    the chosen positions of val_ids masked once with a fixed seed)."""
+    model = Transformer(V + 1, D, H, L, F, causal=False, seed=seed)
+    optimizer = Adam(lr)
+    inputs, _ = windows(ids, T)
+    rng = np.random.default_rng(seed + 1)
+    losses = []
+    for _ in range(steps):
+        rows = rng.integers(0, len(inputs), size=B)
+        corrupted, chosen, _ = bert_mask(inputs[rows], V, V, rng)
+        loss, grads = model.loss_and_grads(corrupted, inputs[rows], chosen)
+        optimizer.step(model.params(), grads)
+        losses.append(loss)
+    val = None
+    if val_ids is not None:
+        val_inputs, _ = windows(val_ids, T)
+        corrupted, chosen, _ = bert_mask(val_inputs, V, V, np.random.default_rng(seed + 2))
+        logits, _ = model.forward(corrupted)
+        val, _ = softmax_cross_entropy(logits[chosen], val_inputs[chosen])
+    return model, float(np.mean(losses[-20:])), val

@@ -149,3 +149,13 @@ def test_the_model_runs_on_a_learners_attention_backward():
     assert loss == loss2
     for g, g2 in zip(grads, grads2):
         np.testing.assert_allclose(g, g2, atol=1e-12)
+
+
+def test_a_tiny_bert_learns_the_masked_characters():
+    text = "to be, or not to be, that is the question. " * 40
+    vocab = x.Vocabulary(text)
+    ids = vocab.encode(text)
+    model, train_loss, val = x.train_mlm(ids, len(vocab), steps=60, T=16, B=8, D=16, F=32,
+                                         val_ids=ids[:400])
+    assert not model.causal and model.V == len(vocab) + 1      # one extra symbol: [MASK]
+    assert val < np.log(len(vocab)) and train_loss < np.log(len(vocab))
