@@ -38,7 +38,8 @@ def kernel_calls(dtype):
     `course.py test` fails, naming the kernel, when a chapter compiles anything else)."""
     return {**_chapters_01_to_04_calls(dtype), **_chapter05_calls(dtype),
             **_chapter06_calls(dtype), **_chapters_07_08_calls(dtype),
-            **_chapter09_calls(dtype), **_recurrent_calls(dtype), **_chapter12_calls(dtype)}
+            **_chapter09_calls(dtype), **_recurrent_calls(dtype), **_chapter12_calls(dtype),
+            **_chapter14_calls(dtype)}
 
 
 def _chapters_01_to_04_calls(dtype):
@@ -224,6 +225,30 @@ def _chapter12_calls(dtype):
         "sgns_epoch": lambda: kernels.sgns_epoch(W.copy(), W.copy(), ids, ids, negatives, 0.1),
         "cosine_top_k": both(lambda: kernels.cosine_top_k(W, W[0], 2),
                              lambda: kernels.cosine_top_k(W, W[0], 2, exclude=[1])),
+    }
+
+
+def _chapter14_calls(dtype):
+    """Chapter 14: attention (causal or not, scaled or not), the head split, layer norm, GELU
+    and the positional encoding."""
+    from lessons import kernels
+
+    Q = np.ones((1, 2, 3, 2), dtype)
+    X = np.ones((1, 3, 4), dtype)
+    g = np.ones(4, dtype)
+    O, A = kernels.attention_forward(Q, Q, Q)
+    return {
+        "attention_forward": both(lambda: kernels.attention_forward(Q, Q, Q, causal=True),
+                                  lambda: kernels.attention_forward(
+                                      Q, Q, Q, key_mask=np.ones((1, 3), bool), scale=1.0)),
+        "attention_backward": lambda: kernels.attention_backward(Q, Q, Q, A, O),
+        "split_heads": lambda: kernels.split_heads(X, 2),
+        "merge_heads": lambda: kernels.merge_heads(Q),
+        "layer_norm_forward": lambda: kernels.layer_norm_forward(X, g, g),
+        "layer_norm_backward": lambda: kernels.layer_norm_backward(X, g, X),
+        "gelu": lambda: kernels.gelu(X),
+        "gelu_backward": lambda: kernels.gelu_backward(X, X),
+        "positional_encoding": lambda: kernels.positional_encoding(3, 4),
     }
 
 

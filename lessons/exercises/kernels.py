@@ -6,7 +6,7 @@
     with use(conv2d_forward=my_conv2d_forward):          # then the chapter runs on it
         feature_maps(...)
 
-The cases (lessons.exercises.kernel_cases_dense, _conv and _recurrent) compare the learner's
+The cases (lessons.exercises.kernel_cases_dense, _conv, _recurrent and _attention) compare the learner's
 kernel with the NumPy twin on the book's numbers, edge shapes and random shapes, in float32
 too, and backward kernels with finite differences. The first case that fails is printed with its inputs, what was expected,
 what came back and where they differ, and the mistake when it is a known one (a forgotten
@@ -23,11 +23,12 @@ from lessons.exercises.kernel_cases_conv import (
 )
 from lessons.exercises.kernel_cases_dense import DENSE, PERCEPTRON, SIGMOID, SOFTMAX
 from lessons.exercises.kernel_cases_recurrent import RNN_BACKWARD
+from lessons.exercises.kernel_cases_attention import ATTENTION_BACKWARD
 from lessons.kernels.registry import use
 
 KERNELS = {spec.name: spec for spec in (PERCEPTRON, DENSE, SIGMOID, SOFTMAX, CONV_FORWARD,
                                         CONV_BACKWARD, POOL, RESIDUAL_BACKWARD,
-                                        RNN_BACKWARD)}
+                                        RNN_BACKWARD, ATTENTION_BACKWARD)}
 _EXERCISES = {name: Exercise(name, spec.hints, "kernels") for name, spec in KERNELS.items()}
 _ERROR_CHARS = 400  # of a learner's error message (Numba's typing errors run to pages)
 _SHOWN = 36  # values of an array printed in full; a larger one prints as its range

@@ -111,3 +111,19 @@ from lessons.kernels.sgns import _sgns_epoch_kernel as sgns_epoch_unchecked  # n
 from lessons.kernels.sgns import _sgns_row_grads_kernel as sgns_row_grads_unchecked  # noqa: E402
 
 __all__ += ["sgns_epoch_unchecked", "sgns_row_grads_unchecked"]
+
+# Chapter 14, The Transformer (the chapter lists the attention backward)
+from lessons.kernels.attention import _attention_backward_kernel as attention_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.attention import _attention_forward_kernel as attention_forward_unchecked  # noqa: E402,E501
+from lessons.kernels.attention import _merge_heads_kernel as merge_heads_unchecked  # noqa: E402
+from lessons.kernels.attention import _split_heads_kernel as split_heads_unchecked  # noqa: E402
+from lessons.kernels.gelu import _gelu_backward_kernel as gelu_backward_unchecked  # noqa: E402
+from lessons.kernels.gelu import _gelu_kernel as gelu_unchecked  # noqa: E402
+from lessons.kernels.layer_norm import _layer_norm_backward_kernel as layer_norm_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.layer_norm import _layer_norm_forward_kernel as layer_norm_forward_unchecked  # noqa: E402,E501
+
+__all__ += [
+    "attention_forward_unchecked", "attention_backward_unchecked", "split_heads_unchecked",
+    "merge_heads_unchecked", "gelu_unchecked", "gelu_backward_unchecked",
+    "layer_norm_forward_unchecked", "layer_norm_backward_unchecked",
+]

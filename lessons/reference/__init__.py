@@ -124,3 +124,16 @@ __all__ += ["embedding_forward", "embedding_backward"]
 from lessons.reference.sgns import cosine_top_k, sgns_epoch, sgns_loss_grad  # noqa: E402
 
 __all__ += ["sgns_loss_grad", "sgns_epoch", "cosine_top_k"]
+
+# Chapter 14, The Transformer
+from lessons.reference.attention import (  # noqa: E402
+    attention_backward, attention_forward, merge_heads, split_heads,
+)
+from lessons.reference.layer_norm import layer_norm_backward, layer_norm_forward  # noqa: E402
+from lessons.reference.gelu import gelu, gelu_backward  # noqa: E402
+from lessons.reference.positional import positional_encoding  # noqa: E402
+
+__all__ += [
+    "attention_forward", "attention_backward", "split_heads", "merge_heads",
+    "layer_norm_forward", "layer_norm_backward", "gelu", "gelu_backward", "positional_encoding",
+]

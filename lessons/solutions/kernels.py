@@ -135,3 +135,18 @@ def rnn_backward(X, h0, U, W, H, dH):
         dX[t] = dZ @ U.T
         dh = dZ @ W.T
     return dX, dh, dU, dW, db
+
+
+def attention_backward(Q, K, V, A, dO, scale):
+    """Scaled dot-product attention backward (Chapter 14), one batch entry and head at a time:
+    O = A V, A = softmax(S) by rows, S = scale Q K^T, taken back in that order."""
+    dQ, dK, dV = np.zeros_like(Q), np.zeros_like(K), np.zeros_like(V)
+    for b in range(Q.shape[0]):
+        for h in range(Q.shape[1]):
+            a = A[b, h]
+            dV[b, h] = a.T @ dO[b, h]
+            dA = dO[b, h] @ V[b, h].T
+            dS = a * (dA - np.sum(a * dA, axis=1, keepdims=True))  # the softmax, row by row
+            dQ[b, h] = scale * dS @ K[b, h]
+            dK[b, h] = scale * dS.T @ Q[b, h]
+    return dQ, dK, dV

@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 CHAPTERS = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08", "ch09", "ch10",
-            "ch11", "ch12")
+            "ch11", "ch12", "ch14")
 # The checks that take the learner's function rather than a value.
 FUNCTION_CHECKS = {"check_update_rule", "check_momentum_step", "check_sigmoid_derivative",
                    "check_shared_weight_gradient", "check_one_hot", "check_standardize",
                    "check_output_size", "check_conv_params", "check_conv_pool_shape",
                    "check_receptive_field", "check_rnn_parameters",
-                   "check_lstm_parameters", "check_batchnorm_backward", "check_sgns_grad_v"}
+                   "check_lstm_parameters", "check_batchnorm_backward", "check_sgns_grad_v",
+                   "check_block_parameters", "check_positional_encoding"}
 
 
 def all_checks():
@@ -115,5 +116,5 @@ def test_a_check_never_raises_and_never_passes_garbage(name, capsys):
 
 
 def test_every_check_is_covered():
-    assert len(CHECKS) == 39  # chapters 06 and 09 included; chapter 10's BPTT check is check_kernel's now
+    assert len(CHECKS) == 42  # chapters 06, 09, 12 and 14 included; chapter 10's BPTT check is check_kernel's now
     assert FUNCTION_CHECKS <= {name.split(".")[1] for name in CHECKS}
