@@ -38,7 +38,8 @@ def kernel_calls(dtype):
     `course.py test` fails, naming the kernel, when a chapter compiles anything else)."""
     return {**_chapters_01_to_04_calls(dtype), **_chapter05_calls(dtype),
             **_chapter06_calls(dtype), **_chapters_07_08_calls(dtype),
-            **_chapter09_calls(dtype), **_recurrent_calls(dtype)}
+            **_chapter09_calls(dtype), **_recurrent_calls(dtype),
+            **_chapter13_calls(dtype)}
 
 
 def _chapters_01_to_04_calls(dtype):
@@ -212,6 +213,21 @@ def _recurrent_calls(dtype):
                                    lambda: kernels.embedding_backward(frozen(ids), H, 2)),
     }
 
+
+def _chapter13_calls(dtype):
+    """Chapter 13: the decoder's attention over the encoder's states (dot and additive)."""
+    from lessons import kernels
+
+    Q, S = np.full((2, 1, 2), 0.1, dtype), np.full((3, 1, 2), 0.2, dtype)
+    W, v = np.full((2, 2), 0.1, dtype), np.full(2, 0.1, dtype)
+    A, C = kernels.dot_attention_forward(Q, S)
+    return {
+        "dot_attention_forward": lambda: kernels.dot_attention_forward(Q, S),
+        "dot_attention_backward": lambda: kernels.dot_attention_backward(Q, S, A, C),
+        "additive_attention_forward": lambda: kernels.additive_attention_forward(Q, S, W, W, v),
+        "additive_attention_backward": lambda: kernels.additive_attention_backward(
+            Q, S, W, W, v, A, C),
+    }
 
 
 def warm_kernel(name):

@@ -119,3 +119,12 @@ __all__ += [
 from lessons.reference.embedding import embedding_backward, embedding_forward  # noqa: E402
 
 __all__ += ["embedding_forward", "embedding_backward"]
+
+# Chapter 13, Sequence to Sequence and Attention: the decoder's attention over the encoder
+from lessons.reference.seq2seq_attention import (  # noqa: E402
+    additive_attention_backward, additive_attention_forward, dot_attention_backward,
+    dot_attention_forward,
+)
+
+__all__ += ["dot_attention_forward", "dot_attention_backward", "additive_attention_forward",
+            "additive_attention_backward"]
