@@ -67,35 +67,50 @@ def _context(A, S):
 def _score_gradient(A, S, dC, dS):
     """de[Tq, B, Ts] through the context and the softmax; adds the values' share to dS."""
     Tq, B, Ts = A.shape
-    de = np.empty(A.shape, dtype=S.dtype)
+    de = _dots(dC, _by_position(S))  # dA[t, b, i] = dC[t, b] . s_i
     for t in range(Tq):
         for b in range(B):
-            for i in range(Ts):
-                g = 0.0
-                for j in range(S.shape[2]):
-                    g += dC[t, b, j] * S[i, b, j]
-                    dS[i, b, j] += A[t, b, i] * dC[t, b, j]
-                de[t, b, i] = g
             mean = 0.0  # sum_i A dA: the weights' average of dA
             for i in range(Ts):
                 mean += A[t, b, i] * de[t, b, i]
+                a = A[t, b, i]
+                for j in range(S.shape[2]):
+                    dS[i, b, j] += a * dC[t, b, j]
             for i in range(Ts):
                 de[t, b, i] = A[t, b, i] * (de[t, b, i] - mean)
     return de
 
 
 @njit(cache=True)
-def _dot_attention_forward_kernel(Q, S):
-    Tq, B, n = Q.shape
-    Ts = S.shape[0]
-    E = np.empty((Tq, B, Ts), dtype=S.dtype)
+def _by_position(S):
+    """S[Ts, B, n] -> ST[B, n, Ts]: the loops over the source positions i run innermost, so
+    they vectorize while each sum over j still adds in order."""
+    Ts, B, n = S.shape
+    ST = np.empty((B, n, Ts), dtype=S.dtype)
+    for i in range(Ts):
+        for b in range(B):
+            for j in range(n):
+                ST[b, j, i] = S[i, b, j]
+    return ST
+
+
+@njit(cache=True)
+def _dots(X, ST):
+    """E[t, b, i] = sum_j X[t, b, j] ST[b, j, i], summing over j in order."""
+    Tq, B, n = X.shape
+    E = np.zeros((Tq, B, ST.shape[2]), dtype=ST.dtype)
     for t in range(Tq):
         for b in range(B):
-            for i in range(Ts):
-                e = 0.0
-                for j in range(n):
-                    e += Q[t, b, j] * S[i, b, j]
-                E[t, b, i] = e
+            for j in range(n):
+                x = X[t, b, j]
+                for i in range(ST.shape[2]):
+                    E[t, b, i] += x * ST[b, j, i]
+    return E
+
+
+@njit(cache=True)
+def _dot_attention_forward_kernel(Q, S):
+    E = _dots(Q, _by_position(S))
     _softmax_rows(E)
     return E, _context(E, S)
 
