@@ -102,3 +102,31 @@ def test_widget_view_state_round_trip(monkeypatch, tiny_runs):
         ah.attention_heatmap(step=0)
     with pytest.raises(ValueError, match="digits"):
         ah.attention_heatmap(digits=12)
+
+
+def test_exercise_solutions_pass_and_common_mistakes_are_named(capsys):
+    from lessons.exercises import ch13 as ex
+    from lessons.exercises.kernels import check_kernel
+    from lessons.solutions import ch13 as sol
+    from lessons.solutions import kernels as sk
+    assert ex.check_attention_weights(sol.WEIGHTS)
+    assert ex.check_context(sol.CONTEXT)
+    assert ex.check_decoder_input(sol.DECODER_INPUT)
+    assert check_kernel("dot_attention_backward", sk.dot_attention_backward)
+    capsys.readouterr()
+    assert not ex.check_attention_weights(sol.SCORES)
+    assert "the weights are their softmax" in capsys.readouterr().out
+    assert not ex.check_decoder_input([4, 2, 7])
+    assert "target itself" in capsys.readouterr().out
+
+
+def test_a_learners_attention_backward_runs_the_chapter_model():
+    from lessons.kernels import use
+    from lessons.solutions import kernels as sk
+    model = c.Seq2Seq(10, 10, n=4, d=2, attention="dot", seed=0)
+    src, tgt = c.reverse_task(np.random.default_rng(0), 3, 4)
+    _, want = model.loss_and_grads(src, c.decoder_input(model, tgt), tgt)
+    with use(dot_attention_backward=sk.dot_attention_backward):
+        _, got = model.loss_and_grads(src, c.decoder_input(model, tgt), tgt)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], atol=1e-5)
