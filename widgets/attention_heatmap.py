@@ -1,4 +1,4 @@
-"""Chapter 13, Sequence to Sequence and Attention: the decoder's attention over the input.
+"""Chapter 13, Seq2seq and Attention: the decoder's attention over the input.
 
 `attention_heatmap(digits=..., step=...)` reverses a typed digit string with the
 chapter's trained encoder-decoder and draws, as a heat map, the attention weights A[t, i] of
@@ -118,7 +118,7 @@ def attention_heatmap(digits=DEFAULT, step=LENGTH):
     f = "attention_heatmap"
     if not isinstance(digits, str):
         raise ValueError(f"{f}: digits must be a string of digits, got {digits!r}")
-    state = AttentionState(clean(digits),
+    state = AttentionState(digits,
                            argument(f, "step", step, low=1, high=LENGTH, integer=True))
     controls = {
         "digits": W.Text(value=state.digits, description="input digits",

@@ -1,4 +1,4 @@
-"""Chapter 13, Sequence to Sequence and Attention (Ekman, Chapter 14 and the first half of 15):
+"""Chapter 13, Seq2seq and Attention (Ekman, Chapter 14 and the first half of 15):
 an LSTM encoder-decoder with a fixed context vector, the same with attention over the encoder's
 states, teacher forcing, greedy and beam decoding.
 

@@ -1,4 +1,4 @@
-"""Chapter 13, Sequence to Sequence and Attention: exercises with offline feedback.
+"""Chapter 13, Seq2seq and Attention: exercises with offline feedback.
 
     check_attention_weights(a)   the dot-attention weights of q = [1, 1] over three states
     check_context(c)             the context vector those weights give

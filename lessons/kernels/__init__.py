@@ -132,7 +132,7 @@ from lessons.kernels.embedding import embedding_backward, embedding_forward  # n
 
 __all__ += ["embedding_forward", "embedding_backward"]
 
-# Chapter 13, Sequence to Sequence and Attention: the decoder's attention over the encoder
+# Chapter 13, Seq2seq and Attention: the decoder's attention over the encoder
 from lessons.kernels.seq2seq_attention import (  # noqa: E402
     additive_attention_backward, additive_attention_forward, dot_attention_backward,
     dot_attention_forward,

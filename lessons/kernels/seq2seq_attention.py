@@ -1,4 +1,4 @@
-"""Chapter 13, Sequence to Sequence and Attention (Ekman 14 and the first half of 15): the
+"""Chapter 13, Seq2seq and Attention (Ekman 14 and the first half of 15): the
 decoder's attention over the encoder's states, with Luong's dot score and Bahdanau's additive
 score.
 

@@ -120,7 +120,7 @@ from lessons.reference.embedding import embedding_backward, embedding_forward  #
 
 __all__ += ["embedding_forward", "embedding_backward"]
 
-# Chapter 13, Sequence to Sequence and Attention: the decoder's attention over the encoder
+# Chapter 13, Seq2seq and Attention: the decoder's attention over the encoder
 from lessons.reference.seq2seq_attention import (  # noqa: E402
     additive_attention_backward, additive_attention_forward, dot_attention_backward,
     dot_attention_forward,

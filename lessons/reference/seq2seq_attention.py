@@ -1,5 +1,5 @@
-"""NumPy twins: Chapter 13, the decoder's attention over the encoder's states (dot and
-additive scores, softmax weights, context), the readable version of
+"""NumPy twins: Chapter 13, Seq2seq and Attention: the decoder's attention over the encoder's
+states (dot and additive scores, softmax weights, context), the readable version of
 lessons/kernels/seq2seq_attention.py. Q[Tq, B, n] decoder states, S[Ts, B, n] encoder states."""
 import numpy as np
 

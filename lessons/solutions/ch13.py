@@ -1,4 +1,4 @@
-"""Chapter 13, Sequence to Sequence and Attention: worked solutions to
+"""Chapter 13, Seq2seq and Attention: worked solutions to
 `lessons.exercises.ch13` (the attention backward is in lessons.solutions.kernels). Hints first!"""
 import numpy as np
 

@@ -1,12 +1,11 @@
 """Chapter 13: the data generators, the encoder-decoder's gradients (fixed context, dot and
 additive attention) against finite differences, decoding, the reverse-16 band over two seeds,
-and the attention heat-map widget."""
+and the exercises (the widget: tests/widgets/test_attention_heatmap.py)."""
 import numpy as np
 import pytest
 
 from lessons.chapters import ch13_seq2seq as c
 from lessons.gradcheck import numerical_gradient, relative_error
-from widgets import attention_heatmap as ah
 
 
 def test_reverse_and_grammar_data():
@@ -80,28 +79,6 @@ def test_greedy_and_beam_decoding_agree_on_shapes(tiny_runs):
     assert list(result.beams[0][1]) == list(ids[:, 0])  # width 1 is greedy
     assert len(c.beam_decode(model, src[:, 0], 5, beam_width=3).beams) == 3
     assert c.greedy_decode(tiny_runs[None], src, 5)[1] is None
-
-
-@pytest.mark.parametrize("digits", ["3141592653589793", "0000000000000000", "12", "9" * 30,
-                                    "ab12"])
-@pytest.mark.parametrize("step", [1, 7, c.LENGTH])
-def test_widget_renders_any_input_and_step(tiny_runs, digits, step):
-    state = ah.AttentionState(digits=digits, step=step)
-    fig = ah.render(state, tiny_runs)
-    assert fig.axes and ah.summary(state, tiny_runs)
-    assert len(ah.clean(digits)) == c.LENGTH
-
-
-def test_widget_view_state_round_trip(monkeypatch, tiny_runs):
-    monkeypatch.setattr(ah, "chapter_models", lambda: tiny_runs)
-    view = ah.attention_heatmap(digits="1234567890123456", step=3)
-    view.controls["step"].value = 5
-    assert view.state.step == 5
-    assert "attention_heatmap(" in view.code_line()
-    with pytest.raises(ValueError, match="step"):
-        ah.attention_heatmap(step=0)
-    with pytest.raises(ValueError, match="digits"):
-        ah.attention_heatmap(digits=12)
 
 
 def test_exercise_solutions_pass_and_common_mistakes_are_named(capsys):
