@@ -39,7 +39,7 @@ def kernel_calls(dtype):
     return {**_chapters_01_to_04_calls(dtype), **_chapter05_calls(dtype),
             **_chapter06_calls(dtype), **_chapters_07_08_calls(dtype),
             **_chapter09_calls(dtype), **_recurrent_calls(dtype), **_chapter12_calls(dtype),
-            **_chapter14_calls(dtype)}
+            **_chapter13_calls(dtype), **_chapter14_calls(dtype)}
 
 
 def _chapters_01_to_04_calls(dtype):
@@ -249,6 +249,22 @@ def _chapter14_calls(dtype):
         "gelu": lambda: kernels.gelu(X),
         "gelu_backward": lambda: kernels.gelu_backward(X, X),
         "positional_encoding": lambda: kernels.positional_encoding(3, 4),
+    }
+
+
+def _chapter13_calls(dtype):
+    """Chapter 13: the decoder's attention over the encoder's states (dot and additive)."""
+    from lessons import kernels
+
+    Q, S = np.full((2, 1, 2), 0.1, dtype), np.full((3, 1, 2), 0.2, dtype)
+    W, v = np.full((2, 2), 0.1, dtype), np.full(2, 0.1, dtype)
+    A, C = kernels.dot_attention_forward(Q, S)
+    return {
+        "dot_attention_forward": lambda: kernels.dot_attention_forward(Q, S),
+        "dot_attention_backward": lambda: kernels.dot_attention_backward(Q, S, A, C),
+        "additive_attention_forward": lambda: kernels.additive_attention_forward(Q, S, W, W, v),
+        "additive_attention_backward": lambda: kernels.additive_attention_backward(
+            Q, S, W, W, v, A, C),
     }
 
 

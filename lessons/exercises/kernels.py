@@ -24,11 +24,13 @@ from lessons.exercises.kernel_cases_conv import (
 from lessons.exercises.kernel_cases_dense import DENSE, PERCEPTRON, SIGMOID, SOFTMAX
 from lessons.exercises.kernel_cases_recurrent import RNN_BACKWARD
 from lessons.exercises.kernel_cases_attention import ATTENTION_BACKWARD
+from lessons.exercises.kernel_cases_seq2seq import DOT_ATTENTION_BACKWARD
 from lessons.kernels.registry import use
 
 KERNELS = {spec.name: spec for spec in (PERCEPTRON, DENSE, SIGMOID, SOFTMAX, CONV_FORWARD,
                                         CONV_BACKWARD, POOL, RESIDUAL_BACKWARD,
-                                        RNN_BACKWARD, ATTENTION_BACKWARD)}
+                                        RNN_BACKWARD, ATTENTION_BACKWARD,
+                                        DOT_ATTENTION_BACKWARD)}
 _EXERCISES = {name: Exercise(name, spec.hints, "kernels") for name, spec in KERNELS.items()}
 _ERROR_CHARS = 400  # of a learner's error message (Numba's typing errors run to pages)
 _SHOWN = 36  # values of an array printed in full; a larger one prints as its range

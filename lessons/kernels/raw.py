@@ -126,4 +126,16 @@ __all__ += [
     "attention_forward_unchecked", "attention_backward_unchecked", "split_heads_unchecked",
     "merge_heads_unchecked", "gelu_unchecked", "gelu_backward_unchecked",
     "layer_norm_forward_unchecked", "layer_norm_backward_unchecked",
+
+# Chapter 13, Seq2seq and Attention
+from lessons.kernels.seq2seq_attention import _additive_attention_backward_kernel as additive_attention_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.seq2seq_attention import _additive_scores as additive_attention_scores  # noqa: E402,E501
+from lessons.kernels.seq2seq_attention import _dot_attention_backward_kernel as dot_attention_backward_unchecked  # noqa: E402,E501
+from lessons.kernels.seq2seq_attention import _dot_attention_forward_kernel as dot_attention_forward_unchecked  # noqa: E402,E501
+from lessons.kernels.seq2seq_attention import _score_gradient as attention_score_gradient  # noqa: E402,E501
+
+__all__ += [
+    "dot_attention_forward_unchecked", "dot_attention_backward_unchecked",
+    "attention_score_gradient", "additive_attention_scores",
+    "additive_attention_backward_unchecked",
 ]

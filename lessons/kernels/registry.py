@@ -32,6 +32,7 @@ SWAPPABLE = {
     "residual_add_backward": "residual_add_backward(dY, x_shape, stride) -> (dX, dFX)",
     "rnn_backward": "rnn_backward(X, h0, U, W, H, dH) -> (dX, dh0, dU, dW, db)",
     "attention_backward": "attention_backward(Q, K, V, A, dO, scale) -> (dQ, dK, dV)",
+    "dot_attention_backward": "dot_attention_backward(Q, S, A, dC) -> (dQ, dS)",
 }
 
 _course = {}   # name -> the course's own public kernel (registered by its module)

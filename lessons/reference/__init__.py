@@ -137,3 +137,12 @@ __all__ += [
     "attention_forward", "attention_backward", "split_heads", "merge_heads",
     "layer_norm_forward", "layer_norm_backward", "gelu", "gelu_backward", "positional_encoding",
 ]
+
+# Chapter 13, Seq2seq and Attention: the decoder's attention over the encoder
+from lessons.reference.seq2seq_attention import (  # noqa: E402
+    additive_attention_backward, additive_attention_forward, dot_attention_backward,
+    dot_attention_forward,
+)
+
+__all__ += ["dot_attention_forward", "dot_attention_backward", "additive_attention_forward",
+            "additive_attention_backward"]

@@ -150,3 +150,13 @@ def attention_backward(Q, K, V, A, dO, scale):
             dQ[b, h] = scale * dS @ K[b, h]
             dK[b, h] = scale * dS.T @ Q[b, h]
     return dQ, dK, dV
+
+
+def dot_attention_backward(Q, S, A, dC):
+    """Back through the context C = sum_i A s_i, the softmax and the scores q_t . s_i
+    (Chapter 13); S is both the values and the keys, so dS has two shares."""
+    dA = np.einsum("tbj,ibj->tbi", dC, S)
+    de = A * (dA - np.sum(A * dA, axis=-1, keepdims=True))
+    dQ = np.einsum("tbi,ibj->tbj", de, S)
+    dS = np.einsum("tbi,tbj->ibj", A, dC) + np.einsum("tbi,tbj->ibj", de, Q)
+    return dQ, dS
