@@ -126,6 +126,7 @@ __all__ += [
     "attention_forward_unchecked", "attention_backward_unchecked", "split_heads_unchecked",
     "merge_heads_unchecked", "gelu_unchecked", "gelu_backward_unchecked",
     "layer_norm_forward_unchecked", "layer_norm_backward_unchecked",
+]
 
 # Chapter 13, Seq2seq and Attention
 from lessons.kernels.seq2seq_attention import _additive_attention_backward_kernel as additive_attention_backward_unchecked  # noqa: E402,E501
