@@ -272,6 +272,9 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="chapters whose file name contains this")
     parser.add_argument("--moves", type=int, default=10, help="key presses per control")
     parser.add_argument("--json", type=Path, help="also write the raw times here")
+    parser.add_argument("--whole-frames", action="store_true",
+                        help="draw every frame whole (DL_LESSONS_WHOLE_FRAMES=1): the views "
+                             "without widgets.layers' fast path, for a before/after table")
     parser.add_argument("--table-from", type=Path, help="only print the table of a --json file")
     args = parser.parse_args(argv)
     if args.table_from:
@@ -285,6 +288,8 @@ def main(argv=None):
                  if args.only in nb.name and not nb.name.startswith("00")]
     results = []
     base = Path(tempfile.mkdtemp(prefix="bench-widgets-"))
+    if args.whole_frames:
+        os.environ["DL_LESSONS_WHOLE_FRAMES"] = "1"  # the lab's kernels inherit it
     server, url = start_lab(args.notebooks, base)
     try:
         with sync_playwright() as p:
@@ -310,7 +315,8 @@ def main(argv=None):
         shutil.rmtree(base, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    print(f"\nkey press -> changed picture, {args.moves} moves per control; "
+    frames = "every frame drawn whole" if args.whole_frames else "the fast path where it exists"
+    print(f"\nkey press -> changed picture, {args.moves} moves per control, {frames}; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores\n")
     print(table(results))
 

@@ -22,6 +22,7 @@ import functools
 import html
 import json
 import math
+import os
 import threading
 from pathlib import Path
 
@@ -213,13 +214,15 @@ class View:
     trained (cached in lessons.chapters.pretrained): it then runs on a thread with a progress bar.
     play: the field a play/pause button animates over its slider's range.
     layers: the widget's widgets.layers.Layers (render is then layers.render): moves that keep
-    its key redraw only the dynamic layer.
+    its key redraw only the dynamic layer. DL_LESSONS_WHOLE_FRAMES=1 in the environment turns
+    that off (every frame drawn whole), for benchmarks/bench_widgets.py's comparison.
     """
 
     def __init__(self, render, state, controls, call_name, *, summary=None, training=None,
                  play=None, extra=(), interval_ms=120, layers=None):
         self.render, self.state, self.call_name = render, state, call_name
-        self.layers, self._blitter = layers, None
+        whole = os.environ.get("DL_LESSONS_WHOLE_FRAMES", "") not in ("", "0")
+        self.layers, self._blitter = (None if whole else layers), None
         self.module = render.__module__
         self.defaults, self.controls = state, controls
         self.summarize = summary or (lambda s: state_call(call_name, s))

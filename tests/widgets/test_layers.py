@@ -77,3 +77,11 @@ def test_the_theme_is_part_of_the_key():
     view.picture.dark = True
     view.redraw()
     assert view._blitter is not first and view._blitter.key[1] is True
+
+
+def test_whole_frames_on_request(monkeypatch):
+    # benchmarks/bench_widgets.py --whole-frames measures the views without the fast path
+    monkeypatch.setenv("DL_LESSONS_WHOLE_FRAMES", "1")
+    view = db.decision_boundary()
+    view.set(w0=0.5)
+    assert view.layers is None and view._blitter is None and view.frames == 2
