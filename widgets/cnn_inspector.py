@@ -19,6 +19,7 @@ and both stages' maps for one image.
 from dataclasses import dataclass
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
 from matplotlib.patches import Rectangle
 
@@ -27,6 +28,7 @@ from widgets.base import (
     ACCENT, DIVERGING, POSITIVE, WARNING, View, argument, factory, mosaic, new_figure,
     symmetric_limit,
 )
+from widgets.layers import Layers
 
 N_TEST = pretrained.CNN_TEST  # test images the index slider walks through (100 per digit)
 # the training run the chapter quotes (lessons.chapters.pretrained.trained_cnn)
@@ -112,43 +114,55 @@ def _draw_probabilities(ax, p, label):
     bars = ax.bar(digits, p, color=colours, edgecolor="#BBBBBB", linewidth=1)
     bars[label].set_edgecolor("black")
     bars[label].set_linewidth(2.5)
-    ax.set(xticks=digits, ylim=(0, 1.05), xlabel="digit", ylabel="softmax probability")
-    ax.set_title("outputs (filled: predicted, outlined: true)", fontsize=9)
 
 
-def render(state):
-    """The figure for one state: image, the layer's maps, the filter, the probabilities."""
+def _frame(state):
+    """The five panels' axes: what stays while the image and channel move."""
+    fig = new_figure(12, 4.2)[0]
+    fig.clear()
+    grid = fig.add_gridspec(2, 3, width_ratios=[1, 2.6, 1.6], height_ratios=[1, 1])
+    for cell in (grid[0, 0], grid[1, 0], grid[:, 1], grid[0, 2]):
+        fig.add_subplot(cell).set(xticks=[], yticks=[])
+    ax_p = fig.add_subplot(grid[1, 2])
+    ax_p.set(xticks=np.arange(10), ylim=(0, 1.05), xlabel="digit", ylabel="softmax probability")
+    ax_p.set_title("outputs (filled: predicted, outlined: true)", fontsize=9)
+    return fig
+
+
+def _picture(fig, state):
+    """Image, the layer's maps, the channel's filter, the probabilities, the verdict."""
     net = pretrained.trained_cnn()
     acts = activations(state.index)
     at, name = LAYERS[state.layer]
     maps = acts[at]
     label = int(net.test_labels[state.index])
     p = net.probabilities[state.index]
-    fig = new_figure(12, 4.2)[0]
-    fig.clear()
-    grid = fig.add_gridspec(2, 3, width_ratios=[1, 2.6, 1.6], height_ratios=[1, 1])
-    ax_img = fig.add_subplot(grid[0, 0])
+    ax_img, ax_one, ax_maps, ax_filter, ax_p = fig.axes
     ax_img.imshow(net.test_images[state.index], cmap="gray_r", vmin=0, vmax=255)
-    ax_img.set(xticks=[], yticks=[])
     ax_img.set_title(f"test image {state.index}: a {label}", fontsize=9)
-    ax_one = fig.add_subplot(grid[1, 0])
     lim = symmetric_limit(maps)
     ax_one.imshow(maps[state.channel], cmap=DIVERGING, vmin=-lim, vmax=lim,
                   interpolation="nearest")
-    ax_one.set(xticks=[], yticks=[])
     ax_one.set_title(f"{name}, channel {state.channel}", fontsize=9, color=ACCENT)
     shape = " × ".join(str(s) for s in maps.shape)
-    _draw_maps(fig.add_subplot(grid[:, 1]), maps, state.channel,
+    _draw_maps(ax_maps, maps, state.channel,
                f"{name}: {shape} (orange +, purple −; framed: channel {state.channel})")
-    _draw_filter(fig.add_subplot(grid[0, 2]), filters(state.layer), state.channel,
-                 1 if state.layer < 3 else 2)
-    _draw_probabilities(fig.add_subplot(grid[1, 2]), p, label)
+    _draw_filter(ax_filter, filters(state.layer), state.channel, 1 if state.layer < 3 else 2)
+    _draw_probabilities(ax_p, p, label)
     predicted = int(np.argmax(p))
     verdict = "correct" if predicted == label else "WRONG"
     fig.suptitle(f"true {label}, predicted {predicted} ({verdict}, p = {p[predicted]:.2f}); "
                  f"network test accuracy {net.test_accuracy:.4f} on {N_TEST} images",
-                 color=None if predicted == label else WARNING)
-    return fig
+                 color=matplotlib.rcParams["text.color"] if predicted == label else WARNING)
+
+
+# another layer changes the maps' shapes: a new frame; images and channels are blitted
+PICTURE = Layers(key=lambda state: state.layer, static=_frame, dynamic=_picture)
+
+
+def render(state):
+    """The figure for one state: image, the layer's maps, the filter, the probabilities."""
+    return PICTURE.render(state)
 
 
 def summary(state):
@@ -200,4 +214,5 @@ def cnn_inspector(index=0, layer=0, channel=0):
         "channel": W.IntSlider(value=state.channel, min=0, max=N_CHANNELS - 1,
                                description="channel"),
     }
-    return View(render, state, controls, "cnn_inspector", summary=summary, training=training)
+    return View(render, state, controls, "cnn_inspector", summary=summary, training=training,
+                layers=PICTURE)

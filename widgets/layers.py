@@ -105,7 +105,8 @@ class Blitter:
                 over += [c for c in children if id(c) not in mine and id(c) not in titles
                          and c is not ax.patch and not isinstance(c, Axis)
                          and c.get_visible() and c.get_zorder() > low
-                         and c.get_window_extent(renderer).overlaps(ax.bbox)]
+                         and c.get_window_extent(renderer).overlaps(ax.bbox.padded(2))]
+                # padded: a spine's extent has no height, it lies on the axes' edge
         return over
 
     def frame(self, draw):

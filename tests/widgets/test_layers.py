@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import widgets.cnn_inspector as ci
 import widgets.decision_boundary as db
 import widgets.digit_explorer as de
 import widgets.gradient_descent as gd
@@ -33,6 +34,10 @@ LAYERED = {
                             mp.render, [dict(epoch=1), dict(epoch=60)]),
     "digit_explorer": (de.digit_explorer, de.render, [
         dict(index=1), dict(index=9999), dict(misclassified=True), dict(index=5)]),
+    "cnn_inspector": (ci.cnn_inspector, ci.render, [
+        dict(index=3), dict(channel=5), dict(index=1, channel=0)]),
+    "cnn_inspector stage 2": (lambda: ci.cnn_inspector(layer=4), ci.render, [
+        dict(channel=7), dict(index=42)]),
 }
 
 
