@@ -29,6 +29,7 @@ from lessons.kernels import conv2d_forward, conv_output_size
 from widgets.base import (
     ACCENT, DIVERGING, WARNING, View, argument, factory, new_figure, symmetric_limit,
 )
+from widgets.layers import Layers
 
 SIZE = 28  # every input is 28 x 28, like MNIST
 K = 3
@@ -242,24 +243,45 @@ def products_text(state):
     return "\n".join(lines)
 
 
-def render(state):
-    """Figure of `state`: input with receptive field, kernel, feature map, the nine products."""
-    image, caption, source_note = input_image(state)
-    kernel, name, kernel_note = kernel_of(state)
-    Y = feature_map(state)
-    fig, (a_in, a_k, a_out, a_txt) = new_figure(14.0, 4.0, ncols=4,
-                                                 width_ratios=(1.0, 0.55, 1.0, 1.05))
+def _notes(state):
+    """What the figure's headline warns about (a missing data set, a kernel that would not
+    parse), or nothing."""
+    notes = [input_image(state)[2], kernel_of(state)[2]]
+    return "; ".join(n for n in notes if n)
+
+
+def _frame(state):
+    """Four panels without ticks: what stays while the image, kernel and pixel change."""
+    fig, axes = new_figure(14.0, 4.0, ncols=4, width_ratios=(1.0, 0.55, 1.0, 1.05))
+    for ax in axes[:3]:
+        ax.set(xticks=[], yticks=[])
+    axes[3].set_axis_off()
+    return fig
+
+
+def _maps(fig, state):
+    """Input with its receptive field, kernel, feature map, the nine products, the warning."""
+    image, caption, _ = input_image(state)
+    kernel, name, _ = kernel_of(state)
+    a_in, a_k, a_out, a_txt = fig.axes
     _draw_input(a_in, state, image, caption)
     _draw_kernel(a_k, kernel, name)
-    _draw_output(a_out, state, Y)
+    _draw_output(a_out, state, feature_map(state))
     row, col = _geometry(state)[3:]
-    a_txt.set_axis_off()
     a_txt.text(0.0, 0.95, f"output ({row}, {col}): kernel × window\n\n" + products_text(state),
                family="monospace", fontsize=9, va="top", ha="left", transform=a_txt.transAxes)
-    notes = [n for n in (source_note, kernel_note) if n]
-    if notes:
-        fig.suptitle("; ".join(notes), color=WARNING, fontsize=10, fontweight="bold")
-    return fig
+    if _notes(state):
+        fig.suptitle(_notes(state), color=WARNING, fontsize=10, fontweight="bold")
+
+
+# stride and padding change the panels' extents, a warning the layout: a new frame for those
+PICTURE = Layers(key=lambda state: (state.stride, state.pad, bool(_notes(state))),
+                 static=_frame, dynamic=_maps)
+
+
+def render(state):
+    """Figure of `state`: input with receptive field, kernel, feature map, the nine products."""
+    return PICTURE.render(state)
 
 
 def summary(state):
@@ -331,7 +353,8 @@ def feature_maps(source="mnist", index=0, kernel="vertical edge", custom=CUSTOM_
         "col": W.IntSlider(value=state.col, min=0, max=n_out - 1, description="output col",
                            style=style),
     }
-    view = View(render, state, controls, "feature_maps", summary=summary, training=training)
+    view = View(render, state, controls, "feature_maps", summary=summary, training=training,
+                layers=PICTURE)
 
     def show_used(_=None):
         # the custom text and the seed matter only for the "custom" and "random" kernels

@@ -10,6 +10,7 @@ from PIL import Image
 import widgets.cnn_inspector as ci
 import widgets.decision_boundary as db
 import widgets.digit_explorer as de
+import widgets.feature_maps as fm
 import widgets.gradient_descent as gd
 import widgets.mlp_playground as mp
 from widgets.base import figure_png
@@ -38,6 +39,11 @@ LAYERED = {
         dict(index=3), dict(channel=5), dict(index=1, channel=0)]),
     "cnn_inspector stage 2": (lambda: ci.cnn_inspector(layer=4), ci.render, [
         dict(channel=7), dict(index=42)]),
+    "feature_maps": (fm.feature_maps, fm.render, [
+        dict(index=7), dict(kernel="blur"), dict(row=3, col=20), dict(kernel="random", seed=4),
+        dict(source="circle"), dict(kernel="custom", custom="1,2,3;0,0,0;-1,-2,-3")]),
+    "feature_maps strided": (lambda: fm.feature_maps(stride=2, pad=1), fm.render, [
+        dict(row=2, col=9), dict(kernel="laplacian")]),
 }
 
 
