@@ -11,7 +11,7 @@ frame whole, keeps a picture of the frame without the dynamic artists and titles
 background), and on a move that keeps `key(state)` removes the old dynamic artists, calls
 `dynamic` again and draws only them over the background (matplotlib's blitting), with the
 frame's own artists that lie over the axes above them in z-order (spines, static points).
-The picture is the one a whole draw gives: tests/widgets/test_layers.py compares pixels.
+The picture is the one a whole draw gives: tests/widgets/test_fast_path.py compares pixels.
 """
 import dataclasses
 import io
