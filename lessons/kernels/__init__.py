@@ -131,3 +131,7 @@ __all__ += [
 from lessons.kernels.embedding import embedding_backward, embedding_forward  # noqa: E402
 
 __all__ += ["embedding_forward", "embedding_backward"]
+
+from lessons.kernels.multi_hot import multi_hot_backward, multi_hot_forward  # noqa: E402
+
+__all__ += ["multi_hot_forward", "multi_hot_backward"]  # Chapter 06 (Chollet 3.4-3.5)

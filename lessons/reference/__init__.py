@@ -119,3 +119,10 @@ __all__ += [
 from lessons.reference.embedding import embedding_backward, embedding_forward  # noqa: E402
 
 __all__ += ["embedding_forward", "embedding_backward"]
+
+# Chapter 06 (Chollet 3.4-3.5): the dense layer on multi-hot words
+from lessons.reference.multi_hot import (  # noqa: E402
+    multi_hot, multi_hot_backward, multi_hot_forward,
+)
+
+__all__ += ["multi_hot", "multi_hot_forward", "multi_hot_backward"]
