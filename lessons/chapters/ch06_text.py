@@ -147,16 +147,19 @@ def text_model(V, hidden, n_out, *, seed, output=None):
     return Sequential(layers)
 
 
-def train_classifier(data, hidden=(64, 64), *, epochs=20, batch_size=128, seed=0, lr=1e-3):
+def train_classifier(data, hidden=(64, 64), *, epochs=20, batch_size=128, seed=0, lr=1e-3,
+                     callbacks=()):
     """Train text_model on data.train, validating on data.val after every epoch, with
     RMSprop (Keras' defaults, Chollet's choice) and softmax cross-entropy. Batch 128, as in
     Chollet's bottleneck run: with 1,448 passages his 512 would make 3 steps an epoch.
+    callbacks: passed to fit (a widget's progress bar).
     Returns (model, History): history.best("val_accuracy") is the validation peak."""
     (X, y), (Xv, yv) = data.train, data.val
     n_out = len(data.works)
     model = text_model(len(data.vocab), hidden, n_out, seed=seed)
     h = fit(model, softmax_cross_entropy, RMSprop(lr), X, y, epochs=epochs,
-            batch_size=batch_size, seed=seed, validation=(Xv, yv), progress=False)
+            batch_size=batch_size, seed=seed, validation=(Xv, yv), callbacks=callbacks,
+            progress=False)
     return model, h
 
 
