@@ -11,7 +11,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 import numpy as np
 
 from lessons.chapters.ch06_regression import kfold_indices
-from lessons.exercises import Exercise, is_whole, shown
+from lessons.exercises import Exercise, is_whole, numbers_in, shown
 
 COUNT = Exercise("parameter count", [
     "A dense layer from n_in to n_out units has a weight per (input, unit) pair: n_in · n_out.",
@@ -140,11 +140,9 @@ def check_multi_hot(fn):
     want = np.zeros((len(sequences), V))
     for i, seq in enumerate(sequences):
         want[i, seq] = 1.0
-    got = MULTI_HOT.call(fn, [list(s) for s in sequences], V)
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return MULTI_HOT.feedback(False, f"Expected an array X[4, 12], got {shown(got)}.")
+    got, what = numbers_in(MULTI_HOT.call(fn, [list(s) for s in sequences], V))
+    if got is None:
+        return MULTI_HOT.feedback(False, f"Expected an array X[4, 12] of numbers, got {what}.")
     if got.shape != want.shape:
         return MULTI_HOT.feedback(False, f"Expected shape {want.shape} (one row per sequence, "
                                          f"one column per word id), got {got.shape}.")

@@ -14,7 +14,7 @@ FUNCTION_CHECKS = {"check_update_rule", "check_momentum_step", "check_sigmoid_de
                    "check_shared_weight_gradient", "check_one_hot", "check_standardize",
                    "check_output_size", "check_conv_params", "check_conv_pool_shape",
                    "check_receptive_field", "check_rnn_parameters",
-                   "check_lstm_parameters", "check_batchnorm_backward"}
+                   "check_lstm_parameters", "check_batchnorm_backward", "check_multi_hot"}
 
 
 def all_checks():
@@ -115,5 +115,6 @@ def test_a_check_never_raises_and_never_passes_garbage(name, capsys):
 
 
 def test_every_check_is_covered():
-    assert len(CHECKS) == 36  # chapters 06 and 09 included; chapter 10's BPTT check is check_kernel's now
+    assert len(CHECKS) == 37  # chapters 06 (with check_multi_hot) and 09 included; chapter 10's
+    # BPTT check is check_kernel's now
     assert FUNCTION_CHECKS <= {name.split(".")[1] for name in CHECKS}
