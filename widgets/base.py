@@ -20,7 +20,6 @@ import base64
 import dataclasses
 import functools
 import html
-import io
 import json
 import math
 import threading
@@ -33,10 +32,10 @@ import numpy as np
 import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from lessons.chapters import pretrained
 from lessons.kernels import checks
+from widgets.layers import Blitter, canvas_png, dynamic_artists
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -71,10 +70,7 @@ def figure_png(fig):
     "constrained"), zlib level 1: several times faster than savefig's defaults."""
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png",
-                                                           compress_level=1)
-    return buffer.getvalue()
+    return canvas_png(canvas)
 
 
 def _show_figures_as_png():
@@ -216,11 +212,14 @@ class View:
     training(state) -> a function that trains what `state` needs, or None when it is
     trained (cached in lessons.chapters.pretrained): it then runs on a thread with a progress bar.
     play: the field a play/pause button animates over its slider's range.
+    layers: the widget's widgets.layers.Layers (render is then layers.render): moves that keep
+    its key redraw only the dynamic layer.
     """
 
     def __init__(self, render, state, controls, call_name, *, summary=None, training=None,
-                 play=None, extra=(), interval_ms=120):
+                 play=None, extra=(), interval_ms=120, layers=None):
         self.render, self.state, self.call_name = render, state, call_name
+        self.layers, self._blitter = layers, None
         self.module = render.__module__
         self.defaults, self.controls = state, controls
         self.summarize = summary or (lambda s: state_call(call_name, s))
@@ -321,8 +320,7 @@ class View:
             return
         style = DARK if self.picture.dark else {}
         with matplotlib.rc_context(style):
-            fig = self.render(self.state)
-            self.picture.png = self._png(fig)
+            fig, self.picture.png = self._frame(self.state)
         self.figure = fig  # the last frame's Figure, for tests
         self.picture.summary = self.summarize(self.state)
         self.frames += 1
@@ -330,6 +328,22 @@ class View:
             f"<code title='copy this line into a cell'>{html.escape(self.code_line())}</code>"
             f"<br><code title='or pass this to the same function as state=...'>"
             f"state={html.escape(repr(state_string(self.state)))}</code>")
+
+    def _frame(self, state):
+        """(figure, PNG) of `state`: blitted over the last frame's background when the widget
+        has layers and the static layer stays, else drawn whole."""
+        if self.layers is None:
+            fig = self.render(state)
+            return fig, self._png(fig)
+        key = (self.layers.key(state), self.picture.dark)
+        blitter = self._blitter
+        if blitter is not None and blitter.key == key:
+            return blitter.fig, blitter.frame(lambda: self.layers.dynamic(blitter.fig, state))
+        fig = self.layers.static(state)
+        artists = dynamic_artists(fig, lambda: self.layers.dynamic(fig, state))
+        png = self._png(fig)
+        self._blitter = Blitter(key, fig, artists, self.layers.redrawn)
+        return fig, png
 
     def _png(self, fig):
         """figure_png, reusing the axes positions the constrained layout found for the

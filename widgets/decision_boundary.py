@@ -22,6 +22,7 @@ from lessons.chapters.ch01_perceptron import BOOK_NAND_SEED, book_orders, shuffl
 from widgets.base import (
     ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, new_figure, state_call,
 )
+from widgets.layers import Layers
 
 DATASETS = ("NAND", "AND", "OR", "XOR", "blobs", "noisy blobs")
 MAX_EPOCHS = 100  # passes the replay runs before it declares "not converged"
@@ -150,8 +151,37 @@ def _shade(ax, w, lo, hi):
             ax.fill(*zip(*polygon), color=colour, alpha=0.16, lw=0)
 
 
-def _draw(ax, rep, step, *, compact=False):
-    """Draw one frame of a replay on ax; returns the number of misclassified points."""
+def _size(rep):
+    return 70 if len(rep.y) <= 8 else 28
+
+
+def _draw_frame(ax, rep, *, compact=False):
+    """What stays while the weights and the step move: the points, their legend entries, the
+    seed's visiting order, the limits and labels."""
+    lo, hi = _limits(rep.X)
+    size = _size(rep)
+    for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
+        mine = rep.y == label
+        ax.scatter(rep.X[mine, 1], rep.X[mine, 2], s=size, c=colour, marker=marker,
+                   edgecolors="white", linewidths=0.8, zorder=3,
+                   label=None if compact else f"class {label:+.0f}")
+    if not compact:  # the rings come and go with the step; their legend entry stays
+        ax.scatter([], [], s=size * 3.2, facecolors="none", edgecolors=WARNING, linewidths=2,
+                   label="misclassified")
+    if not compact and len(rep.y) <= 8:  # the seed's visible effect on a gate: visiting order
+        for rank, i in enumerate(rep.first_order, start=1):
+            ax.annotate(f"{rank}", rep.X[i, 1:], xytext=(9, 9), textcoords="offset points",
+                        fontsize=9, color="0.2")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+
+
+def _draw_step(ax, rep, step, *, compact=False):
+    """What a step shows over the frame: both half-planes, the line and the faded earlier
+    ones, the weight vector, the misclassified points ringed; returns how many there are."""
     lo, hi = _limits(rep.X)
     k = min(step, rep.n_updates)
     w = rep.history[k]
@@ -182,27 +212,10 @@ def _draw(ax, rep, step, *, compact=False):
         ax.text(0.5, 0.04, f"no boundary: {why}; every point is {side}",
                 transform=ax.transAxes, ha="center", fontsize=9,
                 bbox=dict(facecolor="white", edgecolor=WARNING, alpha=0.9))
-    predicted = perceptron_predict(np.asarray(w, dtype=float), rep.X)
-    wrong = predicted != rep.y
-    size = 70 if len(rep.y) <= 8 else 28
-    for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
-        mine = rep.y == label
-        ax.scatter(rep.X[mine, 1], rep.X[mine, 2], s=size, c=colour, marker=marker,
-                   edgecolors="white", linewidths=0.8, zorder=3,
-                   label=None if compact else f"class {label:+.0f}")
+    wrong = perceptron_predict(np.asarray(w, dtype=float), rep.X) != rep.y
     if wrong.any():
-        ax.scatter(rep.X[wrong, 1], rep.X[wrong, 2], s=size * 3.2, facecolors="none",
-                   edgecolors=WARNING, linewidths=2, zorder=4,
-                   label=None if compact else "misclassified")
-    if not compact and len(rep.y) <= 8:  # the seed's visible effect on a gate: visiting order
-        for rank, i in enumerate(rep.first_order, start=1):
-            ax.annotate(f"{rank}", rep.X[i, 1:], xytext=(9, 9), textcoords="offset points",
-                        fontsize=9, color="0.2")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
+        ax.scatter(rep.X[wrong, 1], rep.X[wrong, 2], s=_size(rep) * 3.2, facecolors="none",
+                   edgecolors=WARNING, linewidths=2, zorder=4)
     return int(wrong.sum())
 
 
@@ -212,19 +225,32 @@ def _status(rep, k):
     return f"update {k} of {rep.n_updates}, {done}"
 
 
-def render(state):
-    """The figure for one State: never raises for a valid State (all weights 0 included)."""
+def _frame(state):
+    fig, ax = new_figure(7.4, 5.4)
+    _draw_frame(ax, replay(state))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)  # off the data
+    return fig
+
+
+def _step(fig, state):
     rep = replay(state)
     k = min(state.step, rep.n_updates)
-    fig, ax = new_figure(7.4, 5.4)
-    wrong = _draw(ax, rep, k)
+    ax = fig.axes[0]
+    wrong = _draw_step(ax, rep, k)
     w = rep.history[k]
     visits = (f"; seed {state.seed}: pass 1 visits rows {rep.first_order.tolist()} "
               f"(numbered)" if len(rep.y) <= 8 else f"; seed {state.seed}")
     ax.set_title(f"{state.dataset}: {wrong} of {len(rep.y)} misclassified; {_status(rep, k)}\n"
                  f"w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f}){visits}", fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)  # off the data
-    return fig
+
+
+# the frame depends on the data only: moving a weight, lr or the step redraws the step's layer
+LAYERS = Layers(key=lambda state: (state.dataset, state.seed), static=_frame, dynamic=_step)
+
+
+def render(state):
+    """The figure for one State: never raises for a valid State (all weights 0 included)."""
+    return LAYERS.render(state)
 
 
 def summary(state):
@@ -256,7 +282,8 @@ def small_multiples(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOOK_
     for ax in axes[len(steps):]:
         ax.set_axis_off()
     for ax, k in zip(axes, steps):
-        wrong = _draw(ax, rep, k, compact=True)
+        _draw_frame(ax, rep, compact=True)
+        wrong = _draw_step(ax, rep, k, compact=True)
         w = rep.history[k]
         ax.set_title(f"update {k}: {wrong} wrong\n({w[0]:.2f}, {w[1]:.2f}, {w[2]:.2f})",
                      fontsize=9)
@@ -284,7 +311,8 @@ def decision_boundary(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOO
         "step": W.IntSlider(value=min(state.step, _last_step(state)), min=0,
                             max=_last_step(state), description="step"),
     }
-    view = View(render, state, controls, "decision_boundary", summary=summary, play="step")
+    view = View(render, state, controls, "decision_boundary", summary=summary, play="step",
+                layers=LAYERS)
 
     def follow_run(change):
         # the step slider ends at the run's last update (at most MAX_STEP)
@@ -341,43 +369,23 @@ def xor_network(state, X):
     return h0, h1, out
 
 
-def render_xor(state):
-    """Both hidden boundaries and the output region on the XOR inputs; table in the title."""
+XOR_VIEW = (-2.0, 2.0)
+XOR_LINES = (("NAND", "--"), ("OR", ":"))
+
+
+def _xor_frame(state):
+    """The XOR points, the limits and a legend whose entries stay while weights move."""
     X, y = gate("XOR")
-    lo, hi = -2.0, 2.0
-    grid = np.linspace(lo, hi, 161)
-    g1, g2 = np.meshgrid(grid, grid)
-    G = np.column_stack([np.ones(g1.size), g1.ravel(), g2.ravel()])
-    out_grid = xor_network(state, G)[2].reshape(g1.shape)
+    lo, hi = XOR_VIEW
     fig, ax = new_figure(7.6, 5.6)
-    ax.pcolormesh(g1, g2, out_grid, cmap=ListedColormap([NEGATIVE, POSITIVE]), vmin=-1, vmax=1,
-                  alpha=0.16, shading="auto", rasterized=True)
-    W_hidden, w_out = state.layers()
-    outside = []
-    for w, name, style in ((W_hidden[0], "NAND", "--"), (W_hidden[1], "OR", ":")):
-        line = _boundary(w, lo, hi)
-        if line is not None and np.all(np.abs(line[0]) <= hi):
-            ax.plot(*zip(line[1], line[2]), color="black", lw=1.6, ls=style,
-                    label=f"{name} neuron's line")
-        else:
-            outside.append(name)
-    if outside:
-        lie = "lines lie" if len(outside) > 1 else "line lies"
-        ax.text(0.5, 0.04, f"the {' and '.join(outside)} {lie} outside this view", transform=ax.transAxes, ha="center", fontsize=9,
-                bbox=dict(facecolor="white", edgecolor=WARNING, alpha=0.9))
-    h0, h1, out = xor_network(state, X)
+    for name, style in XOR_LINES:
+        ax.plot([], [], color="black", lw=1.6, ls=style, label=f"{name} neuron's line")
     for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
         mine = y == label
         ax.scatter(X[mine, 1], X[mine, 2], s=80, c=colour, marker=marker, edgecolors="white",
                    zorder=3, label=f"XOR = {label:+.0f}")
-    wrong = out != y
-    if wrong.any():
-        ax.scatter(X[wrong, 1], X[wrong, 2], s=250, facecolors="none", edgecolors=WARNING,
-                   linewidths=2, zorder=4, label="misclassified")
-    rows = "  ".join(f"({a:+.0f},{b:+.0f})->{o:+.0f}" for (a, b), o in zip(X[:, 1:], out))
-    ax.set_title(f"two-layer XOR: {int(wrong.sum())} of 4 wrong\n{rows}\n"
-                 f"AND neuron z = {w_out[0]:.2f} + {w_out[1]:.2f} h1 + {w_out[2]:.2f} h2: "
-                 + ", ".join(f"{z:+.2f}" for z in and_inputs(state)), fontsize=9)
+    ax.scatter([], [], s=250, facecolors="none", edgecolors=WARNING, linewidths=2,
+               label="misclassified")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
@@ -385,6 +393,49 @@ def render_xor(state):
     ax.set_ylabel("x2")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)  # off the data
     return fig
+
+
+def _xor_weights(fig, state):
+    """The output region, both hidden lines, the misclassified points and the truth table."""
+    X, y = gate("XOR")
+    lo, hi = XOR_VIEW
+    ax = fig.axes[0]
+    grid = np.linspace(lo, hi, 161)
+    g1, g2 = np.meshgrid(grid, grid)
+    G = np.column_stack([np.ones(g1.size), g1.ravel(), g2.ravel()])
+    out_grid = xor_network(state, G)[2].reshape(g1.shape)
+    ax.pcolormesh(g1, g2, out_grid, cmap=ListedColormap([NEGATIVE, POSITIVE]), vmin=-1, vmax=1,
+                  alpha=0.16, shading="auto", rasterized=True)
+    W_hidden, w_out = state.layers()
+    outside = []
+    for w, (name, style) in zip(W_hidden, XOR_LINES):
+        line = _boundary(w, lo, hi)
+        if line is not None and np.all(np.abs(line[0]) <= hi):
+            ax.plot(*zip(line[1], line[2]), color="black", lw=1.6, ls=style)
+        else:
+            outside.append(name)
+    if outside:
+        lie = "lines lie" if len(outside) > 1 else "line lies"
+        ax.text(0.5, 0.04, f"the {' and '.join(outside)} {lie} outside this view",
+                transform=ax.transAxes, ha="center", fontsize=9,
+                bbox=dict(facecolor="white", edgecolor=WARNING, alpha=0.9))
+    out = xor_network(state, X)[2]
+    wrong = out != y
+    if wrong.any():
+        ax.scatter(X[wrong, 1], X[wrong, 2], s=250, facecolors="none", edgecolors=WARNING,
+                   linewidths=2, zorder=4)
+    rows = "  ".join(f"({a:+.0f},{b:+.0f})->{o:+.0f}" for (a, b), o in zip(X[:, 1:], out))
+    ax.set_title(f"two-layer XOR: {int(wrong.sum())} of 4 wrong\n{rows}\n"
+                 f"AND neuron z = {w_out[0]:.2f} + {w_out[1]:.2f} h1 + {w_out[2]:.2f} h2: "
+                 + ", ".join(f"{z:+.2f}" for z in and_inputs(state)), fontsize=9)
+
+
+XOR_LAYERS = Layers(key=lambda state: (), static=_xor_frame, dynamic=_xor_weights)
+
+
+def render_xor(state):
+    """Both hidden boundaries and the output region on the XOR inputs; table in the title."""
+    return XOR_LAYERS.render(state)
 
 
 def and_inputs(state):
@@ -412,4 +463,5 @@ def two_layer_xor(**weights):
         argument("two_layer_xor", "a weight's name", name, options=names)
     state = XorState(**weights)
     controls = {name: _weight_slider(name, getattr(state, name)) for name in names}
-    return View(render_xor, state, controls, "two_layer_xor", summary=summary_xor)
+    return View(render_xor, state, controls, "two_layer_xor", summary=summary_xor,
+                layers=XOR_LAYERS)

@@ -17,9 +17,11 @@ import ipywidgets as W
 import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import NullLocator
 
 from lessons.chapters.ch02_descent import SURFACES, descend, surface
 from widgets.base import View, argument, factory, new_figure
+from widgets.layers import Layers
 
 PATH = "#E69F00"  # Okabe-Ito orange: the walk, visible on the blue contours
 ALARM = "#D55E00"  # vermillion: divergence
@@ -48,9 +50,8 @@ def walk_of(state):
     return descend(surf, start, state.lr, state.momentum, state.steps, rule=state.rule)
 
 
-def _view_box(surf, walk):
+def _view_box(surf, start):
     """The surface's window, widened to keep the start point in view."""
-    start = walk.points[0]
     box = []
     for axis, (lo, hi) in enumerate(surf.window):
         pad = 0.05 * (hi - lo)
@@ -126,12 +127,65 @@ def _dot(points):
     return 4.0 if len(points) <= 60 else 2.5
 
 
-def _marks(ax, xy_start, xy_end, xy_minima):
-    ax.plot(*xy_start, "o", ms=10, mfc=PATH, mec="black", label="start", zorder=5)
-    ax.plot(*xy_end, "s", ms=8, mfc="white", mec="black", label="end", zorder=5)
-    for i, m in enumerate(xy_minima):
+def _surface_box(surf, box):
+    """For a 1-D surface: (w grid, f on it, the f range shown); None for a 2-D one."""
+    if surf.dim != 1:
+        return None
+    (w_lo, w_hi), = box
+    ws = np.linspace(w_lo, w_hi, 400)
+    fs = surf.f(ws[:, None])
+    pad = 0.08 * (fs.max() - fs.min())
+    return ws, fs, (fs.min() - pad, fs.max() + pad)
+
+
+def _draw_surface(ax, surf, box, start):
+    """What stays while the learning rate, momentum, steps and rule move: the surface, the
+    start, the minima, the limits, and legend entries for the walk and its end."""
+    curve = _surface_box(surf, box)
+    if curve is not None:
+        ws, fs, y_box = curve
+        ax.plot(ws, fs, color="black", lw=1.5)
+        start = (start[0], float(surf.f(np.array(start[:1]))))
+        minima = [(m[0], float(surf.f(np.array(m)))) for m in surf.minima]
+        ax.set(xlim=box[0], ylim=y_box, xlabel="w", ylabel="f(w)")
+    else:
+        gx, gy, gz = _grid(surf.name, box)
+        if surf.name == "rosenbrock":
+            levels = np.geomspace(max(gz.min(), 1e-2), gz.max(), 22)
+            cs = ax.contourf(gx, gy, gz, levels=levels, norm=LogNorm(), cmap=CONTOURS)
+        else:
+            cs = ax.contourf(gx, gy, gz, levels=22, cmap=CONTOURS)
+        ax.contour(cs, colors="white", linewidths=0.3, alpha=0.5)
+        minima = surf.minima
+        ax.set(xlim=box[0], ylim=box[1], xlabel="x", ylabel="y")
+    ax.plot([], [], "-o", color=PATH, ms=4.0, mec="black", mew=0.4, lw=1, label="walk")
+    ax.plot(*start, "o", ms=10, mfc=PATH, mec="black", label="start", zorder=5)
+    ax.plot([], [], "s", ms=8, mfc="white", mec="black", label="end")
+    for i, m in enumerate(minima):
         ax.plot(*m, "*", ms=16, mfc="white", mec="black", zorder=6,
                 label="global minimum" if i == 0 else None)
+
+
+def _draw_path(ax, surf, walk, state, box):
+    """The walk over the surface: its path (up to where a diverged walk leaves the window),
+    its end, and an arrow where it leaves."""
+    after = _escape(surf, walk, state) if (state is not None and walk.diverged) else None
+    curve = _surface_box(surf, box)
+    if curve is not None:
+        pts = np.column_stack([walk.points[:, 0], walk.losses])
+        if after is not None:
+            after = np.array([after[0], float(np.nan_to_num(surf.f(after[None, :])[0],
+                                                            posinf=1e300))])
+        box = (box[0], curve[2])
+    else:
+        pts = walk.points
+    segment = _exit_segment(pts, box, after)
+    shown = _until_exit(pts, segment, walk.diverged)
+    ax.plot(shown[:, 0], shown[:, 1], "-o", color=PATH, ms=_dot(shown), mec="black",
+            mew=0.4, lw=1 if surf.dim == 1 else 1.2)
+    ax.plot(*pts[-1], "s", ms=8, mfc="white", mec="black", zorder=5)
+    if segment is not None:
+        _arrow(ax, segment)
 
 
 def draw_walk(ax, surf, walk, state=None):
@@ -141,43 +195,9 @@ def draw_walk(ax, surf, walk, state=None):
     arrow leaving the window; without it the arrow marks the first recorded exit only.
     """
     surf = surface(surf)
-    box = _view_box(surf, walk)
-    after = _escape(surf, walk, state) if (state is not None and walk.diverged) else None
-    if surf.dim == 1:
-        (w_lo, w_hi), = box
-        ws = np.linspace(w_lo, w_hi, 400)
-        fs = surf.f(ws[:, None])
-        pad = 0.08 * (fs.max() - fs.min())
-        y_box = (fs.min() - pad, fs.max() + pad)
-        ax.plot(ws, fs, color="black", lw=1.5)
-        pts = np.column_stack([walk.points[:, 0], walk.losses])
-        if after is not None:
-            after = np.array([after[0], float(np.nan_to_num(surf.f(after[None, :])[0],
-                                                            posinf=1e300))])
-        segment = _exit_segment(pts, (box[0], y_box), after)
-        shown = _until_exit(pts, segment, walk.diverged)
-        ax.plot(shown[:, 0], shown[:, 1], "-o", color=PATH, ms=_dot(shown), mec="black",
-                mew=0.4, lw=1, label="walk")
-        minima = [(m[0], float(surf.f(np.array(m)))) for m in surf.minima]
-        _marks(ax, pts[0], pts[-1], minima)
-        ax.set(xlim=(w_lo, w_hi), ylim=y_box, xlabel="w", ylabel="f(w)")
-    else:
-        gx, gy, gz = _grid(surf.name, box)
-        if surf.name == "rosenbrock":
-            levels = np.geomspace(max(gz.min(), 1e-2), gz.max(), 22)
-            cs = ax.contourf(gx, gy, gz, levels=levels, norm=LogNorm(), cmap=CONTOURS)
-        else:
-            cs = ax.contourf(gx, gy, gz, levels=22, cmap=CONTOURS)
-        ax.contour(cs, colors="white", linewidths=0.3, alpha=0.5)
-        pts = walk.points
-        segment = _exit_segment(pts, box, after)
-        shown = _until_exit(pts, segment, walk.diverged)
-        ax.plot(shown[:, 0], shown[:, 1], "-o", color=PATH, ms=_dot(shown), mec="black",
-                mew=0.4, lw=1.2, label="walk")
-        _marks(ax, pts[0], pts[-1], surf.minima)
-        ax.set(xlim=box[0], ylim=box[1], xlabel="x", ylabel="y")
-    if segment is not None:
-        _arrow(ax, segment)
+    box = _view_box(surf, walk.points[0])
+    _draw_surface(ax, surf, box, walk.points[0])
+    _draw_path(ax, surf, walk, state, box)
     return ax
 
 
@@ -190,6 +210,7 @@ def _draw_losses(ax, surf, walk):
     if f_min >= 0.0:  # bowls and Rosenbrock: the loss falls towards 0, read it on a log axis
         if np.any(losses > 0):
             ax.set_yscale("log")
+            ax.yaxis.set_minor_locator(NullLocator())  # decades only: a third of the ticks
         if np.any(losses == 0):
             ax.text(0.98, 0.02, "loss reached exactly 0", transform=ax.transAxes,
                     ha="right", va="bottom", fontsize=8)
@@ -221,19 +242,39 @@ def _describe(state):
     return text
 
 
-def render(state):
-    """Figure of the walk that `state` describes: surface and path left, loss per step right."""
+def _start(state):
+    return np.array((state.start_x, state.start_y)[: surface(state.surface).dim], dtype=float)
+
+
+def _frame(state):
     surf = surface(state.surface)
-    walk = walk_of(state)
-    fig, (left, right) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
-    draw_walk(left, surf, walk, state)
-    left.set_title(f"{surf.name}: f = {surf.formula}\n{_describe(state)}", fontsize=10)
+    fig, (left, _) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
+    _draw_surface(left, surf, _view_box(surf, _start(state)), _start(state))
     left.legend(loc="upper center" if surf.dim == 1 else "lower left", fontsize=8,
                 framealpha=0.85)
+    return fig
+
+
+def _walk_layer(fig, state):
+    surf = surface(state.surface)
+    walk = walk_of(state)
+    left, right = fig.axes
+    _draw_path(left, surf, walk, state, _view_box(surf, _start(state)))
+    left.set_title(f"{surf.name}: f = {surf.formula}\n{_describe(state)}", fontsize=10)
     _draw_losses(right, surf, walk)
     text, colour = _headline(walk)
     fig.suptitle(text, color=colour, fontweight="bold" if walk.diverged else "normal")
-    return fig
+
+
+# the surface stays while the learning rate, momentum, steps and rule move; the loss panel's
+# scale follows the walk, so it is redrawn whole
+LAYERS = Layers(key=lambda state: (state.surface, state.start_x, state.start_y),
+                static=_frame, dynamic=_walk_layer, redrawn=(1,))
+
+
+def render(state):
+    """Figure of the walk that `state` describes: surface and path left, loss per step right."""
+    return LAYERS.render(state)
 
 
 def summary(state):
@@ -314,7 +355,8 @@ def descent_explorer(surface="double well", lr=0.05, momentum=0.0, steps=100, st
         "rule": W.ToggleButtons(options=[("classical", "classical"), ("book (Listing 2.39)", "book")],
                                 value=state.rule, description="momentum rule"),
     }
-    view = View(render, state, controls, "descent_explorer", summary=summary, play="steps")
+    view = View(render, state, controls, "descent_explorer", summary=summary, play="steps",
+                layers=LAYERS)
 
     def to_surface_start(change):
         start = SURFACES[change["new"]].start

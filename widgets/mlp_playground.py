@@ -25,6 +25,7 @@ from lessons.chapters.pretrained import playground_hidden, playground_probabilit
 from widgets.base import (
     DIVERGING, NEGATIVE, POSITIVE, WARNING, View, argument, factory, mosaic, new_figure,
 )
+from widgets.layers import Layers
 
 HIDDEN_MAX = 16
 EPOCHS_MAX = 300
@@ -84,6 +85,14 @@ def _grid(box, res):
 
 def draw_boundary(ax, run, activation, epoch, *, points=True, resolution=BOUNDARY_RES):
     """The probability map of `epoch` on `ax`, the 0.5 contour, and the points by class."""
+    _draw_map(ax, run, activation, epoch, resolution)
+    if points:
+        _draw_points(ax, run)
+    ax.set(xlim=run.box[0], ylim=run.box[1], xticks=[], yticks=[])
+    return ax
+
+
+def _draw_map(ax, run, activation, epoch, resolution=BOUNDARY_RES):
     params = run.params[epoch]
     P = _grid(run.box, resolution)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -95,24 +104,26 @@ def draw_boundary(ax, run, activation, epoch, *, points=True, resolution=BOUNDAR
         gx = np.linspace(*run.box[0], resolution)
         gy = np.linspace(*run.box[1], resolution)
         ax.contour(gx, gy, prob, levels=[0.5], colors="black", linewidths=1.2)
-    if points:
-        for label, colour, marker in ((1, POSITIVE, "o"), (0, NEGATIVE, "s")):
-            mine = run.y == label
-            ax.scatter(run.X[mine, 0], run.X[mine, 1], s=14, c=colour, marker=marker,
-                       edgecolors="white", linewidths=0.5, label=f"class {label}")
-    ax.set(xlim=run.box[0], ylim=run.box[1], xticks=[], yticks=[])
-    return ax
 
 
-def _draw_loss(ax, run, epoch):
-    epochs = np.arange(len(run.loss))
-    ax.plot(epochs, run.loss, color="black", lw=1.5)
-    ax.axvline(epoch, color=WARNING, lw=1.2)
-    ax.plot([epoch], [run.loss[epoch]], "o", ms=7, mfc=WARNING, mec="black")
-    ax.set(xlabel="epoch", ylabel="cross-entropy on all points",
-           title=f"loss {run.loss[epoch]:.4f}, accuracy {run.accuracy[epoch]:.0%}")
+def _draw_points(ax, run):
+    for label, colour, marker in ((1, POSITIVE, "o"), (0, NEGATIVE, "s")):
+        mine = run.y == label
+        ax.scatter(run.X[mine, 0], run.X[mine, 1], s=14, c=colour, marker=marker,
+                   edgecolors="white", linewidths=0.5, label=f"class {label}")
+
+
+def _draw_loss_curve(ax, run):
+    ax.plot(np.arange(len(run.loss)), run.loss, color="black", lw=1.5)
+    ax.set(xlabel="epoch", ylabel="cross-entropy on all points")
     if np.all(run.loss > 0):
         ax.set_yscale("log")  # the late, small improvements stay visible
+
+
+def _mark_epoch(ax, run, epoch):
+    ax.axvline(epoch, color=WARNING, lw=1.2)
+    ax.plot([epoch], [run.loss[epoch]], "o", ms=7, mfc=WARNING, mec="black")
+    ax.set_title(f"loss {run.loss[epoch]:.4f}, accuracy {run.accuracy[epoch]:.0%}")
 
 
 def _draw_units(ax, run, activation, epoch):
@@ -139,23 +150,34 @@ def _draw_units(ax, run, activation, epoch):
         r, c = divmod(j, cols)
         ax.text(c * tile + 1, r * tile + 1, f"{j + 1}: {w_out[j]:+.1f}", fontsize=8, va="top",
                 ha="left", bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.7))
-    ax.set_axis_off()
     ax.set_title(f"hidden units' outputs ({activation}); w = weight into the output",
                  fontsize=9)
     return hidden
 
 
-def render(state):
-    """Figure of `state`: boundary, loss curve and hidden-unit maps at the shown epoch."""
+def _frame(state):
+    """What stays while the epoch is scrubbed: the points and the loss curve."""
     run = run_of(state)
-    epoch = shown_epoch(state, run)
     fig, (left, middle, right) = new_figure(13.5, 4.3, ncols=3, width_ratios=(1.1, 1.0, 1.0))
-    draw_boundary(left, run, state.activation, epoch)
-    left.set_title(f"{state.dataset}: P(class 1) after epoch {epoch} of {state.epochs}",
-                   fontsize=10)
+    _draw_points(left, run)
+    left.set(xlim=run.box[0], ylim=run.box[1], xticks=[], yticks=[])
     left.legend(loc="upper left", bbox_to_anchor=(0.0, -0.02), ncols=2, fontsize=9,
                 frameon=False)  # under the plot, off the data
-    _draw_loss(middle, run, epoch)
+    _draw_loss_curve(middle, run)
+    right.set_axis_off()
+    return fig
+
+
+def _epoch_layer(fig, state):
+    """The shown epoch: its probability map and boundary, its mark on the loss curve, what
+    each hidden unit computes, the headline."""
+    run = run_of(state)
+    epoch = shown_epoch(state, run)
+    left, middle, right = fig.axes
+    _draw_map(left, run, state.activation, epoch)
+    left.set_title(f"{state.dataset}: P(class 1) after epoch {epoch} of {state.epochs}",
+                   fontsize=10)
+    _mark_epoch(middle, run, epoch)
     _draw_units(right, run, state.activation, epoch)
     head = (f"{state.hidden} {state.activation} hidden unit{'s' if state.hidden > 1 else ''}, "
             f"lr = {state.lr:.4g}, seed {state.seed}")
@@ -169,7 +191,15 @@ def render(state):
                      fontsize=10)
     else:
         fig.suptitle(head, fontsize=10)
-    return fig
+
+
+# scrubbing the epoch keeps the frame; any training setting makes a new one
+LAYERS = Layers(key=_run_key, static=_frame, dynamic=_epoch_layer)
+
+
+def render(state):
+    """Figure of `state`: boundary, loss curve and hidden-unit maps at the shown epoch."""
+    return LAYERS.render(state)
 
 
 def summary(state):
@@ -241,7 +271,7 @@ def mlp_playground(dataset="xor", hidden=4, activation="tanh", lr=0.1, epochs=15
                              style=train["style"]),
     }
     view = View(render, state, controls, "mlp_playground", summary=summary, training=training,
-                play="epoch")
+                play="epoch", layers=LAYERS)
     scrub = controls["epoch"]
 
     def follow_epochs(change):

@@ -43,7 +43,8 @@ def _rosenbrock_grad(p):
 
 
 def _tilted_well(w):
-    """Chollet's double well with a tilt: local minimum near 1.40, global near -1.71."""
+    """A tilted double well like Chollet's Fig. 2.9 (his book has no formula): local minimum
+    near 1.40, global near -1.71."""
     return 0.1 * w ** 4 - 0.5 * w ** 2 + 0.3 * w
 
 

@@ -54,17 +54,23 @@ def logistic(z):
 
 
 @njit(cache=True, inline="always")
-def _hidden_layer(W1t, x, h):
-    """h = tanh(W1 [1; x]) from W1t = W1^T, written into h.
+def affine_in_order(W1t, x, z):
+    """z = W1 [1; x] from W1t = W1^T, written into z.
 
     Neuron j's sum starts at its bias W1t[0, j] and adds w_kj x_k for k = 0, 1, ... in order;
     the inner loop runs over the neurons, which the compiler packs into SIMD lanes.
     """
-    for j in range(h.shape[0]):
-        h[j] = W1t[0, j]
+    for j in range(z.shape[0]):
+        z[j] = W1t[0, j]
     for k in range(x.shape[0]):
-        for j in range(h.shape[0]):
-            h[j] += W1t[k + 1, j] * x[k]
+        for j in range(z.shape[0]):
+            z[j] += W1t[k + 1, j] * x[k]
+
+
+@njit(cache=True, inline="always")
+def _hidden_layer(W1t, x, h):
+    """h = tanh(W1 [1; x]) from W1t = W1^T, written into h."""
+    affine_in_order(W1t, x, h)
     for j in range(h.shape[0]):
         h[j] = np.tanh(h[j])
 

@@ -28,14 +28,14 @@ Portable sums, as in lessons.kernels.mlp: W1 and its moments are worked on trans
 SIMD lanes are different hidden neurons and every sum adds its terms in the order k = 0, 1, ...
 on every CPU. Everything else is elementwise (sqrt and division are exactly rounded).
 
-The helpers it shares with that trainer (logistic, argmax_index, check_weights, LAYOUT) come
-from lessons.kernels.mlp.
+The helpers it shares with that trainer (affine_in_order, logistic, argmax_index,
+check_weights, LAYOUT) come from lessons.kernels.mlp.
 """
 import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
-from lessons.kernels.mlp import LAYOUT, argmax_index, check_weights, logistic
+from lessons.kernels.mlp import LAYOUT, affine_in_order, argmax_index, check_weights, logistic
 
 
 HIDDEN = {"tanh": 0, "relu": 1}
@@ -45,11 +45,7 @@ OUTPUT = {"sigmoid_mse": 0, "softmax_ce": 1}
 @njit(cache=True, inline="always")
 def _hidden(W1t, x, z, h, act):
     """z = W1 [1; x] (neuron j's sum in order k = 0, 1, ...), h = act(z)."""
-    for j in range(z.shape[0]):
-        z[j] = W1t[0, j]
-    for k in range(x.shape[0]):
-        for j in range(z.shape[0]):
-            z[j] += W1t[k + 1, j] * x[k]
+    affine_in_order(W1t, x, z)
     for j in range(z.shape[0]):
         if act == 0:
             h[j] = np.tanh(z[j])

@@ -37,6 +37,15 @@ def test_readme_chapter_rows_match_the_table():
         assert notebook.startswith(f"notebooks/{number}_") and (ROOT / notebook).exists()
 
 
+def test_readme_rows_name_the_book_chapters_drawn_on():
+    books = re.findall(r"^\| (\d\d) \| \[[^\]]+\]\([^)]+\) \| ([^|]*) \|",
+                       (ROOT / "README.md").read_text(), re.M)
+    assert books
+    for number, cell in books:
+        assert re.search(r"(Ekman|Chollet|Tavenard|Skansi|Weidman) [A-H\d]", cell), (
+            f"README row {number}: the third column should name the book chapters, got {cell!r}")
+
+
 def test_each_notebook_is_a_chapter_of_the_table():
     for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
         number = int(path.name[:2])

@@ -139,8 +139,9 @@ def test_choosing_a_surface_draws_once_from_its_own_start():
     # issue 10: chapter 02 drew the new surface from the old start first
     view = gd.descent_explorer()
     frames, drawn = view.frames, []
-    render = view.render
-    view.render = lambda state: drawn.append(state) or render(state)
+    layers = view.layers  # a new surface is a new frame: both layers are drawn, once
+    view.layers = dataclasses.replace(
+        layers, dynamic=lambda fig, state: drawn.append(state) or layers.dynamic(fig, state))
     in_a_kernel(lambda: setattr(view.controls["surface"], "value", "round bowl"))
     assert view.frames == frames + 1 and len(drawn) == 1
     start = gd.SURFACES["round bowl"].start

@@ -80,7 +80,7 @@ def test_chollets_network_learns_and_its_softmax_rows_sum_to_one():
     assert probs.shape == (1000, 10) and np.all(probs >= 0)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
     loss, accuracy = evaluate(model, softmax_cross_entropy, X_test, test_labels)
-    assert accuracy > 0.85  # measured 0.89 (the full run: 0.9813, the book 0.9785)
+    assert accuracy > 0.85  # measured 0.89 (the full run: 0.9808, the book 0.9785)
 
 
 def test_shuffled_labels_score_the_baseline():

@@ -1,0 +1,76 @@
+"""The fast path (widgets.layers): a frame blitted over the background is the picture a whole
+draw of the same state gives, pixel for pixel, and it is taken only while the frame's key
+stays."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import widgets.decision_boundary as db
+import widgets.gradient_descent as gd
+import widgets.mlp_playground as mp
+from widgets.base import figure_png
+
+# (factory, render, moves that keep the frame: each a dict of fields)
+LAYERED = {
+    "decision_boundary": (db.decision_boundary, db.render, [
+        dict(w0=0.5), dict(step=3), dict(w1=0.9, step=0), dict(w2=0.0),
+        dict(w0=0.0, w1=0.0, w2=0.0), dict(w0=1.5, w1=0.05, w2=0.0),
+        dict(w0=-0.3, w1=0.4, w2=-1.2, step=2), dict(lr=0.5)]),
+    "two_layer_xor": (db.two_layer_xor, db.render_xor, [
+        dict(nand1=-0.2), dict(and0=0.5), dict(or0=2.0, or1=0.0, or2=0.0),
+        dict(nand0=0.0, nand1=0.0, nand2=0.0)]),
+    **{f"descent_explorer {surface}": (
+        lambda surface=surface: gd.descent_explorer(surface=surface), gd.render, [
+            dict(lr=0.02), dict(momentum=0.9), dict(steps=30), dict(lr=1.5),
+            dict(rule="book", momentum=0.9), dict(lr=0.0001, momentum=0.0, rule="classical")])
+       for surface in gd.SURFACES},
+    "mlp_playground": (mp.mlp_playground, mp.render, [
+        dict(epoch=0), dict(epoch=10), dict(epoch=75), dict(epoch=150)]),
+    "mlp_playground relu": (lambda: mp.mlp_playground(activation="relu", hidden=9),
+                            mp.render, [dict(epoch=1), dict(epoch=60)]),
+}
+
+
+def pixels(png):
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def whole_draw(render, view):
+    """render(view.state) drawn whole, with the view's axes positions (its layout is frozen)."""
+    fig = render(view.state)
+    fig.set_layout_engine("none")
+    for ax, live in zip(fig.axes, view.figure.axes):
+        ax.set_position(live.get_position())
+    return figure_png(fig)
+
+
+@pytest.mark.parametrize("name", list(LAYERED))
+def test_blitted_frames_are_the_whole_draw_pixel_for_pixel(name):
+    make, render, moves = LAYERED[name]
+    view = make()
+    blitter = view._blitter
+    for move in moves:
+        view.set(**move)
+        assert view._blitter is blitter  # the frame stayed: this frame was blitted
+        np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(render, view)),
+                                      err_msg=f"{name} after {move}")
+
+
+def test_a_new_frame_is_drawn_whole_when_its_key_changes():
+    view = db.decision_boundary()
+    first = view._blitter
+    view.set(dataset="XOR")
+    assert view._blitter is not first and view._blitter.key[0] == ("XOR", db.State().seed)
+    assert view.picture.png == whole_draw(db.render, view)
+    view.set(w0=0.7)  # and blits again from there
+    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(db.render, view)))
+
+
+def test_the_theme_is_part_of_the_key():
+    view = db.decision_boundary()
+    first = view._blitter
+    view.picture.dark = True
+    view.redraw()
+    assert view._blitter is not first and view._blitter.key[1] is True

@@ -1,0 +1,130 @@
+"""The fast path of a View: draw the axes once, then redraw only what a move changes.
+
+Most of the time a figure takes to draw goes to its frame: axes, ticks, tick labels, legends.
+A widget whose frame stays put while a slider moves splits its render into two layers:
+
+    static(state) -> Figure     the frame: axes, limits, labels, legend (depends on key(state))
+    dynamic(fig, state)         adds the artists that follow the controls, sets the titles
+
+and `Layers.render(state)`, the two in turn, is its pure static path. The View draws the first
+frame whole, keeps a picture of the frame without the dynamic artists and titles (the
+background), and on a move that keeps `key(state)` removes the old dynamic artists, calls
+`dynamic` again and draws only them over the background (matplotlib's blitting), with the
+frame's own artists that lie over the axes above them in z-order (spines, static points).
+The picture is the one a whole draw gives: tests/widgets/test_layers.py compares pixels.
+"""
+import dataclasses
+import io
+
+import numpy as np
+from matplotlib.axis import Axis
+from PIL import Image
+
+
+@dataclasses.dataclass(frozen=True)
+class Layers:
+    """key(state) -> anything comparable: what the static layer depends on. redrawn: indices
+    of axes the dynamic layer fills from scratch (a loss curve whose scale follows the data):
+    a move clears them and draws them whole, ticks included."""
+
+    key: object
+    static: object
+    dynamic: object
+    redrawn: tuple = ()
+
+    def render(self, state):
+        fig = self.static(state)
+        self.dynamic(fig, state)
+        return fig
+
+
+def canvas_png(canvas):
+    """PNG bytes of what a drawn Agg canvas holds (zlib level 1: fast, a few times larger)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png",
+                                                           compress_level=1)
+    return buffer.getvalue()
+
+
+def _titles(fig):
+    texts = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]
+    if fig._suptitle is not None:
+        texts.append(fig._suptitle)
+    return texts
+
+
+def _children(fig):
+    return [c for ax in fig.axes for c in ax.get_children()] + list(fig.texts)
+
+
+def dynamic_artists(fig, draw):
+    """Run draw() on fig; the artists it added (titles it sets are redrawn on every frame)."""
+    before = {id(c) for c in _children(fig)} | {id(t) for t in _titles(fig)}
+    draw()
+    titles = {id(t) for t in _titles(fig)}  # set, not added: a suptitle stays and is redrawn
+    return [c for c in _children(fig) if id(c) not in before and id(c) not in titles]
+
+
+class Blitter:
+    """A drawn figure whose dynamic artists can be replaced and redrawn alone.
+
+    The background holds the frame without the dynamic artists, the titles and every static
+    artist a whole draw would put over a dynamic one (higher z-order, over the same axes:
+    spines, points drawn once); those are drawn again, in z-order, on every frame."""
+
+    def __init__(self, key, fig, artists, redrawn=()):
+        self.key, self.fig = key, fig
+        self.whole = [fig.axes[i] for i in redrawn]
+        self.artists = [a for a in artists if a.axes not in self.whole]
+        canvas = fig.canvas
+        fig.set_layout_engine("none")  # the frame keeps the positions it was drawn with
+        renderer = canvas.get_renderer()
+        self.over = self._static_over(renderer)
+        hidden = [a for a in self.artists + self.over + _titles(fig) + self.whole
+                  if a.get_visible()]
+        for a in hidden:
+            a.set_visible(False)
+        canvas.draw()
+        self.background = canvas.copy_from_bbox(fig.bbox)
+        for a in hidden:
+            a.set_visible(True)
+
+    def _static_over(self, renderer):
+        mine = {id(a) for a in self.artists}
+        titles = {id(t) for t in _titles(self.fig)}
+        over = []
+        for ax in (ax for ax in self.fig.axes if ax not in self.whole):
+            children = ax.get_children()
+            if not (ax.axison and ax.get_frame_on()):  # Axes.draw leaves the spines out
+                children = [c for c in children if c not in ax.spines.values()]
+            low = min((c.get_zorder() for c in children if id(c) in mine), default=None)
+            if low is not None:
+                over += [c for c in children if id(c) not in mine and id(c) not in titles
+                         and c is not ax.patch and not isinstance(c, Axis)
+                         and c.get_visible() and c.get_zorder() > low
+                         and c.get_window_extent(renderer).overlaps(ax.bbox)]
+        return over
+
+    def frame(self, draw):
+        """Replace the dynamic artists by what draw() adds; the new frame's PNG."""
+        for a in self.artists:
+            a.remove()
+        for ax in self.whole:
+            ax.cla()
+        self.artists = [a for a in dynamic_artists(self.fig, draw) if a.axes not in self.whole]
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        renderer = canvas.get_renderer()
+        drawn = {id(a) for a in self.artists + self.over}
+        for ax in self.whole:
+            ax.draw(renderer)
+        for ax in self.fig.axes:  # as Axes.draw: children sorted by z-order, ties kept in order
+            for c in sorted((c for c in ax.get_children() if id(c) in drawn),
+                            key=lambda c: c.get_zorder()):
+                c.draw(renderer)
+        figure_texts = [t for t in _titles(self.fig) if t.axes not in self.whole] + [
+            t for t in self.fig.texts if id(t) in drawn]
+        for t in {id(t): t for t in figure_texts}.values():  # a suptitle is in both lists
+            if t.get_visible() and t.get_text():
+                t.draw(renderer)
+        return canvas_png(canvas)
