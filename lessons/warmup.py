@@ -109,7 +109,8 @@ def _chapters_07_08_calls(dtype):
 
 
 def _chapter06_calls(dtype):
-    """Chapter 06's regression kernels: float64 whatever the dtype (they train in float64)."""
+    """Chapter 06's regression kernels (float64 whatever the dtype: they train in float64) and
+    its text classifier's multi-hot layer."""
     from lessons import kernels
 
     X = np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]], dtype=dtype)
@@ -121,6 +122,11 @@ def _chapter06_calls(dtype):
             np.zeros(6), (3, 1, 1), np.zeros(6), np.zeros(6), np.ones(2), X, y, order, 1,
             keep=np.ones((2, 1))),
         "regression_predict": lambda: kernels.regression_predict(np.zeros(6), (3, 1, 1), X),
+        # the text classifier's multi-hot first layer (Chollet 3.4-3.5), in the given dtype
+        "multi_hot_forward": lambda: kernels.multi_hot_forward(
+            np.array([[0, 1], [2, -1]]), np.zeros((3, 2), dtype), np.zeros(2, dtype)),
+        "multi_hot_backward": lambda: kernels.multi_hot_backward(
+            np.array([[0, 1], [2, -1]]), np.zeros((2, 2), dtype), 3),
     }
 
 

@@ -7,7 +7,9 @@ Widgets only draw: the training behind them lives here, next to the library it u
 - `mnist_test_set()` and `trained_network(seed, epochs)`: chapter 04's 784-25-10 network, the
   chapter's own run (lessons.chapters.ch04_mnist_net.fit);
 - `trained_filters()`: chapter 07's eight first-layer filters of a small CNN trained on MNIST;
-- `trained_cnn()`: chapter 08's Skansi CNN after three epochs (lessons.chapters.ch08_cnn).
+- `trained_cnn()`: chapter 08's Skansi CNN after three epochs (lessons.chapters.ch08_cnn);
+- `play_classifier_curves(width, seed)`: chapter 06's 64-width text classifier, "which play
+  is this passage from?" (lessons.chapters.ch06_text), its curves over 20 epochs.
 
 Each result is computed once per process for the same arguments (`is_cached` says whether a
 call would train) and returned read-only. Training reports its progress to whoever asked
@@ -26,6 +28,7 @@ import numpy as np
 
 from lessons import reference
 from lessons.chapters import ch04_mnist_net as mnist_net
+from lessons.chapters import ch06_text
 from lessons.chapters import ch08_cnn as cnn
 from lessons.data import load_mnist, mnist_subset
 from lessons.data.generators import circles, moons, spirals, xor_points
@@ -307,3 +310,27 @@ def trained_cnn():
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == test_labels))
     return Trained(model, history, frozen(test_images), frozen(test_X), frozen(test_labels),
                    frozen(probabilities), accuracy)
+
+
+# --- chapter 06: Chollet's text classifier on Shakespeare -------------------------------------
+
+class Curves(NamedTuple):
+    """Per-epoch loss and accuracy on the training and on the validation passages (index
+    k = after epoch k + 1), and sum p^2 of the training labels."""
+
+    loss: np.ndarray
+    accuracy: np.ndarray
+    val_accuracy: np.ndarray
+    val_loss: np.ndarray
+    sum_p2: float
+
+
+@_cached(maxsize=16)
+def play_classifier_curves(width, seed):
+    """MultiHotDense(64), ReLU, Dense(width), ReLU, Dense(8) on the chapter's passages of
+    eight plays, split by `seed`, 20 epochs of RMSprop (ch06_text.train_classifier)."""
+    data = ch06_text.load_text_data(seed=seed)
+    _, h = ch06_text.train_classifier(data, (64, width), seed=seed,
+                                      callbacks=[_Progress(f"training 64-{width}")])
+    return Curves(frozen(h.loss), frozen(h.accuracy), frozen(h.val_accuracy), frozen(h.val_loss),
+                  ch06_text.shuffled_baseline(data)[1])

@@ -3,6 +3,7 @@
     check_parameter_count(fn)    your `fn(sizes)`: weights and biases of a dense network
     check_l2_gradient(fn)        your `fn(w, lam)`: the gradient of lam * sum(w^2)
     check_kfold(fn)              your `fn(n, k)`: Chollet's K folds as (train, validation) rows
+    check_multi_hot(fn)          your `fn(sequences, V)`: Chollet's vectorize_sequences
 
 Each check prints ✔ or ✘ with what is off and the next hint. Worked solutions:
 `from lessons.solutions import ch06`.
@@ -10,7 +11,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 import numpy as np
 
 from lessons.chapters.ch06_regression import kfold_indices
-from lessons.exercises import Exercise, is_whole, shown
+from lessons.exercises import Exercise, is_whole, numbers_in, shown
 
 COUNT = Exercise("parameter count", [
     "A dense layer from n_in to n_out units has a weight per (input, unit) pair: n_in · n_out.",
@@ -31,6 +32,14 @@ KFOLD = Exercise("K-fold split", [
     "Block i runs from i·n // k to (i + 1)·n // k; integer division spreads the remainder.",
     "Return [(train_rows, val_rows) for i in range(k)] with train_rows = the rows before the "
     "block followed by the rows after it.",
+], "ch06")
+
+MULTI_HOT = Exercise("multi-hot words", [
+    "Start from np.zeros((len(sequences), V)): one row per passage, one column per word id.",
+    "Row i gets a 1 in each column that sequence i lists: X[i, sequence] = 1.0 sets them all "
+    "at once (NumPy's fancy indexing).",
+    "A word said twice is still a 1, not a 2: multi-hot records which words occur, not how "
+    "often. Chollet: results[i, sequence] = 1.",
 ], "ch06")
 
 _COUNT_CASES = ((13, 1), (13, 64, 64, 1), (13, 128, 128, 64, 1), (784, 25, 10), (2, 2, 1))
@@ -118,3 +127,36 @@ def check_kfold(fn):
         return KFOLD.feedback(False, detail)
     return KFOLD.feedback(True, "every row validates exactly once, and trains in the k - 1 "
                                 "other folds.")
+
+
+@MULTI_HOT.check
+def check_multi_hot(fn):
+    """fn(sequences, V) must return X[len(sequences), V] with X[i, w] = 1 if sequence i holds
+    word id w, else 0 (Chollet's vectorize_sequences)."""
+    if fn is ... or not callable(fn):
+        return MULTI_HOT.feedback(False, "Pass your function: check_multi_hot(fn).")
+    sequences = [[3, 1, 4, 1, 5], [9, 2, 6], [5, 3, 5, 8, 9, 7, 9, 3], [0]]
+    V = 12
+    want = np.zeros((len(sequences), V))
+    for i, seq in enumerate(sequences):
+        want[i, seq] = 1.0
+    got, what = numbers_in(MULTI_HOT.call(fn, [list(s) for s in sequences], V))
+    if got is None:
+        return MULTI_HOT.feedback(False, f"Expected an array X[4, 12] of numbers, got {what}.")
+    if got.shape != want.shape:
+        return MULTI_HOT.feedback(False, f"Expected shape {want.shape} (one row per sequence, "
+                                         f"one column per word id), got {got.shape}.")
+    if np.array_equal(got, want):
+        return MULTI_HOT.feedback(True, "each row is the set of words of its passage: 10,000 "
+                                        "columns, a few dozen ones, order and counts forgotten.")
+    counts = np.zeros_like(want)
+    for i, seq in enumerate(sequences):
+        np.add.at(counts[i], seq, 1.0)
+    if np.array_equal(got, counts):
+        detail = ("you count the words (row 2 holds a 2 for each of 3, 5 and 9, said twice): "
+                  "that is a bag of counts; multi-hot keeps a 1 for each word that occurs.")
+    else:
+        i = int(np.argmax(np.any(got != want, axis=1)))
+        detail = (f"row {i} (sequence {sequences[i]}) is {shown(got[i].tolist())}, expected "
+                  f"{shown(want[i].tolist())}.")
+    return MULTI_HOT.feedback(False, detail)

@@ -158,3 +158,8 @@ from lessons.kernels.seq2seq_attention import (  # noqa: E402
 
 __all__ += ["dot_attention_forward", "dot_attention_backward", "additive_attention_forward",
             "additive_attention_backward"]
+
+# Chapter 06, Regression and Regularization (Chollet 3.4-3.5): the dense layer on multi-hot words
+from lessons.kernels.multi_hot import multi_hot_backward, multi_hot_forward  # noqa: E402
+
+__all__ += ["multi_hot_forward", "multi_hot_backward"]

@@ -27,6 +27,10 @@ from lessons.kernels.descent import _linear_mse_epoch_kernel as linear_mse_epoch
 from lessons.kernels.dropout import _apply as inverted_dropout_unchecked
 from lessons.kernels.losses import _softmax_cross_entropy_kernel as softmax_cross_entropy_unchecked
 from lessons.kernels.mlp import _backward_one as mlp_backward_one
+from lessons.kernels.multi_hot import _multi_hot_forward_kernel as multi_hot_forward_unchecked
+from lessons.kernels.multi_hot import (
+    _multi_hot_param_grads_kernel as multi_hot_param_grads_unchecked,
+)
 from lessons.kernels.mlp import _mlp_sgd_epoch_kernel as mlp_sgd_epoch_unchecked
 from lessons.kernels.perceptron import _perceptron_epoch_kernel as perceptron_epoch_unchecked
 from lessons.kernels.perceptron import _perceptron_output as perceptron_output
@@ -63,6 +67,8 @@ __all__ = [
     "linear_mse_epoch_unchecked", "mlp_sgd_epoch_unchecked", "mlp_backward_one",
     # chapter 06's regression network (the chapter lists them)
     "regression_forward_unchecked", "regression_loss_grad_unchecked",
+    # and its text classifier's multi-hot first layer
+    "multi_hot_forward_unchecked", "multi_hot_param_grads_unchecked",
 
     # the recurrent layers over whole sequences (chapters 10 and 11 list their backward passes)
     "rnn_forward_unchecked", "rnn_backward_unchecked", "lstm_forward_unchecked",

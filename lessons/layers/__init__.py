@@ -54,3 +54,8 @@ from lessons.layers.residual import GlobalAvgPool2D, Residual  # noqa: E402
 from lessons.layers.depthwise import DepthwiseConv2D, PointwiseConv2D  # noqa: E402
 
 __all__ += ["DepthwiseConv2D", "GlobalAvgPool2D", "PointwiseConv2D", "Residual"]
+
+# Chapter 06 (Chollet 3.4-3.5): the dense layer on multi-hot words
+from lessons.layers.multi_hot import MultiHotDense  # noqa: E402
+
+__all__ += ["MultiHotDense"]

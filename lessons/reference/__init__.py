@@ -146,3 +146,10 @@ from lessons.reference.seq2seq_attention import (  # noqa: E402
 
 __all__ += ["dot_attention_forward", "dot_attention_backward", "additive_attention_forward",
             "additive_attention_backward"]
+
+# Chapter 06 (Chollet 3.4-3.5): the dense layer on multi-hot words
+from lessons.reference.multi_hot import (  # noqa: E402
+    multi_hot, multi_hot_backward, multi_hot_forward,
+)
+
+__all__ += ["multi_hot", "multi_hot_forward", "multi_hot_backward"]

@@ -22,3 +22,11 @@ def kfold(n, k):
         train = np.concatenate([np.arange(0, start), np.arange(stop, n)])
         folds.append((train, val))
     return folds
+
+
+def vectorize_sequences(sequences, V):
+    """Chollet's multi-hot encoding: a 1 in row i at every word id sequence i holds."""
+    X = np.zeros((len(sequences), V))
+    for i, sequence in enumerate(sequences):
+        X[i, sequence] = 1.0
+    return X

@@ -14,8 +14,8 @@ FUNCTION_CHECKS = {"check_update_rule", "check_momentum_step", "check_sigmoid_de
                    "check_shared_weight_gradient", "check_one_hot", "check_standardize",
                    "check_output_size", "check_conv_params", "check_conv_pool_shape",
                    "check_receptive_field", "check_rnn_parameters",
-                   "check_lstm_parameters", "check_batchnorm_backward", "check_sgns_grad_v",
-                   "check_block_parameters", "check_positional_encoding"}
+                   "check_lstm_parameters", "check_batchnorm_backward", "check_multi_hot",
+                   "check_sgns_grad_v", "check_block_parameters", "check_positional_encoding"}
 
 
 def all_checks():
@@ -116,5 +116,5 @@ def test_a_check_never_raises_and_never_passes_garbage(name, capsys):
 
 
 def test_every_check_is_covered():
-    assert len(CHECKS) == 45  # chapters 06, 09 and 12-14 included; chapter 10's BPTT check is check_kernel's now
+    assert len(CHECKS) == 46  # chapters 06, 09 and 12-14 included; chapter 10's BPTT check is check_kernel's now
     assert FUNCTION_CHECKS <= {name.split(".")[1] for name in CHECKS}

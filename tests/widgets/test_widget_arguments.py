@@ -14,6 +14,7 @@ from widgets import feature_maps as fm
 from widgets import gradient_descent as gd
 from widgets import mlp_playground as mp
 from widgets import beam_tree as bt
+from widgets import bottleneck_lab as bl
 from widgets import gradients_through_time as gtt
 from widgets import lstm_gates as lg
 
@@ -56,6 +57,7 @@ FACTORIES = {
         "prefix": CHOICE, "beam_width": COUNT1 + [9], "steps": COUNT1 + [12],
         "temperature": POSITIVE + [0.1, 3.0]}),
     "lstm_gates": (lg.lstm_gates, {"text": CHOICE, "unit": COUNT + [256]}),
+    "bottleneck_lab": (bl.bottleneck_lab, {"width": CHOICE + [5, 128], "seed": CHOICE + [3]}),
 }
 CASES = [(factory, name) for factory, (_, args) in FACTORIES.items() for name in args]
 

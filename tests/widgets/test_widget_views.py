@@ -12,6 +12,7 @@ import pytest
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
+import widgets.bottleneck_lab as bl
 import widgets.cnn_inspector as ci
 import widgets.decision_boundary as db
 import widgets.digit_explorer as de
@@ -30,6 +31,7 @@ WIDGETS = {
     "feature_maps": (fm.feature_maps, "col", 5),
     "digit_explorer": (de.digit_explorer, "index", 11),
     "cnn_inspector": (ci.cnn_inspector, "channel", 3),
+    "bottleneck_lab": (bl.bottleneck_lab, "width", 4),
 }
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -61,3 +61,22 @@ def test_l2_mistakes(fn, message, capsys):
 def test_kfold_mistakes(fn, message, capsys):
     assert not ex.check_kfold(fn)
     assert message in capsys.readouterr().out
+
+
+def test_multi_hot_solution_and_mistakes(capsys):
+    ex.MULTI_HOT.attempts = 0
+    assert ex.check_multi_hot(sol.vectorize_sequences)
+    assert "✔" in capsys.readouterr().out
+
+    def counts(sequences, V):
+        X = np.zeros((len(sequences), V))
+        for i, s in enumerate(sequences):
+            np.add.at(X[i], s, 1.0)
+        return X
+
+    for fn, message in [(counts, "bag of counts"),
+                        (lambda s, V: np.zeros((V, len(s))), "Expected shape"),
+                        (lambda s, V: np.zeros((len(s), V)), "row 0"),
+                        (lambda s, V: "x", "Expected an array")]:
+        assert not ex.check_multi_hot(fn)
+        assert message in capsys.readouterr().out

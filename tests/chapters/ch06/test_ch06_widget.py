@@ -52,3 +52,20 @@ def test_bad_arguments_are_value_errors(kwargs):
 def test_static_figure():
     fig = rl.static_figure()
     assert len(fig.axes) == len(rl.STATIC_STATES)
+
+
+def test_bottleneck_lab_draws_each_width_once_trained():
+    import widgets.bottleneck_lab as bl
+    from lessons.chapters import pretrained
+
+    state = bl.BottleneckState(width=2, seed=1)
+    train = bl.training(state)
+    if train is not None:  # 64-64 and 64-2 for seed 1, unless an earlier test trained them
+        train()
+    assert bl.training(state) is None
+    fig = bl.render(state)
+    assert len(fig.axes) == 2 and "64-2" in fig.axes[0].get_title()
+    assert "2" in [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    wide, narrow = (pretrained.play_classifier_curves(w, 1) for w in (64, 2))
+    assert wide.val_accuracy.max() - narrow.val_accuracy.max() >= 0.07
+    assert "64-2: best validation accuracy" in bl.summary(state)
