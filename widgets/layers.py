@@ -76,17 +76,19 @@ class Blitter:
         self.key, self.fig = key, fig
         self.whole = [fig.axes[i] for i in redrawn]
         self.artists = [a for a in artists if a.axes not in self.whole]
-        canvas = fig.canvas
         fig.set_layout_engine("none")  # the frame keeps the positions it was drawn with
-        renderer = canvas.get_renderer()
-        self.over = self._static_over(renderer)
-        hidden = [a for a in self.artists + self.over + _titles(fig) + self.whole
-                  if a.get_visible()]
-        placed = [(t, t.get_position()) for t in _titles(fig)]
+        self.over = self.background = None  # taken at the first blit: a new frame costs one draw
+
+    def _take_background(self):
+        canvas = self.fig.canvas
+        self.over = self._static_over(canvas.get_renderer())
+        titles = _titles(self.fig)
+        hidden = [a for a in self.artists + self.over + titles + self.whole if a.get_visible()]
+        placed = [(t, t.get_position()) for t in titles]
         for a in hidden:
             a.set_visible(False)
         canvas.draw()
-        self.background = canvas.copy_from_bbox(fig.bbox)
+        self.background = canvas.copy_from_bbox(self.fig.bbox)
         for a in hidden:
             a.set_visible(True)
         for t, xy in placed:  # Axes.draw moves a hidden title as if it were empty
@@ -111,6 +113,8 @@ class Blitter:
 
     def frame(self, draw):
         """Replace the dynamic artists by what draw() adds; the new frame's PNG."""
+        if self.background is None:
+            self._take_background()
         for a in self.artists:
             a.remove()
         for ax in self.whole:
