@@ -5,8 +5,9 @@ headlessly, a `summary(state)` in words, and a `View` that maps controls onto st
 redraws. Figures are built with `matplotlib.figure.Figure` (not pyplot), so nothing is shown
 twice and nothing leaks between slider moves.
 
-The View draws on the fast path: each move renders the figure straight to a PNG (Agg, fast
-zlib level, no tight bounding box) and hands the bytes to a small anywidget front end
+A widget whose frame stays while its controls move passes `layers` (widgets/layers.py): the
+View then redraws only the artists a move changes over the kept frame (blitting). Otherwise
+each move renders the figure straight to a PNG (Agg, fast zlib level, no tight bounding box) and hands the bytes to a small anywidget front end
 (widgets/static/picture.js) that swaps them into one <img>, so nothing is torn down and
 rebuilt between frames. Moves that arrive while a frame is drawn are coalesced: only the
 latest state is drawn. A state whose model is not trained yet trains on a background thread
