@@ -10,11 +10,11 @@ View then redraws only the artists a move changes over the kept frame (blitting)
 each move renders the figure straight to a PNG (Agg, fast zlib level, no tight bounding box).
 The bytes go to a small anywidget front end (widgets/static/picture.js) that swaps them into
 one <img>, so nothing is torn down and rebuilt between frames. Moves that arrive while a frame
-is drawn are coalesced: only the latest state is drawn. A state whose model is not trained yet trains on a background thread
-with a progress bar, other controls stay live. The picture and the static path are the same
-`render(state)`, drawn by the same `figure_png`. The View's display bundle carries that PNG
-beside the widget, so a notebook opened without a kernel (or on GitHub, nbviewer, an HTML
-export) shows the picture.
+is drawn are coalesced: only the latest state is drawn. A state whose model is not trained yet
+trains on a background thread with a progress bar, other controls stay live. The picture and
+the static path are the same `render(state)`, drawn by the same `figure_png`. The View's
+display bundle carries that PNG beside the widget, so a notebook opened without a kernel (or on
+GitHub, nbviewer, an HTML export) shows the picture.
 """
 import asyncio
 import base64
