@@ -25,7 +25,7 @@ from lessons.chapters.ch09_deeper_cnns import mnist_train_test
 from lessons.chapters.ch09_transfer import small_cnn, train_adam
 from lessons.kernels import augment_images, softmax
 from lessons.train import predict
-from widgets.base import POSITIVE, WARNING, View, argument, flag, new_figure
+from widgets.base import POSITIVE, WARNING, View, argument, factory, flag, new_figure
 
 N_TRAIN = 1000
 N_TEST = 1000
@@ -151,6 +151,7 @@ def static_figure(index=0):
     return render(State(index=index))
 
 
+@factory(State)
 def augmentation_explorer(index=0, angle=15.0, shift_down=0.0, shift_right=2.0, flip=False):
     """The interactive view: digit, angle and shift sliders, a flip switch."""
     state = State(index, angle, shift_down, shift_right, flip)
@@ -166,4 +167,4 @@ def augmentation_explorer(index=0, angle=15.0, shift_down=0.0, shift_right=2.0, 
                                      continuous_update=False),
         "flip": W.Checkbox(value=state.flip, description="flip left-right"),
     }
-    return View(render, state, controls, "augmentation_explorer")
+    return View(render, state, controls, "augmentation_explorer", summary=summary)

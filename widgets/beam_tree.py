@@ -17,7 +17,7 @@ import ipywidgets as W
 import numpy as np
 
 from lessons.chapters.ch11_text import beam_complete, hamlet_run
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, new_figure
+from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, new_figure
 
 PREFIXES = ("the king ", "to be, or not ", "my lord, ", "what ", "o, ")
 WIDTHS = (1, 8)
@@ -103,6 +103,7 @@ def summary(state, run=None):
     return f"{state.prefix!r} -> {run['vocab'].decode(seq)!r} (p = {np.exp(lp):.3g})"
 
 
+@factory(BeamState)
 def beam_tree(prefix="the king ", beam_width=3, steps=6, temperature=1.0):
     """The interactive beam search; returns a View."""
     f = "beam_tree"
@@ -124,7 +125,7 @@ def beam_tree(prefix="the king ", beam_width=3, steps=6, temperature=1.0):
                                      max=TEMPERATURES[1], step=0.05, description="temperature",
                                      continuous_update=False, style=style),
     }
-    return View(render, state, controls, "beam_tree")
+    return View(render, state, controls, "beam_tree", summary=summary)
 
 
 def static_figure():

@@ -20,7 +20,7 @@ from pathlib import Path
 import ipywidgets as W
 import numpy as np
 
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, flag, new_figure
+from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, flag, new_figure
 
 DATA = Path(__file__).resolve().parent.parent / "lessons" / "data" / "ch09" / "depth_lab.npz"
 DEPTHS = (4, 8, 12, 16, 20, 30)
@@ -131,6 +131,7 @@ def static_figure():
     return render(State(depth=max(DEPTHS), skip=True, step=len(runs()[1]) - 1))
 
 
+@factory(State)
 def depth_lab(depth=20, skip=True, batchnorm=False, step=10):
     """The interactive view: depth and step sliders, skip-connection and batch-norm
     switches."""
@@ -143,4 +144,4 @@ def depth_lab(depth=20, skip=True, batchnorm=False, step=10):
         "skip": W.Checkbox(value=state.skip, description="skip connections (bold)"),
         "batchnorm": W.Checkbox(value=state.batchnorm, description="batch norm"),
     }
-    return View(render, state, controls, "depth_lab")
+    return View(render, state, controls, "depth_lab", summary=summary, play="step")

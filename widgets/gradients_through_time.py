@@ -24,7 +24,9 @@ import numpy as np
 
 from lessons.chapters.ch10_rnn import naive_errors, sales_run
 from lessons.kernels import rnn_forward
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, flag, new_figure
+from widgets.base import (
+    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, flag, new_figure,
+)
 
 UNITS = 32
 SCALES = np.round(np.linspace(0.5, 1.5, 21), 2)
@@ -122,6 +124,7 @@ def gradients_summary(state):
             f"||dL/dW|| = {total:.2e}, clipped {min(total, state.max_norm):.2e}")
 
 
+@factory(GradientState)
 def gradients_through_time(scale=1.0, length=50, activation="tanh", max_norm=1.0, seed=0):
     """The interactive view of BPTT's products; returns a View."""
     f = "gradients_through_time"
@@ -145,7 +148,7 @@ def gradients_through_time(scale=1.0, length=50, activation="tanh", max_norm=1.0
                                      style=style),
         "seed": W.BoundedIntText(value=state.seed, min=0, max=99, description="seed"),
     }
-    return View(render_gradients, state, controls, "gradients_through_time")
+    return View(render_gradients, state, controls, "gradients_through_time", summary=gradients_summary)
 
 
 # --- the forecast as training proceeds -------------------------------------------------------
@@ -158,11 +161,29 @@ class ForecastState:
     baselines: bool = False
 
 
-def render_forecast(state, run=None):
+def _forecast(state, run=None):
+    """(run, the snapshot's epoch, its train and test forecasts, their MSEs) for `state`."""
     run = run or sales_run()
     epochs = sorted(run["snapshots"])
     epoch = min(epochs, key=lambda e: abs(e - int(state.epoch)))
     train_f, test_f = run["snapshots"][epoch]
+    train, test = run["train"], run["test"]
+    train_mse = float(np.mean((train_f[11:-1] - train[12:]) ** 2))
+    test_mse = float(np.mean((test_f[11:-1] - test[12:]) ** 2))
+    return run, epoch, train_f, test_f, train_mse, test_mse
+
+
+def forecast_summary(state):
+    """The snapshot's errors against both baselines, in words."""
+    run, epoch, _, _, train_mse, test_mse = _forecast(state)
+    return (f"forecast after epoch {epoch}: MSE (standardized) train {train_mse:.4f}, test "
+            f"{test_mse:.4f}; on the test months the naive forecast has "
+            f"{naive_errors(run['test'])[0]:.4f}, the seasonal-naive "
+            f"{naive_errors(run['test'], lag=12)[0]:.4f}")
+
+
+def render_forecast(state, run=None):
+    run, epoch, train_f, test_f, train_mse, test_mse = _forecast(state, run)
     mean, std = run["mean"], run["std"]
     train, test = run["train"], run["test"]
     n_train = len(train)
@@ -178,8 +199,6 @@ def render_forecast(state, run=None):
         ax.plot(n_train + np.arange(12, len(test)), test[11:-1] * std + mean, color=WARNING,
                 lw=1, ls=":", label="naive: last month")
     ax.axvline(n_train - 0.5, color="grey", ls="--", lw=0.8)
-    train_mse = float(np.mean((train_f[11:-1] - train[12:]) ** 2))
-    test_mse = float(np.mean((test_f[11:-1] - test[12:]) ** 2))
     naive = naive_errors(test)[0]
     seasonal = naive_errors(test, lag=12)[0]
     ax.set(xlabel=f"month (0 = {run['labels'][0]})", ylabel="sales, million USD",
@@ -190,6 +209,7 @@ def render_forecast(state, run=None):
     return fig
 
 
+@factory(ForecastState)
 def forecast_training(epoch=30, baselines=False):
     """The chapter's training run, one snapshot at a time; returns a View."""
     f = "forecast_training"
@@ -204,7 +224,7 @@ def forecast_training(epoch=30, baselines=False):
                              description="epoch", continuous_update=False),
         "baselines": W.Checkbox(value=state.baselines, description="naive baseline"),
     }
-    return View(render_forecast, state, controls, "forecast_training")
+    return View(render_forecast, state, controls, "forecast_training", summary=forecast_summary, play="epoch")
 
 
 def static_figure():

@@ -16,7 +16,7 @@ import ipywidgets as W
 import numpy as np
 
 from lessons.chapters.ch11_text import hamlet_run
-from widgets.base import ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, new_figure
+from widgets.base import ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, factory, new_figure
 
 TEXTS = ("to be, or not to be, that is the question:",
          "the king doth wake to-night and takes his rouse,",
@@ -55,7 +55,7 @@ def render(state, run=None):
     ax.imshow(gates, aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1, interpolation="nearest")
     ax.set(yticks=range(4), yticklabels=GATES, xticks=range(len(chars)),
            xticklabels=[("␣" if ch == " " else ch) for ch in chars])
-    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="x", labelsize=7.5)
     ax.set_title(f"unit {unit}: gate activations per character (sigmoid gates in 0..1, "
                  f"the candidate in -1..1)", fontsize=9)
     ax = axes[1, 0]
@@ -65,7 +65,7 @@ def render(state, run=None):
     ax.axhline(0, color="0.7", lw=0.6)
     ax.set(xticks=range(len(chars)), xticklabels=[("␣" if ch == " " else ch) for ch in chars],
            xlim=(-0.5, len(chars) - 0.5))
-    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="x", labelsize=7.5)
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(f"unit {unit}: mean forget gate {gates[1].mean():.2f}, "
                  f"c ranges {C[:, unit].min():.2f} .. {C[:, unit].max():.2f}", fontsize=9)
@@ -94,6 +94,7 @@ def summary(state, run=None):
             f"min {f.min():.3f}; c_t ends at {C[-1, unit]:.3f}")
 
 
+@factory(GateState)
 def lstm_gates(text=TEXTS[0], unit=0):
     """The interactive gate viewer; returns a View."""
     f = "lstm_gates"
@@ -107,4 +108,4 @@ def lstm_gates(text=TEXTS[0], unit=0):
         "unit": W.IntSlider(value=state.unit, min=0, max=n - 1, description="unit",
                             continuous_update=False),
     }
-    return View(render, state, controls, "lstm_gates")
+    return View(render, state, controls, "lstm_gates", summary=summary)

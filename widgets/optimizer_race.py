@@ -13,7 +13,7 @@ import ipywidgets as W
 import numpy as np
 
 from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
-from widgets.base import View, argument, new_figure
+from widgets.base import View, argument, factory, new_figure
 
 COLOURS = dict(zip(RACERS, ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00")))
 
@@ -80,6 +80,7 @@ def render(state):
     return fig
 
 
+@factory(State)
 def optimizer_race(surface="ravine", lr=0.02, adaptive_lr=0.1, momentum=0.9, noise=0.0,
                    steps=100, seed=0):
     """The interactive race. Defaults: the ravine, no gradient noise."""
@@ -99,4 +100,4 @@ def optimizer_race(surface="ravine", lr=0.02, adaptive_lr=0.1, momentum=0.9, noi
         "steps": W.IntSlider(value=state.steps, min=1, max=500, description="steps", **slider),
         "seed": W.IntSlider(value=state.seed, min=0, max=99, description="noise seed", **slider),
     }
-    return View(render, state, controls, "optimizer_race")
+    return View(render, state, controls, "optimizer_race", summary=summary, play="steps")

@@ -22,7 +22,7 @@ from lessons.chapters.ch06_regression import (
     boston_standardized, fit_regression, glorot_params, least_squares, least_squares_predict,
     mae,
 )
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, flag, new_figure
+from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, flag, new_figure
 
 CAPACITIES = {"linear": (), "16/16": (16, 16), "64/64": (64, 64), "128/128/64": (128, 128, 64)}
 EPOCHS = 150
@@ -161,6 +161,7 @@ def static_figure(states=STATIC_STATES):
     return fig
 
 
+@factory(LabState)
 def regularization_lab(capacity="64/64", l2=0.0, dropout=0.0, patience=0, n_train=404,
                        epochs=EPOCHS, seed=0, compare=True):
     """The interactive lab; returns a View."""
@@ -194,4 +195,4 @@ def regularization_lab(capacity="64/64", l2=0.0, dropout=0.0, patience=0, n_trai
                             description="seed", **train),
         "compare": W.Checkbox(value=state.compare, description="compare with unregularized"),
     }
-    return View(render, state, controls, "regularization_lab")
+    return View(render, state, controls, "regularization_lab", summary=summary)

@@ -18,7 +18,7 @@ from lessons.chapters.ch05_toward_dl import (
     ACTIVATIONS, INITS, deep_net, first_steps, layer_statistics,
 )
 from lessons.data import mnist_subset
-from widgets.base import ACCENT, POSITIVE, WARNING, View, argument, new_figure
+from widgets.base import ACCENT, POSITIVE, WARNING, View, argument, factory, new_figure
 
 N_IMAGES = 1024
 MAX_DEPTH = 8
@@ -109,6 +109,7 @@ def render(state):
     return fig
 
 
+@factory(State)
 def saturation_explorer(depth=5, width=64, activation="tanh", init="normal(1)", seed=0):
     """The interactive explorer. Defaults: a 5-layer tanh net with N(0, 1) weights."""
     state = State(depth, width, activation, init, seed)
@@ -122,4 +123,4 @@ def saturation_explorer(depth=5, width=64, activation="tanh", init="normal(1)", 
         "init": W.Dropdown(options=tuple(INITS), value=state.init, description="init"),
         "seed": W.IntSlider(value=state.seed, min=0, max=9, description="seed", **slider),
     }
-    return View(render, state, controls, "saturation_explorer")
+    return View(render, state, controls, "saturation_explorer", summary=summary)

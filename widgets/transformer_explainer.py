@@ -93,8 +93,8 @@ def render(state, run=None):
     ax.set_ylabel("position asking", labelpad=12)
     for k, ch in enumerate(chars):
         label = "␣" if ch == " " else ch
-        ax.text(k, -0.7, label, ha="center", va="bottom", fontsize=7)
-        ax.text(-0.7, k, label, ha="right", va="center", fontsize=7)
+        ax.text(k, -0.7, label, ha="center", va="bottom", fontsize=7.5)
+        ax.text(-0.7, k, label, ha="right", va="center", fontsize=7.5)
     ax.set_title(f"layer {layer}, head {head}: attention weights (rows sum to 1)", fontsize=9,
                  pad=14)
     ax = axes[1]

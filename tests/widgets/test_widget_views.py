@@ -13,16 +13,27 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 import widgets.bottleneck_lab as bl
+import widgets.attention_heatmap as ah
+import widgets.augmentation_explorer as ae
+import widgets.beam_tree as bt
 import widgets.cnn_inspector as ci
 import widgets.decision_boundary as db
+import widgets.depth_lab as dl
 import widgets.digit_explorer as de
+import widgets.embedding_explorer as ee
 import widgets.feature_maps as fm
 import widgets.gradient_descent as gd
+import widgets.gradients_through_time as gt
+import widgets.lstm_gates as lg
 import widgets.mlp_playground as mp
+import widgets.optimizer_race as orace
+import widgets.regularization_lab as rl
+import widgets.saturation as sat
+import widgets.transformer_explainer as te
 from lessons.chapters import pretrained
 from widgets.base import figure_png, state_string
 
-# (factory, a field to move, a new value for it): every widget of chapters 01-08
+# (factory, a field to move, a new value for it): every widget of the course
 WIDGETS = {
     "decision_boundary": (db.decision_boundary, "w0", 0.5),
     "two_layer_xor": (db.two_layer_xor, "nand1", -0.2),
@@ -31,7 +42,19 @@ WIDGETS = {
     "feature_maps": (fm.feature_maps, "col", 5),
     "digit_explorer": (de.digit_explorer, "index", 11),
     "cnn_inspector": (ci.cnn_inspector, "channel", 3),
+    "optimizer_race": (orace.optimizer_race, "noise", 2.0),
+    "saturation_explorer": (sat.saturation_explorer, "depth", 3),
+    "regularization_lab": (rl.regularization_lab, "dropout", 0.2),
     "bottleneck_lab": (bl.bottleneck_lab, "width", 4),
+    "depth_lab": (dl.depth_lab, "step", 5),
+    "augmentation_explorer": (ae.augmentation_explorer, "angle", 5.0),
+    "gradients_through_time": (gt.gradients_through_time, "length", 30),
+    "forecast_training": (gt.forecast_training, "epoch", 20),
+    "lstm_gates": (lg.lstm_gates, "unit", 3),
+    "beam_tree": (bt.beam_tree, "beam_width", 2),
+    "embedding_explorer": (ee.embedding_explorer, "word", "king"),
+    "attention_heatmap": (ah.attention_heatmap, "step", 3),
+    "transformer_explainer": (te.transformer_explainer, "temperature", 0.5),
 }
 PNG = b"\x89PNG\r\n\x1a\n"
 
