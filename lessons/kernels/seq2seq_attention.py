@@ -203,7 +203,14 @@ def _states(func, Q, S):
         raise ValueError(f"{func}: S has shape {S.shape} but Q has {Q.shape}: both must have "
                          f"the same batch B and width n (Q is [Tq, B, n], S is [Ts, B, n])")
     dtype = np.result_type(Q, S)
-    return Q.astype(dtype, copy=False), S.astype(dtype, copy=False)
+    return _plain(Q, dtype), _plain(S, dtype)
+
+
+def _plain(a, dtype):
+    """`a` as a writeable C-contiguous array of `dtype` (copied only if it is not one): the
+    one array type the warm-up compiles; a read-only cached array would compile another."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    return a if a.flags.writeable else a.copy()
 
 
 def _additive_weights(func, Q, Wq, Ws, v):
@@ -215,7 +222,7 @@ def _additive_weights(func, Q, Wq, Ws, v):
         if W.shape != (n, a):
             raise ValueError(f"{func}: {name} has shape {W.shape}; it must be [n, a] = "
                              f"{(n, a)} (n = {n} from Q, a = {a} from v)")
-    return tuple(np.asarray(W).astype(Q.dtype, copy=False) for W in (Wq, Ws, v))
+    return tuple(_plain(W, Q.dtype) for W in (Wq, Ws, v))
 
 
 def _backward_inputs(func, Q, S, A, dC):
@@ -227,7 +234,7 @@ def _backward_inputs(func, Q, S, A, dC):
     if dC.shape != Q.shape:
         raise ValueError(f"{func}: dC has shape {dC.shape}; it must be {Q.shape} like the "
                          f"context the forward pass returned")
-    return A.astype(Q.dtype, copy=False), dC.astype(Q.dtype, copy=False)
+    return _plain(A, Q.dtype), _plain(dC, Q.dtype)
 
 
 def dot_attention_forward(Q, S):
