@@ -1,19 +1,11 @@
 """Chapter 06 (Chollet 3.4-3.5): the dense layer on multi-hot words against its NumPy twin
 (which builds the multi-hot matrix), finite differences, bad input, and the same bits on
 another instruction set."""
-import importlib.util
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from lessons import kernels, reference
 from lessons.gradcheck import check_gradient
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def random_ids(rng, B, L, V):
@@ -110,13 +102,6 @@ print(digest.hexdigest())
 """
 
 
-def test_multi_hot_gives_the_same_bits_on_another_instruction_set(tmp_path):
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
-    runs = []
-    for extra in ({}, course.other_isa_env()):
-        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / str(len(runs))), **extra}
-        runs.append(subprocess.run([sys.executable, "-c", FINGERPRINT], env=env, check=True,
-                                   capture_output=True, text=True).stdout.strip())
-    assert runs[0] == runs[1]
+def test_multi_hot_gives_the_same_bits_on_another_instruction_set(fingerprints):
+    here, other = fingerprints(FINGERPRINT)
+    assert here == other

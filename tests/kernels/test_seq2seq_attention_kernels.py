@@ -1,19 +1,11 @@
 """Chapter 13: the decoder's attention over the encoder's states (Luong's dot score, Bahdanau's
 additive score) against the NumPy twins, finite differences, bad input, and the same bits on
 another instruction set."""
-import importlib.util
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from lessons import kernels, reference
 from lessons.gradcheck import numerical_gradient, relative_error
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _inputs(seed, Tq=4, Ts=5, B=3, n=6, a=7, dtype=np.float64):
@@ -130,13 +122,6 @@ print(digest.hexdigest())
 """
 
 
-def test_same_bits_on_another_instruction_set(tmp_path):
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
-    runs = []
-    for extra in ({}, course.other_isa_env()):
-        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / str(len(runs))), **extra}
-        runs.append(subprocess.run([sys.executable, "-c", FINGERPRINT], env=env, check=True,
-                                   capture_output=True, text=True).stdout.strip())
-    assert runs[0] == runs[1]
+def test_same_bits_on_another_instruction_set(fingerprints):
+    here, other = fingerprints(FINGERPRINT)
+    assert here == other
