@@ -39,7 +39,11 @@ STABLE_S = 0.5
 # Controls whose move retrains a model (per widget, by the control's label).
 RETRAIN = {"mlp_playground": {"data", "hidden units", "activation", "learning rate", "epochs",
                               "seed"},
-           "digit_explorer": {"seed", "epochs"}}
+           "digit_explorer": {"seed", "epochs"},
+           "saturation_explorer": {"depth", "width", "activation", "init", "seed"},
+           "regularization_lab": {"capacity", "l2 lambda", "dropout rate", "patience (0 = off)",
+                                  "training rows", "epochs", "seed"},
+           "bottleneck_lab": {"width", "seed"}}
 
 # The picture's signature: every <img> source (length and tail) and canvas frame counter.
 SIG_JS = """w => [...w.querySelectorAll('img, canvas')].map(e => e.tagName === 'IMG'

@@ -90,7 +90,7 @@ def render(state, run=None):
     lp, seq = greedy.beams[0]
     lines.append(f"greedy (width 1): {np.exp(lp):.2e}  {state.prefix}{vocab.decode(seq)}")
     ax_text.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9,
-                 transform=ax_text.transAxes, color="black")
+                 transform=ax_text.transAxes)
     ax_text.text(1, 1, "best beams, then greedy", va="top", ha="right", fontsize=8,
                  color=NEGATIVE, transform=ax_text.transAxes)
     return fig

@@ -142,7 +142,7 @@ def render(state, model=None):
         loss = model.losses[min(chunk, len(model.losses)) - 1]
         lines += ["", f"loss of the last tenth: {loss:.3f}"]
     ax_text.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9,
-                 transform=ax_text.transAxes, color="black")
+                 transform=ax_text.transAxes)
     return fig
 
 

@@ -18,6 +18,7 @@ import functools
 import ipywidgets as W
 import numpy as np
 
+from lessons.chapters import pretrained
 from lessons.chapters.ch06_regression import (
     boston_standardized, fit_regression, glorot_params, least_squares, least_squares_predict,
     mae,
@@ -58,7 +59,7 @@ def _data(n_train):
     return X[:n_train], y[:n_train], X_val, y_val
 
 
-@functools.lru_cache(maxsize=64)
+@pretrained.cached(maxsize=64)
 def train_run(capacity, l2, dropout, patience, n_train, epochs, seed):
     """One training run (cached): per-epoch MAE on training and held-out rows, the held-out
     predictions of the kept model, the best and stopping epochs."""
@@ -74,15 +75,27 @@ def train_run(capacity, l2, dropout, patience, n_train, epochs, seed):
                   run.stopped_epoch)
 
 
+def _runs(state):
+    """The train_run arguments of the state's run and of its unregularized reference."""
+    n, epochs, seed = int(state.n_train), int(state.epochs), int(state.seed)
+    return [(state.capacity, float(state.l2), float(state.dropout), int(state.patience), n,
+             epochs, seed), (state.capacity, 0.0, 0.0, 0, n, epochs, seed)]
+
+
 def run_of(state):
-    return train_run(state.capacity, float(state.l2), float(state.dropout), int(state.patience),
-                     int(state.n_train), int(state.epochs), int(state.seed))
+    return train_run(*_runs(state)[0])
 
 
 def reference_of(state):
     """The unregularized run from the same initial weights (and the same data)."""
-    return train_run(state.capacity, 0.0, 0.0, 0, int(state.n_train), int(state.epochs),
-                     int(state.seed))
+    return train_run(*_runs(state)[1])
+
+
+def training(state):
+    """The runs to train before `state` can be drawn (on the View's thread, with its progress
+    bar), or None when both are cached."""
+    todo = [args for args in _runs(state) if not train_run.is_cached(*args)]
+    return (lambda: [train_run(*args) for args in todo]) if todo else None
 
 
 def summary(state):
@@ -195,4 +208,5 @@ def regularization_lab(capacity="64/64", l2=0.0, dropout=0.0, patience=0, n_trai
                             description="seed", **train),
         "compare": W.Checkbox(value=state.compare, description="compare with unregularized"),
     }
-    return View(render, state, controls, "regularization_lab", summary=summary)
+    return View(render, state, controls, "regularization_lab", summary=summary,
+                training=training)

@@ -12,8 +12,10 @@ import functools
 from dataclasses import dataclass
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
 
+from lessons.chapters import pretrained
 from lessons.chapters.ch05_toward_dl import (
     ACTIVATIONS, INITS, deep_net, first_steps, layer_statistics,
 )
@@ -56,7 +58,7 @@ def images():
     return (X - X.mean()) / X.std(), y
 
 
-@functools.lru_cache(maxsize=8)
+@pretrained.cached(maxsize=8)
 def statistics(state):
     """(activations, gradients, losses) of the state's net: see the module docstring."""
     X, y = images()
@@ -64,6 +66,18 @@ def statistics(state):
     acts, grads, _ = layer_statistics(net, X[:256], y[:256])
     losses = first_steps(net, X, y)
     return acts, grads, losses
+
+
+def _outcome(losses):
+    if np.isfinite(losses[-1]):
+        return f"{losses[-1]:.3f} after {len(losses) - 1} steps"
+    return f"diverged at step {len(losses) - 1} (the logits overflowed)"
+
+
+def training(state):
+    """The statistics to compute before `state` can be drawn (a second or more: 30 SGD steps
+    of a deep net), on the View's thread with its progress bar; None when they are cached."""
+    return None if statistics.is_cached(state) else lambda: statistics(state)
 
 
 def summary(state):
@@ -78,7 +92,7 @@ def summary(state):
         else:
             stuck, what = np.mean(a <= 0), "at or below 0"
         lines.append(f"layer {k}: {stuck:6.1%} {what}, mean |dL/dz| {np.mean(np.abs(g)):.2e}")
-    lines.append(f"loss: {losses[0]:.3f} at step 0, {losses[-1]:.3f} after {len(losses) - 1} steps")
+    lines.append(f"loss: {losses[0]:.3f} at step 0, " + _outcome(losses))
     return "\n".join(lines)
 
 
@@ -105,6 +119,8 @@ def render(state):
     ax = fig.add_subplot(gs[2, :])
     ax.plot(losses, color=ACCENT, marker=".")
     ax.set(xlabel="SGD step (lr 0.01, batch 64)", ylabel="train loss")
+    ax.set_title(f"loss {_outcome(losses)}", fontsize=9,
+                 color=matplotlib.rcParams["text.color"] if np.isfinite(losses[-1]) else WARNING)
     fig.suptitle(f"{state.depth} x {state.width} {state.activation}, init {state.init}")
     return fig
 
@@ -123,4 +139,5 @@ def saturation_explorer(depth=5, width=64, activation="tanh", init="normal(1)", 
         "init": W.Dropdown(options=tuple(INITS), value=state.init, description="init"),
         "seed": W.IntSlider(value=state.seed, min=0, max=9, description="seed", **slider),
     }
-    return View(render, state, controls, "saturation_explorer", summary=summary)
+    return View(render, state, controls, "saturation_explorer", summary=summary,
+                training=training)

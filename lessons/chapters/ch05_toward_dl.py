@@ -209,11 +209,15 @@ def layer_statistics(net, X, labels):
 
 
 def first_steps(net, X, labels, *, steps=30, batch_size=64, lr=0.01, seed=0):
-    """SGD (lr) on minibatches of X for `steps` steps; returns the loss before each step."""
+    """SGD (lr) on minibatches of X for `steps` steps; returns the loss before each step,
+    ending with inf where the run diverged (its logits overflowed)."""
     rng, opt, losses = np.random.default_rng(seed), SGD(lr), []
     for _ in range(steps):
         rows = rng.choice(len(X), size=batch_size, replace=False)
-        loss, d = softmax_cross_entropy(net.forward(X[rows], training=True), labels[rows])
+        try:
+            loss, d = softmax_cross_entropy(net.forward(X[rows], training=True), labels[rows])
+        except checks.NotFiniteError:
+            loss = np.inf
         losses.append(float(loss))
         if not np.isfinite(loss):
             break

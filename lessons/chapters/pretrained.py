@@ -66,8 +66,9 @@ def report(fraction, text):
         callback(float(fraction), text)
 
 
-def _cached(maxsize):
-    """Memoise by the positional and keyword arguments, keeping the `maxsize` latest."""
+def cached(maxsize):
+    """Memoise by the positional and keyword arguments, keeping the `maxsize` latest; the
+    wrapper's is_cached(...) tells whether a call would compute (a View's training hook)."""
     def wrap(func):
         entries = _cache.setdefault(func.__name__, collections.OrderedDict())
         signature = inspect.signature(func)
@@ -173,7 +174,7 @@ def _box(X):
     return tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad))
 
 
-@_cached(maxsize=64)
+@cached(maxsize=64)
 def playground_run(dataset, hidden, activation, lr, epochs, seed):
     """Train 2 -> hidden -> 1 (Dense, activation, Dense, Sigmoid; binary cross-entropy; SGD on
     minibatches of 32) for these settings; a Run with a snapshot of every epoch."""
@@ -218,7 +219,7 @@ def mnist_training_set():
     return mnist_net.prepare(*load_mnist("train"), dtype=MNIST_DTYPE)
 
 
-@_cached(maxsize=1)
+@cached(maxsize=1)
 def mnist_test_set():
     """(test, test_images): the standardized MNIST test set of the chapter (the training set's
     mean and std) and the raw test images [10000, 28, 28] uint8 for display."""
@@ -230,7 +231,7 @@ def mnist_test_set():
     return test, test_images
 
 
-@_cached(maxsize=8)
+@cached(maxsize=8)
 def trained_network(seed=0, epochs=1):
     """The network after `epochs` epochs of the book's run from init_weights(seed), with
     mnist_net.fit(..., seed=seed): the same weights the chapter's cells get."""
@@ -251,7 +252,7 @@ def trained_network(seed=0, epochs=1):
 N_FILTERS = 8
 
 
-@_cached(maxsize=1)
+@cached(maxsize=1)
 def trained_filters():
     """(K[8, 3, 3], test accuracy) of a small CNN trained on MNIST (about 2 s): Conv(1 -> 8,
     3 x 3, pad 1) -> ReLU -> max-pool 2 -> Dense(10), 3 epochs of SGD (0.05, momentum 0.9,
@@ -291,7 +292,7 @@ class Trained(NamedTuple):
     test_accuracy: float
 
 
-@_cached(maxsize=1)
+@cached(maxsize=1)
 def trained_cnn():
     """Skansi's CNN (lessons.chapters.ch08_cnn.skansi_cnn, float64 so its printed numbers do
     not depend on the CPU) after CNN_EPOCHS epochs of SGD(0.01, momentum 0.9), batch 32, on
@@ -325,7 +326,7 @@ class Curves(NamedTuple):
     sum_p2: float
 
 
-@_cached(maxsize=16)
+@cached(maxsize=16)
 def play_classifier_curves(width, seed):
     """MultiHotDense(64), ReLU, Dense(width), ReLU, Dense(8) on the chapter's passages of
     eight plays, split by `seed`, 20 epochs of RMSprop (ch06_text.train_classifier)."""
