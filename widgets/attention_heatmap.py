@@ -19,6 +19,7 @@ import numpy as np
 
 from lessons.chapters.ch13_seq2seq import LENGTH, chapter_models, greedy_decode
 from widgets.base import ACCENT, NEGATIVE, POSITIVE, SEQUENTIAL, View, argument, factory, new_figure
+from widgets.layers import Layers
 
 DEFAULT = "3141592653589793"
 
@@ -45,45 +46,70 @@ def decode(model, digits):
     return "".join(str(int(i)) for i in ids[:, 0]), (None if A is None else A[:, 0])
 
 
-def render(state, runs=None):
+def _frame(state, runs=None):
+    """What stays while the step moves: the axes, the input digits and the whole-string
+    scores."""
+    runs = runs or chapter_models()
+    digits = clean(state.digits)
+    out, _ = decode(runs["additive"], digits)
+    fixed, _ = decode(runs[None], digits)
+    want = digits[::-1]
+    fig, axes = new_figure(11, 6.0, nrows=2, ncols=2,
+                           gridspec_kw={"width_ratios": [3, 1.3], "height_ratios": [3, 1]})
+    ax = axes[0, 0]
+    ax.set(xticks=range(LENGTH), xticklabels=list(digits), yticks=range(LENGTH),
+           yticklabels=[f"{t}:" for t in range(LENGTH)], xlim=(-0.5, LENGTH - 0.5),
+           ylim=(LENGTH - 0.5, -0.5), aspect="equal", xlabel="input digit (encoder position i)",
+           ylabel="output step t (the digit written: right of the row)")
+    ax = axes[1, 0]
+    ax.set(xticks=range(LENGTH), xticklabels=list(digits), ylim=(0, 1), xlim=(-0.5, LENGTH - 0.5),
+           ylabel="weight")
+    for ax in axes[:, 1]:
+        ax.axis("off")
+    axes[0, 1].text(0, 0.35, f"with attention:    {_count(out, want)} of {LENGTH} right\n"
+                    f"fixed context:     {_count(fixed, want)} of {LENGTH} right\n"
+                    f"(all {LENGTH} steps)", va="top", fontsize=9, color=NEGATIVE,
+                    transform=axes[0, 1].transAxes)
+    return fig
+
+
+def _step_layer(fig, state, runs=None):
+    """The rows decoded so far, the current one outlined, its weights, and the outputs."""
     runs = runs or chapter_models()
     digits = clean(state.digits)
     step = int(np.clip(int(state.step), 1, LENGTH))
     out, A = decode(runs["additive"], digits)
     fixed, _ = decode(runs[None], digits)
     want = digits[::-1]
-    fig, axes = new_figure(11, 6.0, nrows=2, ncols=2,
-                           gridspec_kw={"width_ratios": [3, 1.3], "height_ratios": [3, 1]})
-    ax = axes[0, 0]
+    ax, text_ax, ax_bars, _ = fig.axes
     shown = np.full_like(A, np.nan)
     shown[:step] = A[:step]
     ax.imshow(shown, cmap=SEQUENTIAL, vmin=0, vmax=1, interpolation="nearest")
     ax.add_patch(_outline(step - 1, LENGTH))
-    ax.set(xticks=range(LENGTH), xticklabels=list(digits), yticks=range(LENGTH),
-           yticklabels=[f"{t}: {out[t]}" if t < step else f"{t}:" for t in range(LENGTH)],
-           xlabel="input digit (encoder position i)", ylabel="output step t: digit written")
+    for t in range(step):
+        ax.text(LENGTH - 0.2, t, out[t], va="center", fontsize=9, clip_on=False)
     ax.set_title(f"additive attention: weights A[t, i] of each output step (rows) over the "
                  f"input; {step} of {LENGTH} steps decoded", fontsize=9)
-    ax = axes[1, 0]
     row = A[step - 1]
-    ax.bar(range(LENGTH), row, color=POSITIVE)
-    ax.bar([int(row.argmax())], [row.max()], color=ACCENT)
-    ax.set(xticks=range(LENGTH), xticklabels=list(digits), ylim=(0, 1), xlim=(-0.5, LENGTH - 0.5),
-           ylabel="weight")
-    ax.set_title(f"step {step - 1}: looks at input position {int(row.argmax())} "
-                 f"(weight {row.max():.2f}), writes {out[step - 1]}; the right answer reads "
-                 f"position {LENGTH - step}", fontsize=9)
-    for ax in axes[:, 1]:
-        ax.axis("off")
+    ax_bars.bar(range(LENGTH), row, color=POSITIVE)
+    ax_bars.bar([int(row.argmax())], [row.max()], color=ACCENT)
+    ax_bars.set_title(f"step {step - 1}: looks at input position {int(row.argmax())} "
+                      f"(weight {row.max():.2f}), writes {out[step - 1]}; the right answer "
+                      f"reads position {LENGTH - step}", fontsize=9)
     lines = [f"input      {digits}", f"reversed   {want}",
              f"attention  {out[:step]}", f"  right    {_marks(out[:step], want)}",
              f"fixed ctx  {fixed[:step]}", f"  right    {_marks(fixed[:step], want)}"]
-    axes[0, 1].text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9,
-                    transform=axes[0, 1].transAxes)
-    axes[0, 1].text(0, 0.35, f"with attention:    {_count(out, want)} of {LENGTH} right\n"
-                    f"fixed context:     {_count(fixed, want)} of {LENGTH} right\n"
-                    f"(all {LENGTH} steps)", va="top", fontsize=9, color=NEGATIVE,
-                    transform=axes[0, 1].transAxes)
+    text_ax.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9,
+                 transform=text_ax.transAxes)
+
+
+# stepping through the decoding keeps the frame; new digits draw a new one
+LAYERS = Layers(key=lambda state: clean(state.digits), static=_frame, dynamic=_step_layer)
+
+
+def render(state, runs=None):
+    fig = _frame(state, runs)
+    _step_layer(fig, state, runs)
     return fig
 
 
@@ -124,9 +150,10 @@ def attention_heatmap(digits=DEFAULT, step=LENGTH):
         "digits": W.Text(value=state.digits, description="input digits",
                          continuous_update=False, style={"description_width": "initial"}),
         "step": W.IntSlider(value=state.step, min=1, max=LENGTH, description="step",
-                            continuous_update=False),
+                            continuous_update=True),
     }
-    return View(render, state, controls, "attention_heatmap", summary=summary)
+    return View(render, state, controls, "attention_heatmap", summary=summary, play="step",
+                layers=LAYERS)
 
 
 def static_figure():

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
 
 from lessons.chapters.ch09_deeper_cnns import mnist_train_test
@@ -26,6 +27,7 @@ from lessons.chapters.ch09_transfer import small_cnn, train_adam
 from lessons.kernels import augment_images, softmax
 from lessons.train import predict
 from widgets.base import POSITIVE, WARNING, View, argument, factory, flag, new_figure
+from widgets.layers import Layers
 
 N_TRAIN = 1000
 N_TEST = 1000
@@ -103,38 +105,56 @@ def _show(ax, image, p, label, title):
     ax.imshow(image, cmap="gray_r")
     ax.set(xticks=[], yticks=[])
     ax.set_title(f"{title}\n→ {predicted} (p {p[predicted]:.2f})", fontsize=8,
-                 color="black" if predicted == label else WARNING)
+                 color=matplotlib.rcParams["text.color"] if predicted == label else WARNING)
 
 
-def render(state):
+def _frame(state):
+    """What stays while the sliders move: the digit under the fixed transforms, the axes."""
     net = trained_cnn()
     label = int(net.test_labels[state.index])
-    mine = (state.angle, (state.shift_down, state.shift_right), state.flip)
-    X = transformed(state.index, [(a, s, f) for _, a, s, f in FIXED] + [mine])
+    X = transformed(state.index, [(a, s, f) for _, a, s, f in FIXED])
     P = probabilities(X)
     fig = new_figure(12, 4.6)[0]
     fig.clear()
     grid = fig.add_gridspec(2, len(FIXED), height_ratios=[1.4, 1])
     ax_mine = fig.add_subplot(grid[0, :2])
-    _show(ax_mine, X[-1, 0], P[-1], label, f"your transform: {state.angle:g}°, "
-          f"shift ({state.shift_down:g}, {state.shift_right:g})" + (", flipped" if state.flip
-                                                                     else ""))
+    ax_mine.set(xticks=[], yticks=[], xlim=(-0.5, 27.5), ylim=(27.5, -0.5), aspect="equal")
     ax_p = fig.add_subplot(grid[0, 2:])
-    colours = ["#BBBBBB"] * 10
-    predicted = int(np.argmax(P[-1]))
-    colours[predicted] = POSITIVE if predicted == label else WARNING
-    bars = ax_p.bar(np.arange(10), P[-1], color=colours)
-    bars[label].set_edgecolor("black")
-    bars[label].set_linewidth(2)
-    ax_p.set(xticks=np.arange(10), ylim=(0, 1.05), ylabel="softmax",
+    ax_p.set(xticks=np.arange(10), xlim=(-0.7, 9.7), ylim=(0, 1.05), ylabel="softmax",
              title="the network's answer for your transform (outlined: the true digit)")
     for k, (title, *_rest) in enumerate(FIXED):
         _show(fig.add_subplot(grid[1, k]), X[k, 0], P[k], label, title)
+    return fig
+
+
+def _transform_layer(fig, state):
+    """The slider transform: the image, the network's answer, and the warning."""
+    label = int(trained_cnn().test_labels[state.index])
+    ax_mine, ax_p = fig.axes[:2]
+    X = transformed(state.index, [(state.angle, (state.shift_down, state.shift_right),
+                                   state.flip)])
+    p = probabilities(X)[0]
+    _show(ax_mine, X[0, 0], p, label, f"your transform: {state.angle:g}°, "
+          f"shift ({state.shift_down:g}, {state.shift_right:g})" + (", flipped" if state.flip
+                                                                     else ""))
+    colours = ["#BBBBBB"] * 10
+    predicted = int(np.argmax(p))
+    colours[predicted] = POSITIVE if predicted == label else WARNING
+    bars = ax_p.bar(np.arange(10), p, color=colours)
+    bars[label].set_edgecolor("black")
+    bars[label].set_linewidth(2)
     warn = state.flip or abs(state.angle) > 45
     fig.suptitle(f"test digit {state.index}: a {label}" + (
         "  —  careful: this transform can change what the digit is (mirror, 6 ↔ 9)"
-        if warn else ""), color=WARNING if warn else "black")
-    return fig
+        if warn else ""), color=WARNING if warn else matplotlib.rcParams["text.color"])
+
+
+# the angle, shift and flip keep the frame; another digit draws a new one
+LAYERS = Layers(key=lambda state: state.index, static=_frame, dynamic=_transform_layer)
+
+
+def render(state):
+    return LAYERS.render(state)
 
 
 def summary(state):
@@ -159,12 +179,13 @@ def augmentation_explorer(index=0, angle=15.0, shift_down=0.0, shift_right=2.0, 
         "index": W.IntSlider(value=state.index, min=0, max=N_TEST - 1, description="digit",
                              continuous_update=False),
         "angle": W.FloatSlider(value=state.angle, min=-MAX_ANGLE, max=MAX_ANGLE, step=5,
-                               description="angle °", continuous_update=False),
+                               description="angle °", continuous_update=True),
         "shift_down": W.FloatSlider(value=state.shift_down, min=-MAX_SHIFT, max=MAX_SHIFT,
-                                    step=0.5, description="shift down", continuous_update=False),
+                                    step=0.5, description="shift down", continuous_update=True),
         "shift_right": W.FloatSlider(value=state.shift_right, min=-MAX_SHIFT, max=MAX_SHIFT,
                                      step=0.5, description="shift right",
-                                     continuous_update=False),
+                                     continuous_update=True),
         "flip": W.Checkbox(value=state.flip, description="flip left-right"),
     }
-    return View(render, state, controls, "augmentation_explorer", summary=summary)
+    return View(render, state, controls, "augmentation_explorer", summary=summary,
+                layers=LAYERS)

@@ -21,6 +21,7 @@ import ipywidgets as W
 import numpy as np
 
 from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, flag, new_figure
+from widgets.layers import Layers
 
 DATA = Path(__file__).resolve().parent.parent / "lessons" / "data" / "ch09" / "depth_lab.npz"
 DEPTHS = (4, 8, 12, 16, 20, 30)
@@ -86,32 +87,54 @@ class State:
                                                   integer=True))
 
 
-def render(state):
+def _frame(state):
+    """What stays while the step moves: the loss curves of both networks."""
     table, batches = runs()
-    fig, (ax_g, ax_l) = new_figure(12, 4.2, ncols=2)
+    fig, (_, ax_l) = new_figure(12, 4.2, ncols=2)
     bn = " + batch norm" if state.batchnorm else ""
     for skip, colour, name in ((False, NEGATIVE, "plain"), (True, POSITIVE, "residual")):
-        losses, norms, accuracy = table[state.depth, skip, state.batchnorm]
+        losses = table[state.depth, skip, state.batchnorm][0]
         other = table[state.depth, skip, not state.batchnorm][0]
         bold = skip == state.skip
-        step = max(state.step, 1)  # no gradient before the first step
-        layers = np.arange(1, norms.shape[1] + 1)
-        ax_g.semilogy(layers, np.maximum(norms[step], 1e-12), "o-", color=colour,
-                      lw=2.5 if bold else 1, alpha=1 if bold else 0.35,
-                      label=f"{name}{bn} (test accuracy {accuracy:.3f})")
         ax_l.plot(batches, losses, color=colour, lw=2.5 if bold else 1,
                   alpha=1 if bold else 0.35, label=name + bn)
         ax_l.plot(batches, other, color=colour, lw=1, ls=":", alpha=0.6,
                   label=f"{name} {'without' if state.batchnorm else 'with'} batch norm")
-    ax_g.set(xlabel="weight layer (1 = first conv, last = Dense head)",
-             ylabel="gradient norm ||dK|| (log scale)",
-             title=f"{state.depth} layers{bn}, after step {batches[max(state.step, 1)]}")
-    ax_g.legend(fontsize=8)
-    ax_l.axvline(batches[state.step], color=ACCENT, ls="--")
     ax_l.set(xlabel="training step (batches of 32)", ylabel="loss on 100 training images",
-             title="loss while training: plain vs residual (dotted: batch norm switched)")
+             title="loss while training: plain vs residual (dotted: batch norm switched)",
+             xlim=ax_l.get_xlim(), ylim=ax_l.get_ylim())
     ax_l.legend(fontsize=8)
     return fig
+
+
+def _step_layer(fig, state):
+    """The gradient norm per layer at the step (its axes drawn whole: the scale follows the
+    norms), and the step's mark on the loss curves."""
+    table, batches = runs()
+    ax_g, ax_l = fig.axes
+    bn = " + batch norm" if state.batchnorm else ""
+    step = max(state.step, 1)  # no gradient before the first step
+    for skip, colour, name in ((False, NEGATIVE, "plain"), (True, POSITIVE, "residual")):
+        _, norms, accuracy = table[state.depth, skip, state.batchnorm]
+        bold = skip == state.skip
+        layers = np.arange(1, norms.shape[1] + 1)
+        ax_g.semilogy(layers, np.maximum(norms[step], 1e-12), "o-", color=colour,
+                      lw=2.5 if bold else 1, alpha=1 if bold else 0.35,
+                      label=f"{name}{bn} (test accuracy {accuracy:.3f})")
+    ax_g.set(xlabel="weight layer (1 = first conv, last = Dense head)",
+             ylabel="gradient norm ||dK|| (log scale)",
+             title=f"{state.depth} layers{bn}, after step {batches[step]}")
+    ax_g.legend(fontsize=8)
+    ax_l.axvline(batches[state.step], color=ACCENT, ls="--")
+
+
+# scrubbing or playing the step keeps the frame; depth, skip and batch norm draw a new one
+LAYERS = Layers(key=lambda state: (state.depth, state.skip, state.batchnorm), static=_frame,
+                dynamic=_step_layer, redrawn=(0,))
+
+
+def render(state):
+    return LAYERS.render(state)
 
 
 def summary(state):
@@ -140,8 +163,9 @@ def depth_lab(depth=20, skip=True, batchnorm=False, step=10):
         "depth": W.SelectionSlider(options=DEPTHS, value=state.depth, description="depth",
                                    continuous_update=False),
         "step": W.IntSlider(value=state.step, min=0, max=len(runs()[1]) - 1,
-                            description="step", continuous_update=False),
+                            description="step", continuous_update=True),
         "skip": W.Checkbox(value=state.skip, description="skip connections (bold)"),
         "batchnorm": W.Checkbox(value=state.batchnorm, description="batch norm"),
     }
-    return View(render, state, controls, "depth_lab", summary=summary, play="step")
+    return View(render, state, controls, "depth_lab", summary=summary, play="step",
+                layers=LAYERS)

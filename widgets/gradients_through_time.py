@@ -21,12 +21,14 @@ import functools
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.lines import Line2D
 
 from lessons.chapters.ch10_rnn import naive_errors, sales_run
 from lessons.kernels import rnn_forward
 from widgets.base import (
     ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, flag, new_figure,
 )
+from widgets.layers import Layers
 
 UNITS = 32
 SCALES = np.round(np.linspace(0.5, 1.5, 21), 2)
@@ -82,39 +84,64 @@ def gradient_norms(scale, length, activation="tanh", seed=0):
     return norms, float(np.linalg.norm(dW))
 
 
+@functools.lru_cache(maxsize=16)
+def sweep(length, activation, seed):
+    """(log10 ||dL/dh_t|| clipped to +-12 [len(SCALES), T], ||dL/dW|| [len(SCALES)]) over
+    SCALES: the heat map's rows and the whole gradient's curve."""
+    runs = [gradient_norms(s, length, activation, seed) for s in SCALES]
+    grid = np.clip(_log(np.array([norms for norms, _ in runs])), -12, 12)
+    return grid, np.array([total for _, total in runs])
+
+
 def _log(values):
     with np.errstate(divide="ignore"):
         return np.log10(np.maximum(values, 1e-300))
 
 
-def render_gradients(state):
-    T, act = int(state.length), state.activation
-    grid = np.array([gradient_norms(s, T, act, state.seed)[0] for s in SCALES])
-    norms, total = gradient_norms(state.scale, T, act, state.seed)
+def _gradients_frame(state):
+    """What stays while rho and max_norm move: the heat map over every rho, its colour bar and
+    the unclipped gradient against rho (they depend on T, the activation and the seed)."""
+    T = int(state.length)
+    grid, totals = sweep(T, state.activation, state.seed)
     fig, (ax, ax2) = new_figure(11, 4.2, ncols=2, gridspec_kw={"width_ratios": [1.5, 1]})
-    image = ax.imshow(np.clip(_log(grid), -12, 12), aspect="auto", cmap="PuOr_r", vmin=-12,
+    image = ax.imshow(grid, aspect="auto", cmap="PuOr_r", vmin=-12,
                       vmax=12, origin="lower",
                       extent=(-0.5, T - 0.5, SCALES[0] - 0.025, SCALES[-1] + 0.025))
-    ax.axhspan(state.scale - 0.025, state.scale + 0.025, fill=False, ec=ACCENT, lw=2)
     fig.colorbar(image, ax=ax, label="log10 ||dL/dh_t||")
-    ratio = norms[0] / norms[-1]
     ax.set(xlabel="time step t (the loss reads the last one)",
-           ylabel="spectral radius rho of W",
-           title=f"{act}: the error reaching step 0 from step {T - 1} is "
-                 f"{ratio:.1e} times the last one's (rho = {state.scale:.2f})")
-    ax.title.set_fontsize(9)
-    totals = np.array([gradient_norms(s, T, act, state.seed)[1] for s in SCALES])
-    clipped = np.minimum(totals, state.max_norm)
+           ylabel="spectral radius rho of W")
     ax2.semilogy(SCALES, np.maximum(totals, 1e-300), color=NEGATIVE, label="||dL/dW||")
+    ax2.set(xlabel="spectral radius rho", ylim=(1e-12, 1e12),
+            xlim=(SCALES[0] - 0.05, SCALES[-1] + 0.05))
+    return fig
+
+
+def _gradients_layer(fig, state):
+    """The chosen rho (outline, line, titles) and the gradient clipped to max_norm."""
+    T, act = int(state.length), state.activation
+    norms, total = gradient_norms(state.scale, T, act, state.seed)
+    ax, _, ax2 = fig.axes  # the heat map, its colour bar, the whole gradient
+    ax.axhspan(state.scale - 0.025, state.scale + 0.025, fill=False, ec=ACCENT, lw=2)
+    ratio = norms[0] / norms[-1]
+    ax.set_title(f"{act}: the error reaching step 0 from step {T - 1} is "
+                 f"{ratio:.1e} times the last one's (rho = {state.scale:.2f})", fontsize=9)
+    clipped = np.minimum(sweep(T, act, state.seed)[1], state.max_norm)
     ax2.semilogy(SCALES, np.maximum(clipped, 1e-300), color=POSITIVE, ls="--",
                  label=f"clipped to max_norm = {state.max_norm:g}")
     ax2.axvline(state.scale, color=ACCENT, lw=1)
     after = min(total, state.max_norm)
-    ax2.set(xlabel="spectral radius rho", ylim=(1e-12, 1e12),
-            title=f"whole gradient at rho = {state.scale:.2f}: {total:.2e} -> {after:.2e}")
-    ax2.title.set_fontsize(9)
+    ax2.set_title(f"whole gradient at rho = {state.scale:.2f}: {total:.2e} -> {after:.2e}",
+                  fontsize=9)
     ax2.legend(fontsize=8, loc="upper left")
-    return fig
+
+
+# rho and max_norm keep the frame; T, the activation and the seed draw a new one
+GRADIENT_LAYERS = Layers(key=lambda state: (state.length, state.activation, state.seed),
+                         static=_gradients_frame, dynamic=_gradients_layer)
+
+
+def render_gradients(state):
+    return GRADIENT_LAYERS.render(state)
 
 
 def gradients_summary(state):
@@ -137,18 +164,19 @@ def gradients_through_time(scale=1.0, length=50, activation="tanh", max_norm=1.0
     style = {"description_width": "initial"}
     controls = {
         "scale": W.FloatSlider(value=state.scale, min=float(SCALES[0]), max=float(SCALES[-1]),
-                               step=0.05, description="rho of W", continuous_update=False,
+                               step=0.05, description="rho of W", continuous_update=True,
                                style=style),
         "length": W.IntSlider(value=state.length, min=LENGTHS[0], max=LENGTHS[1], step=5,
                               description="steps T", continuous_update=False),
         "activation": W.Dropdown(options=list(ACTIVATIONS), value=state.activation,
                                  description="activation"),
         "max_norm": W.FloatLogSlider(value=state.max_norm, base=10, min=-1, max=2, step=0.5,
-                                     description="clip max_norm", continuous_update=False,
+                                     description="clip max_norm", continuous_update=True,
                                      style=style),
         "seed": W.BoundedIntText(value=state.seed, min=0, max=99, description="seed"),
     }
-    return View(render_gradients, state, controls, "gradients_through_time", summary=gradients_summary)
+    return View(render_gradients, state, controls, "gradients_through_time",
+                summary=gradients_summary, layers=GRADIENT_LAYERS)
 
 
 # --- the forecast as training proceeds -------------------------------------------------------
@@ -182,30 +210,57 @@ def forecast_summary(state):
             f"{naive_errors(run['test'], lag=12)[0]:.4f}")
 
 
-def render_forecast(state, run=None):
-    run, epoch, train_f, test_f, train_mse, test_mse = _forecast(state, run)
+def _forecast_frame(state, run=None):
+    """What stays while the epoch moves: the real series, the split, the naive forecast, the
+    legend, and limits that hold every snapshot's forecast."""
+    run = run or sales_run()
     mean, std = run["mean"], run["std"]
     train, test = run["train"], run["test"]
     n_train = len(train)
     fig, ax = new_figure(11, 3.8)
     months = np.arange(n_train + len(test))
-    ax.plot(months, np.r_[train, test] * std + mean, color="black", lw=1.2, label="real sales")
-    # the state after month k forecasts month k + 1; the first 11 are not examples
-    ax.plot(np.arange(12, n_train), train_f[11:-1] * std + mean, color=POSITIVE, lw=1,
-            label="forecast, training months")
-    ax.plot(n_train + np.arange(12, len(test)), test_f[11:-1] * std + mean, color=NEGATIVE,
-            lw=1.5, label="forecast, test months")
+    series = np.r_[train, test] * std + mean
+    real, = ax.plot(months, series, color="black", lw=1.2, label="real sales")
+    handles = [real, Line2D([], [], color=POSITIVE, lw=1, label="forecast, training months"),
+               Line2D([], [], color=NEGATIVE, lw=1.5, label="forecast, test months")]
     if state.baselines:
-        ax.plot(n_train + np.arange(12, len(test)), test[11:-1] * std + mean, color=WARNING,
-                lw=1, ls=":", label="naive: last month")
+        handles += ax.plot(n_train + np.arange(12, len(test)), test[11:-1] * std + mean,
+                           color=WARNING, lw=1, ls=":", label="naive: last month")
     ax.axvline(n_train - 0.5, color="grey", ls="--", lw=0.8)
-    naive = naive_errors(test)[0]
-    seasonal = naive_errors(test, lag=12)[0]
+    shown = np.concatenate([series] + [np.r_[a[11:-1], b[11:-1]] * std + mean
+                                       for a, b in run["snapshots"].values()])
+    margin = 0.05 * (shown.max() - shown.min())
     ax.set(xlabel=f"month (0 = {run['labels'][0]})", ylabel="sales, million USD",
-           title=f"epoch {epoch}: MSE (standardized) train {train_mse:.4f}, test {test_mse:.4f}"
-                 f"  |  test naive {naive:.4f}, seasonal-naive {seasonal:.4f}")
-    ax.title.set_fontsize(9)
-    ax.legend(fontsize=8, loc="upper left", ncols=2)
+           xlim=(-0.05 * len(months), 1.05 * len(months)),
+           ylim=(shown.min() - margin, shown.max() + margin))
+    ax.legend(handles=handles, fontsize=8, loc="upper left", ncols=2)
+    return fig
+
+
+def _forecast_layer(fig, state, run=None):
+    """The snapshot's forecasts and their errors."""
+    run, epoch, train_f, test_f, train_mse, test_mse = _forecast(state, run)
+    mean, std = run["mean"], run["std"]
+    n_train, n_test = len(run["train"]), len(run["test"])
+    ax = fig.axes[0]
+    # the state after month k forecasts month k + 1; the first 11 are not examples
+    ax.plot(np.arange(12, n_train), train_f[11:-1] * std + mean, color=POSITIVE, lw=1)
+    ax.plot(n_train + np.arange(12, n_test), test_f[11:-1] * std + mean, color=NEGATIVE,
+            lw=1.5)
+    naive = naive_errors(run["test"])[0]
+    seasonal = naive_errors(run["test"], lag=12)[0]
+    ax.set_title(f"epoch {epoch}: MSE (standardized) train {train_mse:.4f}, test {test_mse:.4f}"
+                 f"  |  test naive {naive:.4f}, seasonal-naive {seasonal:.4f}", fontsize=9)
+
+
+# scrubbing through the epochs keeps the frame; the naive baseline switch draws a new one
+FORECAST_LAYERS = Layers(key=lambda state: state.baselines, static=_forecast_frame,
+                         dynamic=_forecast_layer)
+
+
+def render_forecast(state, run=None):
+    fig = _forecast_frame(state, run)
+    _forecast_layer(fig, state, run)
     return fig
 
 
@@ -221,10 +276,11 @@ def forecast_training(epoch=30, baselines=False):
     step = epochs[1] - epochs[0] if len(epochs) > 1 else 1
     controls = {
         "epoch": W.IntSlider(value=state.epoch, min=epochs[0], max=epochs[-1], step=step,
-                             description="epoch", continuous_update=False),
+                             description="epoch", continuous_update=True),
         "baselines": W.Checkbox(value=state.baselines, description="naive baseline"),
     }
-    return View(render_forecast, state, controls, "forecast_training", summary=forecast_summary, play="epoch")
+    return View(render_forecast, state, controls, "forecast_training", summary=forecast_summary,
+                play="epoch", layers=FORECAST_LAYERS)
 
 
 def static_figure():

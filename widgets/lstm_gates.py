@@ -17,6 +17,7 @@ import numpy as np
 
 from lessons.chapters.ch11_text import hamlet_run
 from widgets.base import ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, factory, new_figure
+from widgets.layers import Layers
 
 TEXTS = ("to be, or not to be, that is the question:",
          "the king doth wake to-night and takes his rouse,",
@@ -43,36 +44,25 @@ def activations(text, run=None):
     return chars, G[:, 0], C[:, 0], H[:, 0]
 
 
-def render(state, run=None):
-    run = run or hamlet_run()
-    chars, G, C, H = activations(state.text, run)
-    n = C.shape[1]
-    unit = int(np.clip(int(state.unit), 0, n - 1))
-    gates = np.stack([G[:, k * n + unit] for k in range(4)])
-    fig, axes = new_figure(12, 5.2, nrows=2, ncols=2,
-                           gridspec_kw={"width_ratios": [3, 1.2], "height_ratios": [1, 1]})
-    ax = axes[0, 0]
-    ax.imshow(gates, aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1, interpolation="nearest")
-    ax.set(yticks=range(4), yticklabels=GATES, xticks=range(len(chars)),
-           xticklabels=[("␣" if ch == " " else ch) for ch in chars])
-    ax.tick_params(axis="x", labelsize=7.5)
-    ax.set_title(f"unit {unit}: gate activations per character (sigmoid gates in 0..1, "
-                 f"the candidate in -1..1)", fontsize=9)
-    ax = axes[1, 0]
-    t = np.arange(len(chars))
-    ax.plot(t, C[:, unit], color=POSITIVE, label="cell state c_t")
-    ax.plot(t, H[:, unit], color=NEGATIVE, label="output h_t")
-    ax.axhline(0, color="0.7", lw=0.6)
+def _ticks(ax, chars):
     ax.set(xticks=range(len(chars)), xticklabels=[("␣" if ch == " " else ch) for ch in chars],
            xlim=(-0.5, len(chars) - 0.5))
     ax.tick_params(axis="x", labelsize=7.5)
-    ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(f"unit {unit}: mean forget gate {gates[1].mean():.2f}, "
-                 f"c ranges {C[:, unit].min():.2f} .. {C[:, unit].max():.2f}", fontsize=9)
+
+
+def _frame(state, run=None):
+    """What stays while the unit moves: the text's characters, every unit's cell state."""
+    run = run or hamlet_run()
+    chars, _, C, _ = activations(state.text, run)
+    n = C.shape[1]
+    fig, axes = new_figure(12, 5.2, nrows=2, ncols=2,
+                           gridspec_kw={"width_ratios": [3, 1.2], "height_ratios": [1, 1]})
+    ax = axes[0, 0]
+    _ticks(ax, chars)
+    ax.set(yticks=range(4), yticklabels=GATES, ylim=(3.5, -0.5))
     ax = axes[0, 1]
     ax.imshow(np.tanh(C.T), aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
               interpolation="nearest")
-    ax.axhspan(unit - 0.5, unit + 0.5, fill=False, ec=ACCENT, lw=1.5)
     ax.set(xlabel="character", ylabel="unit", title="tanh(c_t), all units")
     ax.title.set_fontsize(9)
     axes[1, 1].axis("off")
@@ -81,6 +71,41 @@ def render(state, run=None):
     axes[1, 1].text(0, 1, f"{state.text!r}\n\nread as {len(chars)} characters;\n"
                     f"model: LSTM({n}){trained}", va="top", fontsize=8,
                     transform=axes[1, 1].transAxes)
+    return fig
+
+
+def _unit_layer(fig, state, run=None):
+    """The unit's gates, its outline among all units, and its cell state and output over
+    time (their axes drawn whole: the scale follows the unit)."""
+    run = run or hamlet_run()
+    chars, G, C, H = activations(state.text, run)
+    n = C.shape[1]
+    unit = int(np.clip(int(state.unit), 0, n - 1))
+    gates = np.stack([G[:, k * n + unit] for k in range(4)])
+    ax_gates, ax_all, ax_c, _ = fig.axes
+    ax_gates.imshow(gates, aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
+                    interpolation="nearest")
+    ax_gates.set_title(f"unit {unit}: gate activations per character (sigmoid gates in 0..1, "
+                       f"the candidate in -1..1)", fontsize=9)
+    ax_all.axhspan(unit - 0.5, unit + 0.5, fill=False, ec=ACCENT, lw=1.5)
+    t = np.arange(len(chars))
+    ax_c.plot(t, C[:, unit], color=POSITIVE, label="cell state c_t")
+    ax_c.plot(t, H[:, unit], color=NEGATIVE, label="output h_t")
+    ax_c.axhline(0, color="0.7", lw=0.6)
+    _ticks(ax_c, chars)
+    ax_c.legend(fontsize=8, loc="upper left")
+    ax_c.set_title(f"unit {unit}: mean forget gate {gates[1].mean():.2f}, "
+                   f"c ranges {C[:, unit].min():.2f} .. {C[:, unit].max():.2f}", fontsize=9)
+
+
+# the unit keeps the frame; another text draws a new one
+LAYERS = Layers(key=lambda state: state.text, static=_frame, dynamic=_unit_layer,
+                redrawn=(2,))
+
+
+def render(state, run=None):
+    fig = _frame(state, run)
+    _unit_layer(fig, state, run)
     return fig
 
 
@@ -106,6 +131,6 @@ def lstm_gates(text=TEXTS[0], unit=0):
         "text": W.Dropdown(options=list(TEXTS), value=state.text, description="text",
                            layout=W.Layout(width="420px")),
         "unit": W.IntSlider(value=state.unit, min=0, max=n - 1, description="unit",
-                            continuous_update=False),
+                            continuous_update=True),
     }
-    return View(render, state, controls, "lstm_gates", summary=summary)
+    return View(render, state, controls, "lstm_gates", summary=summary, layers=LAYERS)

@@ -7,6 +7,7 @@ noise to every gradient, as a minibatch's gradient is the full one plus noise (e
 sees the same draws). The racers are the classes of lessons.optim, run by
 lessons.chapters.ch05_toward_dl.race. Static path: render(State(...)).
 """
+import functools
 from dataclasses import dataclass
 
 import ipywidgets as W
@@ -14,7 +15,9 @@ import numpy as np
 
 from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
 from widgets.base import View, argument, factory, new_figure
+from widgets.layers import Layers
 
+MAX_STEPS = 500
 COLOURS = dict(zip(RACERS, ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00")))
 
 
@@ -40,15 +43,29 @@ class State:
                                 ("momentum", 0.0, 0.99), ("noise", 0.0, 20.0)):
             object.__setattr__(self, name, argument(f, name, getattr(self, name), low=low,
                                                     high=high))
-        object.__setattr__(self, "steps", argument(f, "steps", self.steps, low=1, high=500,
-                                                   integer=True))
+        object.__setattr__(self, "steps", argument(f, "steps", self.steps, low=1,
+                                                   high=MAX_STEPS, integer=True))
         object.__setattr__(self, "seed", argument(f, "seed", self.seed, low=0, high=99,
                                                   integer=True))
 
 
+_races = {}  # the racers' settings -> (steps, the longest race run for them so far)
+
+
 def paths(state):
-    return race(state.surface, steps=state.steps, lr=state.lr, adaptive_lr=state.adaptive_lr,
-                momentum=state.momentum, noise=state.noise, seed=state.seed)
+    """race(...) for the state. A race of n steps is the first n steps of a longer one (the
+    same noise draws, step for step), so the steps slider and the play button cut the longest
+    race run so far, which grows by doubling rather than step by step."""
+    key = (state.surface, state.lr, state.adaptive_lr, state.momentum, state.noise, state.seed)
+    run, full = _races.get(key, (0, None))
+    if run < state.steps:
+        run = min(max(state.steps, 2 * run), MAX_STEPS)
+        full = race(state.surface, steps=run, lr=state.lr, adaptive_lr=state.adaptive_lr,
+                    momentum=state.momentum, noise=state.noise, seed=state.seed)
+        if len(_races) >= 32:
+            _races.clear()
+        _races[key] = run, full
+    return {name: path[:state.steps + 1] for name, path in full.items()}
 
 
 def summary(state):
@@ -62,22 +79,45 @@ def summary(state):
     return "\n".join(lines)
 
 
-def render(state):
-    func, start, (x0, x1, y0, y1) = SURFACES[state.surface]
-    fig, (ax, ax_loss) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
+@functools.lru_cache(maxsize=None)
+def heights(surface):
+    """(xs, ys, log(1 + f - min f)) on a 200 x 160 grid: what the contours show."""
+    func, _, (x0, x1, y0, y1) = SURFACES[surface]
     xs, ys = np.linspace(x0, x1, 200), np.linspace(y0, y1, 160)
     Z = np.array([[func((x, y))[0] for x in xs] for y in ys])
-    ax.contour(xs, ys, np.log1p(Z - Z.min()), levels=25, cmap="Greys", linewidths=0.6)
+    return xs, ys, np.log1p(Z - Z.min())
+
+
+def _frame(state):
+    """What stays while the racers' settings move: the surface's contours and the start."""
+    _, start, (x0, x1, y0, y1) = SURFACES[state.surface]
+    fig, (ax, _) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
+    ax.contour(*heights(state.surface), levels=25, cmap="Greys", linewidths=0.6)
+    ax.plot(*start, "k*", ms=10)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y")
+    return fig
+
+
+def _race_layer(fig, state):
+    """The paths, and the loss curves (their axes drawn whole: the scale follows them)."""
+    func = SURFACES[state.surface][0]
+    ax, ax_loss = fig.axes
     for name, path in paths(state).items():
         ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, color=COLOURS[name], label=name)
         values = [func(p)[0] for p in path]
         ax_loss.plot(values, color=COLOURS[name], label=name)
-    ax.plot(*start, "k*", ms=10)
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y",
-           title=f"{state.surface}: the same start (star), noise {state.noise:g}")
+    ax.set_title(f"{state.surface}: the same start (star), noise {state.noise:g}")
     ax_loss.set(yscale="symlog", xlabel="step", ylabel="loss", title="loss against step")
     ax_loss.legend(fontsize=8)
-    return fig
+
+
+# every control but the surface keeps the contours
+LAYERS = Layers(key=lambda state: state.surface, static=_frame, dynamic=_race_layer,
+                redrawn=(1,))
+
+
+def render(state):
+    return LAYERS.render(state)
 
 
 @factory(State)
@@ -97,7 +137,9 @@ def optimizer_race(surface="ravine", lr=0.02, adaptive_lr=0.1, momentum=0.9, noi
                                   description="momentum", **slider),
         "noise": W.FloatSlider(value=state.noise, min=0, max=20, step=0.5,
                                description="gradient noise", **slider),
-        "steps": W.IntSlider(value=state.steps, min=1, max=500, description="steps", **slider),
+        "steps": W.IntSlider(value=state.steps, min=1, max=MAX_STEPS, description="steps",
+                             **slider),
         "seed": W.IntSlider(value=state.seed, min=0, max=99, description="noise seed", **slider),
     }
-    return View(render, state, controls, "optimizer_race", summary=summary, play="steps")
+    return View(render, state, controls, "optimizer_race", summary=summary, play="steps",
+                layers=LAYERS)

@@ -21,6 +21,7 @@ import numpy as np
 
 from lessons.chapters.ch14_experiments import evaluate_lm, hamlet_transformer_run
 from widgets.base import ACCENT, POSITIVE, SEQUENTIAL, View, argument, factory, flag, new_figure
+from widgets.layers import Layers
 
 PROMPT = "to be, or not to be, that is the question: whether 'tis nobler"
 CONTEXT = 32  # the model's training window: the widget reads the prompt's last 32 characters
@@ -49,10 +50,16 @@ def variant(model, state):
     return m
 
 
+def _characters(state, run):
+    """The prompt as the model reads it: known characters, the last CONTEXT of them."""
+    vocab = run["vocab"]
+    return "".join(ch for ch in state.prompt.lower() if ch in vocab.index)[-CONTEXT:] or " "
+
+
 def read(state, run):
     """(characters read, attention maps A[L, H, T, T], next-character probabilities[V])."""
     vocab = run["vocab"]
-    chars = "".join(ch for ch in state.prompt.lower() if ch in vocab.index)[-CONTEXT:] or " "
+    chars = _characters(state, run)
     model = variant(run["model"], state)
     ids = vocab.encode(chars)
     logp = model.next_logp(ids) / float(state.temperature)
@@ -79,37 +86,57 @@ def _switched_off(state):
     return ", ".join(off) + " off" if off else "as trained"
 
 
-def render(state, run=None):
+def _frame(state, run=None):
+    """What stays while the other controls move: the prompt's characters around the map."""
     run = run or hamlet_transformer_run()
-    chars, maps, p = read(state, run)
-    L, H = maps.shape[:2]
-    layer, head = min(int(state.layer), L - 1), min(int(state.head), H - 1)
+    chars = _characters(state, run)
+    T = len(chars)
     fig, axes = new_figure(12, 5.4, ncols=2, gridspec_kw={"width_ratios": [1.25, 1]})
     ax = axes[0]
-    ax.imshow(maps[layer, head], cmap=SEQUENTIAL, vmin=0, vmax=1, interpolation="nearest")
     # the characters as plain text, not as ticks: 64 tick objects took half a second to draw
-    ax.set(xticks=[], yticks=[])
+    ax.set(xticks=[], yticks=[], xlim=(-0.5, T - 0.5), ylim=(T - 0.5, -0.5), aspect="equal")
     ax.set_xlabel("reads position")
     ax.set_ylabel("position asking", labelpad=12)
     for k, ch in enumerate(chars):
         label = "␣" if ch == " " else ch
         ax.text(k, -0.7, label, ha="center", va="bottom", fontsize=7.5)
         ax.text(-0.7, k, label, ha="right", va="center", fontsize=7.5)
+    return fig
+
+
+def _reading_layer(fig, state, run=None):
+    """The chosen attention map, the next-character distribution (its axes drawn whole: the
+    characters on it change) and the loss with the switches."""
+    run = run or hamlet_transformer_run()
+    chars, maps, p = read(state, run)
+    L, H = maps.shape[:2]
+    layer, head = min(int(state.layer), L - 1), min(int(state.head), H - 1)
+    ax, ax_p = fig.axes
+    ax.imshow(maps[layer, head], cmap=SEQUENTIAL, vmin=0, vmax=1, interpolation="nearest")
     ax.set_title(f"layer {layer}, head {head}: attention weights (rows sum to 1)", fontsize=9,
                  pad=14)
-    ax = axes[1]
     vocab = run["vocab"]
     top = np.argsort(-p, kind="stable")[:15]
-    ax.barh(range(len(top)), p[top], color=POSITIVE)
-    ax.barh([0], p[top[:1]], color=ACCENT)
-    ax.set(yticks=range(len(top)), xlim=(0, 1), xlabel="probability")
-    ax.set_yticklabels([repr(vocab.chars[i]) for i in top], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_title(f"next character after {chars[-12:]!r}, temperature {state.temperature:.2f}",
-                 fontsize=9)
+    ax_p.barh(range(len(top)), p[top], color=POSITIVE)
+    ax_p.barh([0], p[top[:1]], color=ACCENT)
+    ax_p.set(yticks=range(len(top)), xlim=(0, 1), xlabel="probability")
+    ax_p.set_yticklabels([repr(vocab.chars[i]) for i in top], fontsize=8)
+    ax_p.invert_yaxis()
+    ax_p.set_title(f"next character after {chars[-12:]!r}, temperature {state.temperature:.2f}",
+                   fontsize=9)
     trained = validation_loss(ExplainerState(), run)
     fig.suptitle(f"{_switched_off(state)}: loss {validation_loss(state, run):.3f} nats/char on "
                  f"{VAL_CHARS:,} validation characters (as trained: {trained:.3f})", fontsize=10)
+
+
+# every control but the prompt keeps the frame
+LAYERS = Layers(key=lambda state: state.prompt, static=_frame, dynamic=_reading_layer,
+                redrawn=(1,))
+
+
+def render(state, run=None):
+    fig = _frame(state, run)
+    _reading_layer(fig, state, run)
     return fig
 
 
@@ -144,9 +171,10 @@ def transformer_explainer(prompt=PROMPT, layer=1, head=0, temperature=1.0, posit
         "head": W.IntSlider(value=state.head, min=0, max=model.H - 1, description="head"),
         "temperature": W.FloatSlider(value=state.temperature, min=0.05, step=0.05,
                                      max=max(3.0, state.temperature),
-                                     description="temperature", continuous_update=False),
+                                     description="temperature", continuous_update=True),
         "positional": W.Checkbox(value=state.positional, description="positional encoding"),
         "scaled": W.Checkbox(value=state.scaled, description="1/sqrt(d_k) scaling"),
         "causal": W.Checkbox(value=state.causal, description="causal mask"),
     }
-    return View(render, state, controls, "transformer_explainer", summary=summary)
+    return View(render, state, controls, "transformer_explainer", summary=summary,
+                layers=LAYERS)

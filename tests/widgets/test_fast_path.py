@@ -7,12 +7,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import widgets.attention_heatmap as ah
+import widgets.augmentation_explorer as ae
 import widgets.cnn_inspector as ci
 import widgets.decision_boundary as db
+import widgets.depth_lab as dl
 import widgets.digit_explorer as de
 import widgets.feature_maps as fm
 import widgets.gradient_descent as gd
+import widgets.gradients_through_time as gt
+import widgets.lstm_gates as lg
 import widgets.mlp_playground as mp
+import widgets.optimizer_race as orace
+import widgets.transformer_explainer as te
 from widgets.base import figure_png
 
 # (factory, render, moves that keep the frame: each a dict of fields)
@@ -44,6 +51,23 @@ LAYERED = {
         dict(source="circle"), dict(kernel="custom", custom="1,2,3;0,0,0;-1,-2,-3")]),
     "feature_maps strided": (lambda: fm.feature_maps(stride=2, pad=1), fm.render, [
         dict(row=2, col=9), dict(kernel="laplacian")]),
+    "optimizer_race": (orace.optimizer_race, orace.render, [
+        dict(lr=0.05), dict(steps=30), dict(noise=2.0, seed=3), dict(momentum=0.5)]),
+    "depth_lab": (dl.depth_lab, dl.render, [dict(step=5), dict(step=0), dict(step=1)]),
+    "augmentation_explorer": (ae.augmentation_explorer, ae.render, [
+        dict(angle=-30.0), dict(flip=True), dict(shift_down=2.5, shift_right=-1.0)]),
+    "gradients_through_time": (gt.gradients_through_time, gt.render_gradients, [
+        dict(scale=1.3), dict(max_norm=10.0), dict(scale=0.5, max_norm=0.1)]),
+    "forecast_training": (gt.forecast_training, gt.render_forecast, [
+        dict(epoch=5), dict(epoch=20)]),
+    "forecast_training baselines": (lambda: gt.forecast_training(baselines=True),
+                                    gt.render_forecast, [dict(epoch=10)]),
+    "lstm_gates": (lg.lstm_gates, lg.render, [dict(unit=3), dict(unit=10)]),
+    "attention_heatmap": (ah.attention_heatmap, ah.render, [
+        dict(step=1), dict(step=8), dict(step=16)]),
+    "transformer_explainer": (te.transformer_explainer, te.render, [
+        dict(temperature=0.5), dict(layer=0, head=1), dict(positional=False),
+        dict(causal=False, scaled=False)]),
 }
 
 

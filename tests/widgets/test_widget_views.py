@@ -9,6 +9,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
@@ -31,6 +32,7 @@ import widgets.regularization_lab as rl
 import widgets.saturation as sat
 import widgets.transformer_explainer as te
 from lessons.chapters import pretrained
+from lessons.chapters.ch05_toward_dl import race
 from widgets.base import figure_png, state_string
 
 # (factory, a field to move, a new value for it): every widget of the course
@@ -288,6 +290,40 @@ def test_dark_theme_redraws_with_light_text():
     assert view.picture.png != light
     assert view.figure.get_facecolor()[:3] < (0.2, 0.2, 0.2)
     assert dataclasses.asdict(view.state) == dataclasses.asdict(db.State())
+
+
+def test_text_off_the_axes_follows_the_dark_theme(widget):
+    # inside the axes the data stays on white; a suptitle, or text in axes switched off, sits
+    # on the figure's background, and black there vanishes on the dark theme
+    view = widget[0]()
+    view.picture.dark = True
+    fig = view.figure
+    black = [t.get_text()[:30] for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip()
+             and (t.axes is None or not t.axes.axison)
+             and to_rgb(t.get_color()) == (0.0, 0.0, 0.0)]
+    assert not black, f"black text on the dark background: {black}"
+
+
+@pytest.mark.parametrize("settings", [dict(noise=2.0, seed=3), dict(surface="ravine", lr=0.2)],
+                         ids=["noisy", "diverging"])
+def test_the_race_cut_from_a_longer_one_is_that_race(settings):
+    # the steps slider and the play button cut the longest race run so far
+    orace.paths(orace.State(steps=300, **settings))
+    for steps in (1, 30, 299):
+        cut = orace.paths(orace.State(steps=steps, **settings))
+        state = orace.State(steps=steps, **settings)
+        direct = race(state.surface, steps=steps, lr=state.lr, adaptive_lr=state.adaptive_lr,
+                      momentum=state.momentum, noise=state.noise, seed=state.seed)
+        assert cut.keys() == direct.keys()
+        for name in cut:
+            np.testing.assert_array_equal(cut[name], direct[name])
+
+
+def test_a_diverging_run_says_so_instead_of_raising():
+    view = sat.saturation_explorer(depth=5, activation="relu", init="normal(1)")
+    assert "diverged at step" in view.picture.summary
+    assert "diverged at step" in view.figure.axes[-1].get_title()
 
 
 @pytest.mark.parametrize("static", [db.small_multiples, gd.small_multiples, mp.static_figure,
