@@ -283,8 +283,8 @@ def _winograd_outputs(M, b, first, last, th, tw, Yt):
 @njit(cache=True)
 def _stack(rows, cols, dtype):
     """Room for 16 matrices [rows, cols], one in each row, each row 16 values longer than
-    needed: 16 matrices a power of two bytes apart would fall on the same cache sets (64->64
-    on 7x7 ran 1.5x slower so)."""
+    needed: 16 matrices a power of two bytes apart (64->64 on 7x7) would fall on the same
+    cache sets."""
     return np.empty((16, rows * cols + 16), dtype=dtype)
 
 
