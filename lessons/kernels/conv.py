@@ -127,9 +127,12 @@ def _input_gradient_image(Kf, dYn, kh, kw, sh, sw, ph, pw, dXn):
 
 @njit(cache=True, parallel=True)
 def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
-    """Y[N, F, OH, OW], image by image: Y[n] = K[F, C*kh*kw] @ cols(Xp[n]) + b."""
+    """Y[N, F, OH, OW], image by image: Y[n] = K[F, C*kh*kw] @ cols(Xp[n]) + b (3x3
+    kernels at stride 1 by Winograd, Chapter 09)."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
+    if kh == 3 and kw == 3 and sh == 1 and sw == 1:
+        return _winograd_forward_kernel(X, K, b, ph, pw)
     OH, OW = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
     Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
@@ -144,9 +147,11 @@ def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
 @njit(cache=True, parallel=True)
 def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
     """(dX, dK, db), image by image; with input_grad False, dX is an empty array (a first
-    layer's step)."""
+    layer's step). 3x3 kernels at stride 1 by Winograd (Chapter 09)."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
+    if kh == 3 and kw == 3 and sh == 1 and sw == 1:
+        return _winograd_backward_kernel(X, K, dY, ph, pw, input_grad)
     Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
     dX = np.empty((N if input_grad else 0, C, H, W), dtype=X.dtype)
     dKTs = np.empty((N, C * kh * kw, F), dtype=X.dtype)  # per image: the weights are shared
@@ -167,6 +172,259 @@ def _bias_gradient(dY):
         for f in range(F):
             db[f] += dY[n, f].sum()
     return db
+
+
+# --- Winograd F(2x2, 3x3): 3x3 kernels at stride 1 (Chapter 09) -----------------------------
+#
+# Each 2x2 block of outputs of one (image, filter) needs a 4x4 tile d of the padded input
+# (tiles every 2 pixels, overlapping by 2). Winograd's minimal filtering computes it as
+#     y = A^T [ sum over c of (G g_c G^T) * (B^T d_c B) ] A       (* elementwise, 4x4)
+# with 16 multiplications per channel where the direct sum takes 36: the transforms A, B, G
+# only add, subtract and halve. Gathered over the channels, the 16 elementwise products become
+# 16 independent matrix products M[e] = U[e][F, C] @ V[e][C, tiles], e = 4 a + b the entry of
+# the 4x4 tile, each run by BLAS. Every step is linear, so the backward is its adjoint,
+# computed with the same 16 products transposed. lessons/reference/conv.py holds the readable
+# version (winograd_conv2d_forward/backward), with the matrices written out.
+# The images go in blocks of _WINOGRAD_IMAGES, the blocks shared among Numba's threads: a
+# block is computed alone and dK's shares are added in block order, so the results do not
+# depend on the thread count.
+
+_WINOGRAD_IMAGES = 4
+
+
+@njit(cache=True)
+def _winograd_kernels(K):
+    """U[16, F, C]: G g G^T of every 3x3 kernel g = K[f, c] (4x4, flattened)."""
+    F, C = K.shape[0], K.shape[1]
+    U = np.empty((16, F, C), dtype=K.dtype)
+    t = np.empty((4, 3))
+    for f in range(F):
+        for c in range(C):
+            g = K[f, c]
+            for v in range(3):  # t = G g
+                t[0, v] = g[0, v]
+                t[1, v] = 0.5 * (g[0, v] + g[1, v] + g[2, v])
+                t[2, v] = 0.5 * (g[0, v] - g[1, v] + g[2, v])
+                t[3, v] = g[2, v]
+            for a in range(4):  # U = t G^T
+                U[4 * a, f, c] = t[a, 0]
+                U[4 * a + 1, f, c] = 0.5 * (t[a, 0] + t[a, 1] + t[a, 2])
+                U[4 * a + 2, f, c] = 0.5 * (t[a, 0] - t[a, 1] + t[a, 2])
+                U[4 * a + 3, f, c] = t[a, 2]
+    return U
+
+
+@njit(cache=True)
+def _bt(d0, d1, d2, d3):
+    """B^T d for four values d along a column or a row of a tile."""
+    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
+
+
+@njit(cache=True)
+def _b(v0, v1, v2, v3):
+    """B v: the adjoint of _bt."""
+    return v0, v1 - v2 + v3, v1 + v2 - v0, -v3
+
+
+@njit(cache=True)
+def _at(m0, m1, m2, m3):
+    """A^T m: four values of a Winograd tile to two outputs."""
+    return m0 + m1 + m2, m1 - m2 - m3
+
+
+@njit(cache=True)
+def _a(y0, y1):
+    """A y: the adjoint of _at."""
+    return y0, y0 + y1, y0 - y1, -y1
+
+
+@njit(cache=True)
+def _winograd_tiles(Xp, first, last, th, tw, V):
+    """V[e, c*T + t] = (B^T d B)[e] for the 4x4 tile d of channel c at tile t of images
+    first..last-1 of Xp, t = ((n - first)*th + ti)*tw + tj (tiles every 2 pixels)."""
+    C, T = Xp.shape[1], (last - first) * th * tw
+    for n in range(first, last):
+        for c in range(C):
+            x = Xp[n, c]
+            for ti in range(th):
+                r = 2 * ti
+                for tj in range(tw):
+                    t, s = c * T + ((n - first) * th + ti) * tw + tj, 2 * tj
+                    w0 = _bt(x[r, s], x[r, s + 1], x[r, s + 2], x[r, s + 3])  # rows times B
+                    w1 = _bt(x[r + 1, s], x[r + 1, s + 1], x[r + 1, s + 2], x[r + 1, s + 3])
+                    w2 = _bt(x[r + 2, s], x[r + 2, s + 1], x[r + 2, s + 2], x[r + 2, s + 3])
+                    w3 = _bt(x[r + 3, s], x[r + 3, s + 1], x[r + 3, s + 2], x[r + 3, s + 3])
+                    for q in range(4):  # then B^T down each column
+                        v = _bt(w0[q], w1[q], w2[q], w3[q])
+                        V[q, t], V[4 + q, t], V[8 + q, t], V[12 + q, t] = v
+    return V
+
+
+@njit(cache=True)
+def _winograd_outputs(M, b, first, last, th, tw, Yt):
+    """Yt[n, f] tile by tile = A^T m A + b[f], m = M[:, f*T + t] as 4x4 (layout of V)."""
+    F, T = Yt.shape[1], (last - first) * th * tw
+    for n in range(first, last):
+        for f in range(F):
+            for ti in range(th):
+                for tj in range(tw):
+                    t = f * T + ((n - first) * th + ti) * tw + tj
+                    z0 = _at(M[0, t], M[1, t], M[2, t], M[3, t])  # rows times A
+                    z1 = _at(M[4, t], M[5, t], M[6, t], M[7, t])
+                    z2 = _at(M[8, t], M[9, t], M[10, t], M[11, t])
+                    z3 = _at(M[12, t], M[13, t], M[14, t], M[15, t])
+                    for q in range(2):  # then A^T down each column
+                        y = _at(z0[q], z1[q], z2[q], z3[q])
+                        Yt[n, f, 2 * ti, 2 * tj + q] = y[0] + b[f]
+                        Yt[n, f, 2 * ti + 1, 2 * tj + q] = y[1] + b[f]
+    return Yt
+
+
+@njit(cache=True)
+def _stack(rows, cols, dtype):
+    """Room for 16 matrices [rows, cols], one in each row, each row 16 values longer than
+    needed: 16 matrices a power of two bytes apart (64->64 on 7x7) would fall on the same
+    cache sets."""
+    return np.empty((16, rows * cols + 16), dtype=dtype)
+
+
+@njit(cache=True)
+def _tile_pad(X, ph, pw, th, tw):
+    """X[N, C, H, W] with ph zero rows above, pw zero columns left, and zeros below and right
+    up to [2*th + 2, 2*tw + 2]: th x tw tiles of 4x4 every 2 pixels, all inside."""
+    N, C, H, W = X.shape
+    Xp = np.zeros((N, C, 2 * th + 2, 2 * tw + 2), dtype=X.dtype)
+    Xp[:, :, ph:ph + H, pw:pw + W] = X
+    return Xp
+
+
+@njit(cache=True, parallel=True)
+def _winograd_forward_kernel(X, K, b, ph, pw):
+    """Y[N, F, OH, OW] of a 3x3 kernel at stride 1, by Winograd F(2x2, 3x3), a block of
+    _WINOGRAD_IMAGES images at a time: M[e] = U[e] @ V[e] for the 16 entries e of a tile."""
+    N, C, H, W = X.shape
+    F = K.shape[0]
+    OH, OW = H + 2 * ph - 2, W + 2 * pw - 2
+    th, tw = (OH + 1) // 2, (OW + 1) // 2
+    Xp = _tile_pad(X, ph, pw, th, tw)
+    U = _winograd_kernels(K)
+    Yt = np.empty((N, F, 2 * th, 2 * tw), dtype=X.dtype)
+    blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
+    for k in prange(blocks):
+        first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
+        T = (last - first) * th * tw
+        V = _winograd_tiles(Xp, first, last, th, tw, _stack(C, T, X.dtype))
+        M = _stack(F, T, X.dtype)
+        for e in range(16):
+            np.dot(U[e], V[e, :C * T].reshape(C, T), M[e, :F * T].reshape(F, T))
+        _winograd_outputs(M, b, first, last, th, tw, Yt)
+    return _crop(Yt, 0, 0, OH, OW)
+
+
+@njit(cache=True)
+def _winograd_output_grads(dYt, first, last, th, tw, dM):
+    """dM[:, f*T + t] = A dy A^T for the 2x2 tile dy of dYt[n, f] at tile t: the adjoint of
+    _winograd_outputs."""
+    F, T = dYt.shape[1], (last - first) * th * tw
+    for n in range(first, last):
+        for f in range(F):
+            for ti in range(th):
+                for tj in range(tw):
+                    t, r, s = f * T + ((n - first) * th + ti) * tw + tj, 2 * ti, 2 * tj
+                    w0 = _a(dYt[n, f, r, s], dYt[n, f, r + 1, s])  # columns times A
+                    w1 = _a(dYt[n, f, r, s + 1], dYt[n, f, r + 1, s + 1])
+                    for p in range(4):  # then A^T along each row
+                        dM[4 * p, t], dM[4 * p + 1, t], dM[4 * p + 2, t], dM[4 * p + 3, t] = _a(
+                            w0[p], w1[p])
+    return dM
+
+
+@njit(cache=True)
+def _winograd_input_grads(dV, first, last, th, tw, dXp):
+    """dXp[n, c] += B dv B^T for every tile: the adjoint of _winograd_tiles (tiles overlap
+    by 2 pixels, so their shares add up, in tile order)."""
+    C, T = dXp.shape[1], (last - first) * th * tw
+    for n in range(first, last):
+        for c in range(C):
+            for ti in range(th):
+                for tj in range(tw):
+                    t, r, s = c * T + ((n - first) * th + ti) * tw + tj, 2 * ti, 2 * tj
+                    e0 = _b(dV[0, t], dV[4, t], dV[8, t], dV[12, t])  # B times the columns
+                    e1 = _b(dV[1, t], dV[5, t], dV[9, t], dV[13, t])
+                    e2 = _b(dV[2, t], dV[6, t], dV[10, t], dV[14, t])
+                    e3 = _b(dV[3, t], dV[7, t], dV[11, t], dV[15, t])
+                    for p in range(4):  # then each row times B^T
+                        d = _b(e0[p], e1[p], e2[p], e3[p])
+                        for q in range(4):
+                            dXp[n, c, r + p, s + q] += d[q]
+    return dXp
+
+
+@njit(cache=True)
+def _winograd_kernel_grads(dUs, dK):
+    """dK[f, c] = G^T du G, du the sum of the blocks' dUs[k, :, f, c]: the adjoint of
+    _winograd_kernels."""
+    F, C = dK.shape[0], dK.shape[1]
+    dU = dUs[0].copy()
+    for k in range(1, dUs.shape[0]):  # in block order, whatever the thread count
+        dU += dUs[k]
+    t = np.empty((3, 4))
+    for f in range(F):
+        for c in range(C):
+            for b in range(4):  # t = G^T du
+                t[0, b] = dU[b, f, c] + 0.5 * (dU[4 + b, f, c] + dU[8 + b, f, c])
+                t[1, b] = 0.5 * (dU[4 + b, f, c] - dU[8 + b, f, c])
+                t[2, b] = dU[12 + b, f, c] + 0.5 * (dU[4 + b, f, c] + dU[8 + b, f, c])
+            for u in range(3):  # dk = t G
+                dK[f, c, u, 0] = t[u, 0] + 0.5 * (t[u, 1] + t[u, 2])
+                dK[f, c, u, 1] = 0.5 * (t[u, 1] - t[u, 2])
+                dK[f, c, u, 2] = t[u, 3] + 0.5 * (t[u, 1] + t[u, 2])
+    return dK
+
+
+@njit(cache=True, parallel=True)
+def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
+    """(dX, dK, db) of a 3x3 kernel at stride 1: the adjoint of every step of the forward,
+    dM = A dy A^T per output tile, dU[e] = dM[e] @ V[e]^T (each block's share kept apart and
+    added in block order), dV[e] = U[e]^T @ dM[e], dX = B dv B^T tile by tile."""
+    N, C, H, W = X.shape
+    F = K.shape[0]
+    OH, OW = dY.shape[2], dY.shape[3]
+    th, tw = (OH + 1) // 2, (OW + 1) // 2
+    Xp = _tile_pad(X, ph, pw, th, tw)
+    dYt = _tile_pad(dY, 0, 0, th - 1, tw - 1)
+    UT = _transposed(_winograd_kernels(K))  # [16, C, F]
+    blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
+    dUs = np.empty((blocks, 16, F, C), dtype=X.dtype)
+    dXp = np.zeros((N if input_grad else 0,) + Xp.shape[1:], dtype=X.dtype)
+    for k in prange(blocks):
+        first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
+        T = (last - first) * th * tw
+        V = _winograd_tiles(Xp, first, last, th, tw, _stack(C, T, X.dtype))
+        dM = _winograd_output_grads(dYt, first, last, th, tw, _stack(F, T, X.dtype))
+        for e in range(16):
+            np.dot(dM[e, :F * T].reshape(F, T), V[e, :C * T].reshape(C, T).T, dUs[k, e])
+        if input_grad:
+            dV = _stack(C, T, X.dtype)
+            for e in range(16):
+                np.dot(UT[e], dM[e, :F * T].reshape(F, T), dV[e, :C * T].reshape(C, T))
+            _winograd_input_grads(dV, first, last, th, tw, dXp)
+    dK = _winograd_kernel_grads(dUs, np.empty(K.shape, dtype=X.dtype))
+    return _crop(dXp, ph, pw, H, W), dK, _bias_gradient(dY)
+
+
+@njit(cache=True)
+def _crop(A, top, left, H, W):
+    """A[:, :, top:top + H, left:left + W], copied only when it is not all of A."""
+    if top == 0 and left == 0 and A.shape[2] == H and A.shape[3] == W:
+        return A
+    return np.ascontiguousarray(A[:, :, top:top + H, left:left + W])
+
+
+@njit(cache=True)
+def _transposed(U):
+    """U[16, F, C] -> UT[16, C, F] (a parallel kernel would split this copy into parfors)."""
+    return np.ascontiguousarray(U.transpose(0, 2, 1))
 
 
 # --- checked public entry points -------------------------------------------------------------

@@ -1,4 +1,6 @@
 """Chapter 07 convolution kernels: NumPy twins, finite differences, book numbers, bad input."""
+import json
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -73,6 +75,8 @@ def test_conv1d_matches_twin(N, C, F, k, L, stride, pad, dtype, seed):
 @pytest.mark.parametrize("ndim, x_shape, k_shape, stride, pad", [
     (2, (2, 2, 5, 6), (3, 2, 3, 2), 1, 1),
     (2, (1, 3, 7, 7), (2, 3, 3, 3), 2, 0),
+    (2, (5, 2, 7, 6), (3, 2, 3, 3), 1, 1),  # Winograd (3x3, stride 1), two blocks of images
+    (2, (2, 2, 4, 5), (2, 2, 3, 3), 1, 2),
     (2, (2, 1, 4, 4), (2, 1, 2, 2), 3, 2),
     (1, (2, 2, 7), (3, 2, 3), 1, 1),
     (1, (1, 3, 9), (2, 3, 4), 2, 2),
@@ -231,6 +235,7 @@ def test_bad_input_names_the_argument(call, error, message):
     ((5, 3, 9, 8), (4, 3, 3, 3), 1, 1, True),
     ((4, 2, 10, 7), (3, 2, 3, 2), 2, 2, True),
     ((3, 1, 8, 8), (2, 1, 5, 5), 1, 0, False),
+    ((9, 2, 7, 7), (3, 2, 3, 3), 1, 1, False),
 ])
 def test_kernels_agree_with_the_twin_and_do_not_depend_on_the_thread_count(
         x_shape, k_shape, stride, pad, input_grad):
@@ -289,3 +294,71 @@ def test_one_blas_thread_nests_and_restores_after_an_error():
             assert set(blas_threads()) == {1}  # the inner block did not restore early
             1 / 0
     assert blas_threads() == before
+
+
+# --- Winograd F(2x2, 3x3): the kernels' path for 3x3 kernels at stride 1 (Chapter 09) --------
+
+@FEW
+@given(N=st.integers(1, 6), C=st.integers(1, 4), F=st.integers(1, 4), H=st.integers(1, 9),
+       W=st.integers(1, 9), pad=st.integers(0, 2), seed=SEEDS)
+def test_winograd_twin_matches_the_direct_twin(N, C, F, H, W, pad, seed):
+    H, W = max(H, 3 - 2 * pad), max(W, 3 - 2 * pad)
+    rng = np.random.default_rng(seed)
+    X, K = rng.standard_normal((N, C, H, W)), rng.standard_normal((F, C, 3, 3))
+    b = rng.standard_normal(F)
+    Y = reference.conv.winograd_conv2d_forward(X, K, b, pad)
+    assert_twin(Y, reference.conv2d_forward(X, K, b, 1, pad), np.float64)
+    dY = rng.standard_normal(Y.shape)
+    for got, want in zip(reference.conv.winograd_conv2d_backward(X, K, dY, pad),
+                         reference.conv2d_backward(X, K, dY, 1, pad)):
+        assert_twin(got, want, np.float64)
+
+
+@pytest.mark.parametrize("C, H, F", [(16, 14, 32), (64, 7, 64), (3, 9, 4)])
+def test_winograd_float32_rounds_about_as_much_as_the_direct_sum(C, H, F):
+    """Against the float64 result, the float32 kernels (Winograd here) stay within 4e-6 of the
+    largest value: measured 1-2.5x the float32 error of the direct twin, whose own products
+    round differently (largest seen: 5e-7 of the largest value)."""
+    rng = np.random.default_rng(3)
+    X, K = rng.standard_normal((9, C, H, H)), rng.standard_normal((F, C, 3, 3)) / np.sqrt(9 * C)
+    b, dY = rng.standard_normal(F), rng.standard_normal((9, F, H, H))
+    exact = (reference.conv2d_forward(X, K, b, 1, 1),) + reference.conv2d_backward(X, K, dY, 1, 1)
+    X, K, b, dY = (a.astype(np.float32) for a in (X, K, b, dY))
+    got = (kernels.conv2d_forward(X, K, b, 1, 1),) + kernels.conv2d_backward(X, K, dY, 1, 1)
+    for g, e in zip(got, exact):
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, e, rtol=0, atol=4e-6 * np.abs(e).max())
+
+
+WINOGRAD_CHECK = """
+import json
+import numba
+import numpy as np
+from lessons.kernels import conv2d_backward, conv2d_forward
+rng = np.random.default_rng(0)
+out = []
+for dtype in (np.float32, np.float64):
+    for C, H, F in ((16, 14, 8), (32, 7, 8)):
+        X = rng.standard_normal((5, C, H, H)).astype(dtype)
+        K = (0.1 * rng.standard_normal((F, C, 3, 3))).astype(dtype)
+        b, dY = rng.standard_normal(F).astype(dtype), rng.standard_normal((5, F, H, H)).astype(dtype)
+        runs = []
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            runs.append((conv2d_forward(X, K, b, 1, 1),) + conv2d_backward(X, K, dY, 1, 1))
+        assert all(np.array_equal(a, c) for a, c in zip(*runs)), "bits depend on the threads"
+        out.append([a.astype(np.float64).ravel().tolist() for a in runs[0]])
+print(json.dumps(out))
+"""
+
+
+def test_winograd_agrees_with_itself_on_another_instruction_set(fingerprints):
+    """The transforms keep their bits without AVX and fused multiply-adds, but BLAS's products
+    do not (OpenBLAS's SSE kernels add in another order), as with the im2col path's products:
+    the chapters print rounded numbers. So: the same bits on any thread count (checked inside
+    the script), and agreement to float rounding on the other instruction set."""
+    here, other = (json.loads(run) for run in fingerprints(WINOGRAD_CHECK))
+    for k, (mine, theirs) in enumerate(zip(here, other)):
+        tol = 2e-6 if k < 2 else 1e-13  # float32 cases first
+        for a, c in zip(mine, theirs):
+            np.testing.assert_allclose(a, c, rtol=0, atol=tol * np.abs(a).max())
