@@ -245,10 +245,10 @@ def test_sigma_and_tanh_within_a_few_ulps_of_the_library(dtype):
     exact = z.astype(np.longdouble)
     eps = np.finfo(dtype).eps
     want = 1 / (1 + np.exp(-exact))
-    np.testing.assert_array_less(np.abs(s[0] - want), 3 * eps * want + np.finfo(dtype).smallest_subnormal)
+    tiny = np.finfo(dtype).smallest_subnormal
+    np.testing.assert_array_less(np.abs(s[0] - want), 3 * eps * want + tiny)
     # tanh as (1 - e^-2|z|) / (1 + e^-2|z|): a few ulps of 1 near 0, where 1 - e cancels
-    err = np.abs(t[0] - np.tanh(exact))
-    np.testing.assert_array_less(err, 3 * eps * np.maximum(np.abs(np.tanh(exact)), 1.0))
+    np.testing.assert_array_less(np.abs(t[0] - np.tanh(exact)), 3 * eps)
     nan = np.array([[np.nan]], dtype)
     sigma_columns(nan, 0, 1)
     assert np.isnan(nan[0, 0])
