@@ -26,8 +26,8 @@ Why explicit loops and not `@`: BLAS adds in an order that depends on the CPU, w
 multiply-adds where the CPU has them. These loops add in the order the code gives (the
 innermost loop runs over output units, so it vectorizes without reordering any sum), and a
 chapter's training prints the same digits on every CPU. The price, measured at hidden 128,
-batch 32, T 50 in float32 (benchmarks/bench_recurrent.py): the NumPy twin on one BLAS thread
-is 1.15x as fast, PyTorch 1.8x; at the chapters' sizes (B = 1 to 32, n up to 64) the loops
+batch 32, T 50 in float32 (benchmarks/bench_recurrent.py): about as fast as the NumPy twin on
+one BLAS thread, PyTorch 1.7x as fast; at the chapters' sizes (B = 1 to 32, n up to 64) the loops
 are ahead, because BLAS's call overhead and threads cost more than they save there.
 """
 import numpy as np
