@@ -151,6 +151,8 @@ def _exp_neg(x):
     return impl
 
 
+# error_model="numpy": Numba's default checks every division for a zero divisor, a branch that
+# raises, which kept the loops over these from vectorizing (measured); 1 + e is never 0
 @overload(sigma_scalar, jit_options={"error_model": "numpy"})
 def _sigma_scalar(z):
     """From e^-|z|, which never overflows."""
