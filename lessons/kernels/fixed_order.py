@@ -8,7 +8,6 @@ reordering any sum, and a chapter's training prints the same digits everywhere.
 import math
 
 import numpy as np
-from llvmlite import ir
 from numba import literal_unroll, njit, types
 from numba.extending import intrinsic, overload
 
@@ -94,10 +93,11 @@ def _float_from_bits(typingctx, i, like):
 
     def codegen(context, builder, signature, args):
         v, width = args[0], like.bitwidth
+        ity = context.get_value_type(types.int32 if width == 32 else types.int64)
         if i.bitwidth > width:
-            v = builder.trunc(v, ir.IntType(width))
+            v = builder.trunc(v, ity)
         elif i.bitwidth < width:
-            v = builder.sext(v, ir.IntType(width))
+            v = builder.sext(v, ity)
         return builder.bitcast(v, context.get_value_type(like))
     return like(i, like), codegen
 
