@@ -5,7 +5,8 @@
 
 (a) One LSTM forward + backward over a sequence (hidden 128, batch 32, T 50, float32, 32
     inputs): the validated kernels lstm_forward + lstm_backward; their NumPy twins with BLAS on
-    1 and on 2 threads; PyTorch eager (nn.LSTM, forward and backward) on 1 thread, if installed.
+    1 and on 2 threads; PyTorch eager (nn.LSTM, forward and backward, with the input's gradient
+    as the kernels compute it) on 1 thread, if installed.
 (b) One pass of the chapter's character model (Embedding(16), LSTM(64), Dense read-out,
     softmax cross-entropy; float64; 16-character chunks of 32 streams) over --chars characters
     of Hamlet: the kernels (CharLSTM.loss_and_grads) against the same step written with the
@@ -53,11 +54,12 @@ def twin_step(X, h0, Wx, Wh, b, dH):
 
 def torch_step(torch, H, B, T, m):
     lstm = torch.nn.LSTM(m, H)
-    X = torch.randn(T, B, m)
+    X = torch.randn(T, B, m, requires_grad=True)  # dL/dX too, as lstm_backward returns it
     dH = torch.randn(T, B, H)
 
     def run():
         lstm.zero_grad()
+        X.grad = None
         out, _ = lstm(X)
         out.backward(dH)
     return run

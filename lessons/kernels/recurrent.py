@@ -26,15 +26,16 @@ Why explicit loops and not `@`: BLAS adds in an order that depends on the CPU, w
 multiply-adds where the CPU has them. These loops add in the order the code gives (the
 innermost loop runs over output units, so it vectorizes without reordering any sum), and a
 chapter's training prints the same digits on every CPU. The price, measured at hidden 128,
-batch 32, T 50 in float32 (benchmarks/bench_recurrent.py): the NumPy twin on one BLAS thread
-is 1.15x as fast, PyTorch 1.8x; at the chapters' sizes (B = 1 to 32, n up to 64) the loops
+batch 32, T 50 in float32 (benchmarks/bench_recurrent.py): about as fast as the NumPy twin on
+one BLAS thread, PyTorch 1.7x as fast; at the chapters' sizes (B = 1 to 32, n up to 64) the loops
 are ahead, because BLAS's call overhead and threads cost more than they save there.
 """
 import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
-from lessons.kernels.fixed_order import add_outer, add_product, add_rows, sigma_scalar, tanh_scalar
+from lessons.kernels.fixed_order import (add_outer, add_product, add_rows, sigma_columns,
+                                         sigma_scalar, tanh_columns, tanh_scalar)
 
 
 # --- simple RNN ------------------------------------------------------------------------------
@@ -96,13 +97,18 @@ def _lstm_forward_kernel(X, h0, c0, Wx, Wh, b):
     for t in range(T):
         Z = G[t]
         add_product(h, Wh, Z)
+        sigma_columns(Z, 0, 2 * n)
+        tanh_columns(Z, 2 * n, 3 * n)
+        sigma_columns(Z, 3 * n, 4 * n)
         for s in range(B):
             for j in range(n):
-                gi, gf = sigma_scalar(Z[s, j]), sigma_scalar(Z[s, n + j])
-                gg, go = tanh_scalar(Z[s, 2 * n + j]), sigma_scalar(Z[s, 3 * n + j])
-                Z[s, j], Z[s, n + j], Z[s, 2 * n + j], Z[s, 3 * n + j] = gi, gf, gg, go
-                C[t, s, j] = gf * c[s, j] + gi * gg  # the constant error carousel: c + ...
-                H[t, s, j] = go * tanh_scalar(C[t, s, j])
+                # the constant error carousel: c + ...
+                C[t, s, j] = Z[s, n + j] * c[s, j] + Z[s, j] * Z[s, 2 * n + j]
+        H[t] = C[t]
+        tanh_columns(H[t], 0, n)
+        for s in range(B):
+            for j in range(n):
+                H[t, s, j] *= Z[s, 3 * n + j]
         h, c = H[t], C[t]
     return H, C, G
 
@@ -122,10 +128,12 @@ def _lstm_backward_kernel(X, h0, c0, Wx, Wh, H, C, G, dH):
         t = T - 1 - u
         c_prev = C[t - 1] if t > 0 else c0
         D = dZ[u]
+        Tc = C[t].copy()
+        tanh_columns(Tc, 0, n)
         for s in range(B):
             for j in range(n):
                 gi, gf, gg, go = G[t, s, j], G[t, s, n + j], G[t, s, 2 * n + j], G[t, s, 3 * n + j]
-                tc = tanh_scalar(C[t, s, j])
+                tc = Tc[s, j]
                 dht = dH[t, s, j] + dh[s, j]
                 dct = dc[s, j] + dht * go * (1.0 - tc * tc)
                 D[s, j] = dct * gg * gi * (1.0 - gi)

@@ -23,8 +23,9 @@ Backward, from dC[Tq, B, n] = dL/dC:
                dWq = sum q_t^T dU[t, i], dWs = sum s_i^T dU[t, i]
 
 Every sum runs in the order the code gives (the loops over i and t ascend; the products are
-lessons.kernels.fixed_order's), with no threads and no fastmath: a chapter's training prints
-the same digits on every CPU, as with the recurrent kernels.
+lessons.kernels.fixed_order's, as is tanh, from its polynomial exp), with no threads and no
+fastmath: a chapter's training prints the same digits on every CPU, as with the recurrent
+kernels.
 """
 import numpy as np
 from numba import njit

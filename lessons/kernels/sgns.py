@@ -14,7 +14,8 @@ chapter 11's embedding_forward and adds the row gradients back with its scatter-
 embedding_backward. `sgns_epoch` is word2vec's own loop: plain SGD, one pair at a time, each
 step using the weights the previous step left. The pairs and the negatives are drawn in Python
 (with a seed) and passed in; the kernels add in a fixed order, with no threads and no fastmath,
-so the same inputs give the same bits on every CPU.
+and take sigma from lessons.kernels.fixed_order's polynomial exp, so the same inputs give the
+same bits on every CPU.
 """
 import math
 
