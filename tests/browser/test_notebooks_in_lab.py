@@ -308,20 +308,29 @@ def wait_for_new_picture(page, widget, before, timeout_s=SETTLE_S):
 def check_reset_by_keyboard(page, widget, number, opened):
     """Move the first slider, then focus the reset button and press Enter: the call line goes
     back to the one the view opened with."""
-    settle(page, widget)
-    handle = widget.locator(".widget-slider .noUi-handle").first
-    key = "ArrowLeft" if handle.evaluate(HANDLE_JS)["position"] >= 100 else "ArrowRight"
-    press(page, widget, handle, key)
-    reset = widget.get_by_role("button", name="reset")
-    reset.focus()
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(200)
-    after = settle(page, widget)
     # a log slider echoes its value back snapped to its grid (0.05 -> 0.0501): compare at
     # two decimals
     def rounded(code):
         call = (code or "").split("state=")[0]
         return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.2f}", call)
+    settle(page, widget)
+    handle = widget.locator(".widget-slider .noUi-handle").first
+    key = "ArrowLeft" if handle.evaluate(HANDLE_JS)["position"] >= 100 else "ArrowRight"
+    before, _ = press(page, widget, handle, key)
+    logged = page.evaluate(LOG_ENTRIES_JS)
+    reset = widget.get_by_role("button", name="reset")
+    reset.focus()
+    page.keyboard.press("Enter")
+    if rounded(before["code"]) != rounded(opened):
+        # a reset that retrains (its defaults fell out of the cache) shows its progress bar
+        # only after a round trip to the kernel, which under load can outlast settle's
+        # STABLE_S: wait for the new call line first, as `press` does
+        try:
+            page.wait_for_function(REDRAWN_JS, arg=[widget.element_handle(), before["code"],
+                                                    logged])
+        except PlaywrightTimeout:
+            pass  # reported below with the call line
+    after = settle(page, widget)
     if rounded(after["code"]) != rounded(opened):
         return [f"widget {number}: Enter on reset left the call line at {after['code']!r}"]
     return []
