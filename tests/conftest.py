@@ -5,6 +5,7 @@ verdict is reproducible from its commit; locally each run explores new examples.
 """
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -12,13 +13,47 @@ if os.environ.get("CI", "").lower() in ("true", "1"):
     settings.load_profile("ci")
 
 
+# The variables that steer the processes tests start (kernels, JupyterLab, compilers): a
+# library's first import may set others (torch sets TORCHINDUCTOR_CACHE_DIR), which is not a
+# test's doing.
+STEERING = ("NUMBA_", "NPY_", "OPENBLAS_", "OMP_", "MKL_", "DL_LESSONS_", "TQDM_", "JUPYTER",
+            "MPL", "PYTHON", "XDG_", "PATH")
+
+
+@pytest.fixture(autouse=True)
+def environment_left_as_found():
+    """A test leaves the variables that steer subprocesses as it found them (monkeypatch
+    undoes what it set): a leaked one reaches every later subprocess, the browser tests'
+    JupyterLab kernels included. A leaked NUMBA_CACHE_DIR once made each of them compile every
+    kernel into a cold cache."""
+    before = dict(os.environ)
+    yield
+    changed = sorted(k for k in before.keys() | os.environ.keys()
+                     if k.startswith(STEERING) and before.get(k) != os.environ.get(k))
+    if changed:
+        for k in changed:
+            if k in before:
+                os.environ[k] = before[k]
+            else:
+                del os.environ[k]
+        pytest.fail(f"the test left os.environ changed: {', '.join(changed)}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def other_isa_cache(tmp_path_factory):
+    """A Numba cache for the tests that compile the kernels for another CPU (NUMBA_CPU_NAME):
+    shared by them, so each kernel compiles once a session for that CPU (a fresh cache per
+    test compiled the convolutions for minutes each time), and apart from the course's own
+    cache, which nbval's second run in `course.py test` must find cold for that CPU. Runs on
+    this CPU use the course's cache, which the warm-up filled."""
+    return tmp_path_factory.mktemp("numba-other-isa")
+
+
 # --- one pytest marker per chapter -------------------------------------------------------------
 # `pytest -m ch07` (or `python3 course.py test -m ch07`) runs chapter 07's tests: everything under
 # tests/chapters/ch07/, the parametrized cases of other tests that name the chapter (chNN in
 # the test id, e.g. the exercise checks), and its browser test (07_* in the id).
 import re  # noqa: E402
-
-import pytest  # noqa: E402
 
 from lessons.chapters.table import CHAPTERS, marker  # noqa: E402
 
@@ -40,6 +75,24 @@ def chapter_of(nodeid):
     return None
 
 
+# --- two workers ----------------------------------------------------------------------------
+# `course.py test` runs the tests on two pytest-xdist workers (--dist loadgroup, in the order
+# below). A unit of work is a test module, so a module's fixtures and the models its tests
+# train stay on one worker, except the chapters' browser tests: one unit per chapter (its
+# picture-without-a-kernel test before its Run All, in the worker's own JupyterLab), handed
+# out first. They spend most of their time waiting for the browser, and the CPU-bound
+# modules fill that time on the other worker.
+NOTEBOOKS_IN_LAB = "tests/browser/test_notebooks_in_lab.py"
+
+
+def work_unit(nodeid):
+    path, _, name = nodeid.partition("::")
+    if path == NOTEBOOKS_IN_LAB and "[" in name:
+        return f"browser-{name[name.index('[') + 1:name.rindex(']')]}"
+    return path
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist appends the group to each test's id
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if not item.nodeid.startswith(("tests/chapters/", "tests/browser/")):
@@ -47,3 +100,7 @@ def pytest_collection_modifyitems(config, items):
         number = chapter_of(item.nodeid)
         if number is not None:
             item.add_marker(getattr(pytest.mark, marker(number)))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(work_unit(item.nodeid)))
+        items.sort(key=lambda item: not item.nodeid.startswith("tests/browser/"))

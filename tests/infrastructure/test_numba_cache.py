@@ -22,7 +22,11 @@ def read_only_package(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     monkeypatch.setattr(_numba_cache, "_KERNELS", blocker / "kernels")
-    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    # setenv first, so monkeypatch restores the variable (unset, as it was) after the test:
+    # configure_numba_cache sets it, and a leaked NUMBA_CACHE_DIR sent every later kernel,
+    # the browser tests' JupyterLab kernels included, to compile into a cold cache (minutes)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "")
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
     return blocker
 
 
