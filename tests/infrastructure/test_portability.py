@@ -45,8 +45,9 @@ def course():
     return module
 
 
-def run(code, env, cache):
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), **env}
+def run(code, env, cache=None):
+    """`code`'s output in a Python with `env`, compiling into `cache` (default: the course's)."""
+    env = {**os.environ, **env, **({"NUMBA_CACHE_DIR": str(cache)} if cache else {})}
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           check=True).stdout.strip()
 
@@ -61,15 +62,15 @@ def runs_avx512():
 
 
 @pytest.mark.slow
-def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set(tmp_path):
+def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set(other_isa_cache):
     # Failed before the fix: fastmath's "reassoc" let LLVM sum in as many lanes as the
     # vector registers hold, and skylake-avx512 differed from nehalem in the last bits.
     # The host's own instruction set (AVX2 with FMA at least, on the machines seen) is the
     # reference; nehalem has neither AVX nor FMA.
-    here = run(FINGERPRINT, {}, tmp_path)
+    here = run(FINGERPRINT, {})
     for cpu in ("nehalem", "skylake-avx512") if runs_avx512() else ("nehalem",):
-        assert run(FINGERPRINT, {"NUMBA_CPU_NAME": cpu, "NUMBA_CPU_FEATURES": ""}, tmp_path) \
-            == here, cpu
+        assert run(FINGERPRINT, {"NUMBA_CPU_NAME": cpu, "NUMBA_CPU_FEATURES": ""},
+                   other_isa_cache) == here, cpu
 
 
 def test_the_second_nbval_run_really_changes_the_instruction_set(tmp_path):
