@@ -215,7 +215,12 @@ def test(args):
     warm()
     marker, nbval_args = chapter_marker(args)
     notebooks = sorted(NOTEBOOKS.glob(f"{marker[2:]}_*.ipynb")) if marker else [NOTEBOOKS]
-    nbval = ["-m", "pytest", "--nbval", "--nbval-current-env", *map(str, notebooks)]
+    # Two pytest-xdist workers (pass -n 0 to run in one process): a notebook stays on one
+    # worker (its cells run in order in one kernel); the tests' units of work are in
+    # tests/conftest.py. The notebooks' printed numbers do not depend on the thread count.
+    workers = ["-n", "2"]
+    nbval = ["-m", "pytest", *workers, "--dist", "loadscope", "--nbval", "--nbval-current-env",
+             *map(str, notebooks)]
     other = other_isa_env()
 
     def run_nbval(env):
@@ -228,7 +233,8 @@ def test(args):
     print("nbval's second run: " + " ".join(f"{k}={v!r}" for k, v in other.items()), flush=True)
     codes = [
         run_nbval({**os.environ, "DL_LESSONS_CHECK_WARM_CACHE": "1"}),
-        run(PYTHON, "-m", "pytest", "tests", *args),
+        run(PYTHON, "-m", "pytest", *workers, "--dist", "loadgroup", "--no-loadscope-reorder",
+            "tests", *args),
         run_nbval({**os.environ, **other}),
     ]
     names = ["nbval (this CPU) and warm-up coverage", "tests", "nbval (another instruction set)"]

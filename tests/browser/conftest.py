@@ -139,7 +139,8 @@ def serve_lab(root, base):
                PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / f"jupyterlab-{base.name}.log"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # each xdist worker has its own Lab
+    log = ARTIFACTS / f"jupyterlab-{worker}{base.name}.log"
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
            "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
            "--IdentityProvider.token=", "--ServerApp.password=",
