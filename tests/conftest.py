@@ -76,12 +76,11 @@ def chapter_of(nodeid):
 
 
 # --- two workers ----------------------------------------------------------------------------
-# `course.py test` runs the tests on two pytest-xdist workers (--dist loadgroup, in the order
-# below). A unit of work is a test module, so a module's fixtures and the models its tests
+# `course.py test` runs the tests on two pytest-xdist workers (--dist loadgroup, in collection
+# order). A unit of work is a test module, so a module's fixtures and the models its tests
 # train stay on one worker, except the chapters' browser tests: one unit per chapter (its
-# picture-without-a-kernel test before its Run All, in the worker's own JupyterLab), handed
-# out first. They spend most of their time waiting for the browser, and the CPU-bound
-# modules fill that time on the other worker.
+# picture-without-a-kernel test before its Run All, in the worker's own JupyterLab), so both
+# workers share them. They come last in each worker (tests/browser/conftest.py says why).
 NOTEBOOKS_IN_LAB = "tests/browser/test_notebooks_in_lab.py"
 
 
@@ -103,4 +102,3 @@ def pytest_collection_modifyitems(config, items):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         for item in items:
             item.add_marker(pytest.mark.xdist_group(work_unit(item.nodeid)))
-        items.sort(key=lambda item: not item.nodeid.startswith("tests/browser/"))
