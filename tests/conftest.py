@@ -39,16 +39,6 @@ def environment_left_as_found():
         pytest.fail(f"the test left os.environ changed: {', '.join(changed)}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def other_isa_cache(tmp_path_factory):
-    """A Numba cache for the tests that compile the kernels for another CPU (NUMBA_CPU_NAME):
-    shared by them, so each kernel compiles once a session for that CPU (a fresh cache per
-    test compiled the convolutions for minutes each time), and apart from the course's own
-    cache, which nbval's second run in `course.py test` must find cold for that CPU. Runs on
-    this CPU use the course's cache, which the warm-up filled."""
-    return tmp_path_factory.mktemp("numba-other-isa")
-
-
 # --- one pytest marker per chapter -------------------------------------------------------------
 # `pytest -m ch07` (or `python3 course.py test -m ch07`) runs chapter 07's tests: everything under
 # tests/chapters/ch07/, the parametrized cases of other tests that name the chapter (chNN in

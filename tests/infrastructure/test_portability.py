@@ -45,9 +45,10 @@ def course():
     return module
 
 
-def run(code, env, cache=None):
-    """`code`'s output in a Python with `env`, compiling into `cache` (default: the course's)."""
-    env = {**os.environ, **env, **({"NUMBA_CACHE_DIR": str(cache)} if cache else {})}
+def run(code, env):
+    """`code`'s output in a Python with `env` (the course's Numba cache, which keeps each CPU's
+    machine code apart)."""
+    env = {**os.environ, **env}
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           check=True).stdout.strip()
 
@@ -62,18 +63,17 @@ def runs_avx512():
 
 
 @pytest.mark.slow
-def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set(other_isa_cache):
+def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set():
     # Failed before the fix: fastmath's "reassoc" let LLVM sum in as many lanes as the
     # vector registers hold, and skylake-avx512 differed from nehalem in the last bits.
     # The host's own instruction set (AVX2 with FMA at least, on the machines seen) is the
     # reference; nehalem has neither AVX nor FMA.
     here = run(FINGERPRINT, {})
     for cpu in ("nehalem", "skylake-avx512") if runs_avx512() else ("nehalem",):
-        assert run(FINGERPRINT, {"NUMBA_CPU_NAME": cpu, "NUMBA_CPU_FEATURES": ""},
-                   other_isa_cache) == here, cpu
+        assert run(FINGERPRINT, {"NUMBA_CPU_NAME": cpu, "NUMBA_CPU_FEATURES": ""}) == here, cpu
 
 
-def test_the_second_nbval_run_really_changes_the_instruction_set(tmp_path):
+def test_the_second_nbval_run_really_changes_the_instruction_set():
     """The environment course.py gives nbval's second run takes effect: Numba compiles without
     AVX (no ymm/zmm registers, no fused multiply-add) and NumPy dispatches no SIMD extension."""
     env = course().other_isa_env()
@@ -92,4 +92,4 @@ def test_the_second_nbval_run_really_changes_the_instruction_set(tmp_path):
         "asm = axpy.inspect_asm(axpy.signatures[0])\n"
         "print(on, 'ymm' in asm or 'zmm' in asm, 'vfmadd' in asm)\n"
     )
-    assert run(probe, env, tmp_path) == "[] False False"
+    assert run(probe, env) == "[] False False"
