@@ -151,6 +151,27 @@ def _cpu_name():
     return platform.processor() or platform.machine()
 
 
+def machine_speed():
+    """One line of reference work timed on this machine, so tables from different machines
+    can be compared: the course has met 2-core machines 2-3 times apart in speed (Chapter 08
+    ran in 38 s on one and 112 s on another), and NumPy's float32 tanh and exp are SIMD only
+    where it has a loop for the CPU (AVX-512 on x86) and libm's one value at a time elsewhere,
+    about 20 times slower, which moves any table that leans on them."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    python = best_of(lambda: sum(range(10 ** 7)), repeat=3).seconds
+    z = np.linspace(-3.0, 3.0, 1 << 20, dtype=np.float32)
+    out = np.empty_like(z)
+    tanh = best_of(lambda: np.tanh(z, out=out), repeat=5).seconds
+    a = np.ones((512, 512), dtype=np.float32)
+    with threadpool_limits(1):
+        matmul = best_of(lambda: a @ a, repeat=5).seconds
+    return (f"- speed: sum(range(10**7)) in {python * 1e3:.0f} ms; NumPy float32 tanh "
+            f"{tanh / z.size * 1e9:.1f} ns a value (under 1 where it is SIMD); a 512 x 512 "
+            f"float32 matmul at {2 * 512 ** 3 / matmul / 1e9:.0f} GFLOP/s on one thread")
+
+
 def machine_header():
     """Markdown bullet lines naming what the numbers depend on: CPU, versions, threads, BLAS."""
     import numba
@@ -180,4 +201,5 @@ def machine_header():
         f"- thread pools (threadpoolctl): {pools}",
         "- " + ", ".join(f"{k}={v}" for k, v in coretype.items()),
         f"- load average (1, 5, 15 min) when the table was printed: {load}",
+        machine_speed(),
     ])
