@@ -302,6 +302,13 @@ def nav_text(chapters, at):
     return "---\n" + " · ".join(parts)
 
 
+def text_of(cell):
+    """A cell with its source as one string: nbformat writes it as a list of lines (after
+    `execute`), this file as a string, and the two are the same cell."""
+    source = cell.get("source", "")
+    return {**cell, "source": "".join(source) if isinstance(source, list) else source}
+
+
 def links(args):
     """For maintainers: end every notebook with a cell of links to its neighbours."""
     if args:
@@ -312,7 +319,7 @@ def links(args):
         cells = [cell for cell in nb["cells"] if NAV not in cell.get("metadata", {})]
         cells.append({"cell_type": "markdown", "id": NAV, "metadata": {NAV: True},
                       "source": nav_text(chapters, at)})
-        if cells != nb["cells"]:
+        if list(map(text_of, cells)) != list(map(text_of, nb["cells"])):
             nb["cells"] = cells
             path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
                             encoding="utf-8")

@@ -51,3 +51,22 @@ def test_each_notebook_ends_with_links_to_its_neighbours(at):
         f"{NOTEBOOKS[at].name}: run `python3 course.py links` to rewrite its last cell")
     if at + 1 == len(NOTEBOOKS):
         assert "still to come" in last
+
+
+def test_links_leaves_a_nav_cell_nbformat_wrote_as_lines_alone(course, tmp_path, monkeypatch):
+    """`execute` saves a cell's source as a list of lines; `links` must read that as the same
+    cell, not rewrite the notebook (it once rewrote nine chapters for nothing)."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("01_a.ipynb", "02_b.ipynb"):
+        cells = [{"cell_type": "markdown", "id": "t", "metadata": {}, "source": ["# Title\n"]}]
+        (notebooks / name).write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    monkeypatch.setattr(course, "NOTEBOOKS", notebooks)
+    course.links([])
+    for path in notebooks.glob("*.ipynb"):  # as nbformat writes it: the source as lines
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb["cells"][-1]["source"] = nb["cells"][-1]["source"].splitlines(keepends=True)
+        path.write_text(json.dumps(nb), encoding="utf-8")
+    saved = {path: path.read_text(encoding="utf-8") for path in notebooks.glob("*.ipynb")}
+    course.links([])
+    assert {path: path.read_text(encoding="utf-8") for path in saved} == saved
