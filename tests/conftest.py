@@ -13,6 +13,20 @@ if os.environ.get("CI", "").lower() in ("true", "1"):
     settings.load_profile("ci")
 
 
+@pytest.fixture
+def course():
+    """course.py as a module (it is a script at the root, not part of the package): a fresh
+    copy per test, so monkeypatching its globals reaches no other test."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "course", Path(__file__).resolve().parents[1] / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # The variables that steer the processes tests start (kernels, JupyterLab, compilers): a
 # library's first import may set others (torch sets TORCHINDUCTOR_CACHE_DIR), which is not a
 # test's doing.

@@ -7,7 +7,6 @@ The workspace is my-notebooks/browser-test/ (inside the ignored my-notebooks/, s
 real copies are never touched), removed afterwards.
 """
 import hashlib
-import importlib.util
 import shutil
 import subprocess
 import time
@@ -27,13 +26,6 @@ CHAPTER = "01_perceptron.ipynb"
 MY_WORK = "my_answer = 'written by the learner'"
 
 
-def load_course():
-    spec = importlib.util.spec_from_file_location("course_for_browser_test", ROOT / "course.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def reference_hashes(course):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(course.NOTEBOOKS.glob("*.ipynb"))}
@@ -48,10 +40,9 @@ def git_status():
 
 
 @pytest.fixture
-def learner_workspace(browser, monkeypatch):
+def learner_workspace(browser, course, monkeypatch):
     """course.workspace() made in my-notebooks/browser-test/; requests `browser` first so a
     machine without Chromium skips before anything is copied."""
-    course = load_course()
     had_workspace = course.WORKSPACE.exists()
     workspace = course.WORKSPACE / "browser-test"
     shutil.rmtree(workspace, ignore_errors=True)

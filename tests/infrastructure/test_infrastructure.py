@@ -183,12 +183,7 @@ def test_relative_error_is_not_fooled_by_near_zero_entries():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
 
 
-def test_lab_command_allows_root_only_for_root(monkeypatch):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
+def test_lab_command_allows_root_only_for_root(course, monkeypatch):
     monkeypatch.setattr(course.os, "geteuid", lambda: 0, raising=False)
     command = course.lab_command(["--no-browser"])
     assert command[2:4] == ["jupyter", "lab"] and command.count("--allow-root") == 1

@@ -4,7 +4,6 @@ code, and `course.py test` re-runs nbval on another instruction set to prove it.
 Numba compiles for the CPU it runs on; NUMBA_CPU_NAME and NUMBA_CPU_FEATURES make it compile
 for another one, so one machine can show what an older (or a wider) CPU would compute.
 """
-import importlib.util
 import os
 import subprocess
 import sys
@@ -38,13 +37,6 @@ print(digest.hexdigest())
 """
 
 
-def course():
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run(code, env):
     """`code`'s output in a Python with `env` (the course's Numba cache, which keeps each CPU's
     machine code apart)."""
@@ -73,10 +65,10 @@ def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set():
         assert run(FINGERPRINT, {"NUMBA_CPU_NAME": cpu, "NUMBA_CPU_FEATURES": ""}) == here, cpu
 
 
-def test_the_second_nbval_run_really_changes_the_instruction_set():
+def test_the_second_nbval_run_really_changes_the_instruction_set(course):
     """The environment course.py gives nbval's second run takes effect: Numba compiles without
     AVX (no ymm/zmm registers, no fused multiply-add) and NumPy dispatches no SIMD extension."""
-    env = course().other_isa_env()
+    env = course.other_isa_env()
     probe = (
         "import numpy as np\n"
         "from numba import njit\n"

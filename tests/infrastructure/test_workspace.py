@@ -1,6 +1,5 @@
 """The learner's workspace: `course.py lab` opens my-notebooks/, copies of the chapters made
 once and never overwritten; `lab --fresh CHAPTER` gives a clean copy back, keeping theirs."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,12 +9,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def course(tmp_path, monkeypatch):
-    """course.py with its notebooks/ and my-notebooks/ pointed at a temporary folder holding
-    two small chapters."""
-    spec = importlib.util.spec_from_file_location("course_under_test", ROOT / "course.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def course(course, tmp_path, monkeypatch):
+    """course.py (tests/conftest.py) with its notebooks/ and my-notebooks/ pointed at a
+    temporary folder holding two small chapters."""
+    module = course
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     for name in ("01_perceptron.ipynb", "02_gradient_descent.ipynb"):

@@ -1,27 +1,18 @@
 """What the kernel tests share: the same-bits check on another instruction set."""
-import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 @pytest.fixture
-def fingerprints():
+def fingerprints(course):
     """fingerprints(script) -> [its output on this CPU, its output under course.other_isa_env()]:
     a script that prints a digest of kernel results shows whether they keep their bits without
     AVX and fused multiply-adds. Both use the course's Numba cache, where the other instruction
     set's machine code has entries of its own (Numba keys them by CPU name and features): the
     warm-up filled this CPU's, the first test to need a kernel there compiles the other's,
     and nbval's second run in `course.py test` loads what these tests compiled."""
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
-
     def run(script):
         return [subprocess.run([sys.executable, "-c", script], env={**os.environ, **extra},
                                check=True, capture_output=True, text=True).stdout.strip()
