@@ -7,17 +7,24 @@ character and probability; pruned: grey), each joined to the beam it extends. Be
 completed beams with their probabilities, and the greedy completion (beam width 1) for
 comparison. The temperature rescales the model's log-probabilities before the search.
 
+A move keeps the searches it made (per model and state: a move back, and the greedy line, cost
+no search) and, unless it changes the steps, the frame: only the search is drawn again
+(widgets/layers.py).
+
 `render(state, run=None)` is pure and never raises for a valid state (run: the dict of
 lessons.chapters.ch11_text.hamlet_run; tests pass a small one). `static_figure()` is the
 fallback without a kernel.
 """
 import dataclasses
+import functools
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.collections import LineCollection
 
 from lessons.chapters.ch11_text import beam_complete, hamlet_run
 from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, new_figure
+from widgets.layers import Layers
 
 PREFIXES = ("the king ", "to be, or not ", "my lord, ", "what ", "o, ")
 WIDTHS = (1, 8)
@@ -36,63 +43,96 @@ class BeamState:
     temperature: float = 1.0
 
 
+@functools.lru_cache(maxsize=128)
+def _search(model, vocab, prefix, beam_width, steps, temperature):
+    """beam_complete of one trained model (its identity is the key: it is not trained further);
+    the BeamResult is immutable (tuples of frozen candidates), shared by every caller."""
+    return beam_complete(model, vocab, prefix, beam_width, steps, temperature)
+
+
 def search(state, run=None):
+    """The BeamResult of state, computed once per model and state."""
     run = run or hamlet_run()
-    return beam_complete(run["model"], run["vocab"], state.prefix, int(state.beam_width),
-                         int(state.steps), float(state.temperature))
+    return _search(run["model"], run["vocab"], state.prefix, int(state.beam_width),
+                   int(state.steps), float(state.temperature))
 
 
 def _shown(ch):
     return "␣" if ch == " " else ch
 
 
-def render(state, run=None):
-    run = run or hamlet_run()
-    vocab = run["vocab"]
-    result = search(state, run)
-    greedy = search(dataclasses.replace(state, beam_width=1), run)
+def _frame(state):
+    """What stays while the search changes (the steps set its axis): the axes, the start."""
     fig, (ax, ax_text) = new_figure(11, 6.2, nrows=2, gridspec_kw={"height_ratios": [3, 1]})
-    # y position of each kept beam at the previous step, to draw edges from
-    previous = {0: 0.0}
-    crowded = max(len(level) for level in result.levels) > 24
-    for k, level in enumerate(result.levels, start=1):
-        order = sorted(range(len(level)), key=lambda c: -level[c].logp)
-        ys = np.linspace(1, -1, len(level)) if len(level) > 1 else np.zeros(1)
-        y_of = {c: ys[r] for r, c in enumerate(order)}
-        kept_rank = 0
-        current = {}
-        for c in order:
-            cand = level[c]
-            y, y0 = y_of[c], previous[cand.parent]
-            colour = POSITIVE if cand.kept else "0.75"
-            ax.plot([k - 1, k], [y0, y], color=colour, lw=1.2 if cand.kept else 0.5,
-                    zorder=2 if cand.kept else 1)
-            ax.scatter([k], [y], s=28 if cand.kept else 10, color=colour, zorder=3)
-            if cand.kept or not crowded:
-                ax.text(k + 0.06, y, f"{_shown(vocab.chars[cand.token])} "
-                        f"{np.exp(cand.logp):.2g}", fontsize=7 if crowded else 8,
-                        va="center", color="black" if cand.kept else "0.5")
-            if cand.kept:
-                current[kept_rank] = y
-                kept_rank += 1
-        previous = current
     ax.scatter([0], [0], s=40, color=ACCENT, zorder=3)
-    ax.text(0.06, 0.05, repr(state.prefix), fontsize=8)
     ax.set(xlim=(-0.2, int(state.steps) + 0.8), ylim=(-1.15, 1.15), yticks=[],
            xticks=range(int(state.steps) + 1),
            xlabel="step (characters added); dots: candidates, blue kept, grey pruned; "
                   "numbers: probability of the whole continuation")
+    ax_text.axis("off")
+    ax_text.text(1, 1, "best beams, then greedy", va="top", ha="right", fontsize=8,
+                 color=NEGATIVE, transform=ax_text.transAxes)
+    return fig
+
+
+def _placed(levels):
+    """(step, y, y of its parent, candidate) of every candidate: each step's candidates spread
+    over -1..1, the most probable on top, joined to the kept beam they extend."""
+    placed = []
+    previous = {0: 0.0}  # y of each kept beam at the previous step, to draw edges from
+    for k, level in enumerate(levels, start=1):
+        order = sorted(range(len(level)), key=lambda c: -level[c].logp)
+        ys = np.linspace(1, -1, len(level)) if len(level) > 1 else np.zeros(1)
+        current = {}
+        for c, y in zip(order, ys):
+            cand = level[c]
+            placed.append((k, y, previous[cand.parent], cand))
+            if cand.kept:
+                current[len(current)] = y
+        previous = current
+    return placed
+
+
+def _search_layer(fig, state, run=None):
+    """The search drawn over the frame: edges and dots (one collection each for the kept and
+    the pruned), the labels, the title and the best beams."""
+    run = run or hamlet_run()
+    vocab = run["vocab"]
+    result = search(state, run)
+    greedy = search(dataclasses.replace(state, beam_width=1), run)
+    ax, ax_text = fig.axes
+    placed = _placed(result.levels)
+    crowded = max(len(level) for level in result.levels) > 24
+    for kept, colour, lw, size in ((False, "0.75", 0.5, 10), (True, POSITIVE, 1.2, 28)):
+        mine = [(k, y, y0) for k, y, y0, cand in placed if cand.kept == kept]
+        ax.add_collection(LineCollection([[(k - 1, y0), (k, y)] for k, y, y0 in mine],
+                                         colors=colour, linewidths=lw, zorder=1 + kept),
+                          autolim=False)
+        xy = np.array([(k, y) for k, y, _ in mine]).reshape(-1, 2)
+        ax.scatter(xy[:, 0], xy[:, 1], s=size, color=colour, zorder=3)
+    for k, y, _, cand in placed:
+        if cand.kept or not crowded:
+            ax.text(k + 0.06, y, f"{_shown(vocab.chars[cand.token])} {np.exp(cand.logp):.2g}",
+                    fontsize=7 if crowded else 8, va="center",
+                    color="black" if cand.kept else "0.5")
+    ax.text(0.06, 0.05, repr(state.prefix), fontsize=8)
     ax.set_title(f"beam search, width {int(state.beam_width)}, temperature "
                  f"{float(state.temperature):.2f}", fontsize=9)
-    ax_text.axis("off")
     lines = [f"{np.exp(lp):.2e}  {state.prefix}{vocab.decode(seq)!s}"
              for lp, seq in result.beams[:4]]
     lp, seq = greedy.beams[0]
     lines.append(f"greedy (width 1): {np.exp(lp):.2e}  {state.prefix}{vocab.decode(seq)}")
     ax_text.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9,
                  transform=ax_text.transAxes)
-    ax_text.text(1, 1, "best beams, then greedy", va="top", ha="right", fontsize=8,
-                 color=NEGATIVE, transform=ax_text.transAxes)
+
+
+# width, temperature and prefix keep the frame; the steps draw a new one
+LAYERS = Layers(key=lambda state: int(state.steps), static=_frame, dynamic=_search_layer)
+
+
+def render(state, run=None):
+    fig = _frame(state)
+    _search_layer(fig, state, run)
     return fig
 
 
@@ -125,7 +165,7 @@ def beam_tree(prefix="the king ", beam_width=3, steps=6, temperature=1.0):
                                      max=TEMPERATURES[1], step=0.05, description="temperature",
                                      continuous_update=False, style=style),
     }
-    return View(render, state, controls, "beam_tree", summary=summary)
+    return View(render, state, controls, "beam_tree", summary=summary, layers=LAYERS)
 
 
 def static_figure():

@@ -7,10 +7,15 @@ then that unit's cell state c_t and output h_t over the line (the carousel: c ch
 where i opens, and fades only where f closes); right, tanh(c_t) of all 64 units, the chosen
 one outlined.
 
+A move of the unit redraws only the unit's layer (widgets/layers.py) and reads the line again
+not at all: the activations are kept per model and line. The cell-state plot is two axes in
+one place: the frame's carries the characters, an overlay the unit's lines and their scale.
+
 `render(state, run=None)` is pure and never raises for a valid state (run: the dict of
 lessons.chapters.ch11_text.hamlet_run; tests pass a small one).
 """
 import dataclasses
+import functools
 
 import ipywidgets as W
 import numpy as np
@@ -34,14 +39,23 @@ class GateState:
     unit: int = 0
 
 
-def activations(text, run=None):
-    """(characters read, G[T, 4n] gate activations, C[T, n] cell states, H[T, n])."""
-    run = run or hamlet_run()
-    model, vocab = run["model"], run["vocab"]
+@functools.lru_cache(maxsize=32)
+def _read(model, vocab, text):
+    """activations of one trained model (its identity is the key: it is not trained further)."""
     chars = "".join(ch for ch in text if ch in vocab.index)
     ids = vocab.encode(chars)
-    logits, (_, _, _, H, C, G), _ = model.forward(ids[:, None], model.zero_state(1))
-    return chars, G[:, 0], C[:, 0], H[:, 0]
+    _, (_, _, _, H, C, G), _ = model.forward(ids[:, None], model.zero_state(1))
+    arrays = G[:, 0], C[:, 0], H[:, 0]
+    for a in arrays:
+        a.setflags(write=False)
+    return (chars, *arrays)
+
+
+def activations(text, run=None):
+    """(characters read, G[T, 4n] gate activations, C[T, n] cell states, H[T, n]), computed
+    once per model and text: the arrays are shared, read-only."""
+    run = run or hamlet_run()
+    return _read(run["model"], run["vocab"], text)
 
 
 def _ticks(ax, chars):
@@ -51,7 +65,8 @@ def _ticks(ax, chars):
 
 
 def _frame(state, run=None):
-    """What stays while the unit moves: the text's characters, every unit's cell state."""
+    """What stays while the unit moves: the text's characters, every unit's cell state, and
+    over the cell-state plot the overlay that the unit's layer fills."""
     run = run or hamlet_run()
     chars, _, C, _ = activations(state.text, run)
     n = C.shape[1]
@@ -60,6 +75,11 @@ def _frame(state, run=None):
     ax = axes[0, 0]
     _ticks(ax, chars)
     ax.set(yticks=range(4), yticklabels=GATES, ylim=(3.5, -0.5))
+    ax = axes[1, 0]
+    _ticks(ax, chars)
+    ax.set(yticks=[])
+    overlay = fig.add_subplot(ax.get_subplotspec())
+    overlay.xaxis.set_visible(False)
     ax = axes[0, 1]
     ax.imshow(np.tanh(C.T), aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
               interpolation="nearest")
@@ -76,31 +96,32 @@ def _frame(state, run=None):
 
 def _unit_layer(fig, state, run=None):
     """The unit's gates, its outline among all units, and its cell state and output over
-    time (their axes drawn whole: the scale follows the unit)."""
+    time (on the overlay, drawn whole: the scale follows the unit)."""
     run = run or hamlet_run()
     chars, G, C, H = activations(state.text, run)
     n = C.shape[1]
     unit = int(np.clip(int(state.unit), 0, n - 1))
     gates = np.stack([G[:, k * n + unit] for k in range(4)])
-    ax_gates, ax_all, ax_c, _ = fig.axes
+    ax_gates, ax_all, ax_c, _, ax_unit = fig.axes
     ax_gates.imshow(gates, aspect="auto", cmap=DIVERGING, vmin=-1, vmax=1,
                     interpolation="nearest")
     ax_gates.set_title(f"unit {unit}: gate activations per character (sigmoid gates in 0..1, "
                        f"the candidate in -1..1)", fontsize=9)
     ax_all.axhspan(unit - 0.5, unit + 0.5, fill=False, ec=ACCENT, lw=1.5)
     t = np.arange(len(chars))
-    ax_c.plot(t, C[:, unit], color=POSITIVE, label="cell state c_t")
-    ax_c.plot(t, H[:, unit], color=NEGATIVE, label="output h_t")
-    ax_c.axhline(0, color="0.7", lw=0.6)
-    _ticks(ax_c, chars)
-    ax_c.legend(fontsize=8, loc="upper left")
+    ax_unit.patch.set_visible(False)  # the frame's axes show through (a cleared overlay's is new)
+    ax_unit.plot(t, C[:, unit], color=POSITIVE, label="cell state c_t")
+    ax_unit.plot(t, H[:, unit], color=NEGATIVE, label="output h_t")
+    ax_unit.axhline(0, color="0.7", lw=0.6)
+    ax_unit.set_xlim(ax_c.get_xlim())
+    ax_unit.legend(fontsize=8, loc="upper left")
     ax_c.set_title(f"unit {unit}: mean forget gate {gates[1].mean():.2f}, "
                    f"c ranges {C[:, unit].min():.2f} .. {C[:, unit].max():.2f}", fontsize=9)
 
 
 # the unit keeps the frame; another text draws a new one
 LAYERS = Layers(key=lambda state: state.text, static=_frame, dynamic=_unit_layer,
-                redrawn=(2,))
+                redrawn=(4,))
 
 
 def render(state, run=None):
