@@ -120,7 +120,9 @@ def _gradients_layer(fig, state):
     """The chosen rho (outline, line, titles) and the gradient clipped to max_norm."""
     T, act = int(state.length), state.activation
     norms, total = gradient_norms(state.scale, T, act, state.seed)
-    ax, _, ax2 = fig.axes  # the heat map, its colour bar, the whole gradient
+    # in the order the frame made them: the heat map, the whole gradient, then the colour
+    # bar (fig.colorbar adds its axes last)
+    ax, ax2, _ = fig.axes
     ax.axhspan(state.scale - 0.025, state.scale + 0.025, fill=False, ec=ACCENT, lw=2)
     ratio = norms[0] / norms[-1]
     ax.set_title(f"{act}: the error reaching step 0 from step {T - 1} is "

@@ -128,3 +128,15 @@ def test_the_chapter_trains_on_a_learners_rnn_backward():
         _, learners = ch10_rnn.train_sales_rnn(data["train"], data["test"], n=8, epochs=2,
                                                every=1)
     assert calls and np.allclose(learners, course, rtol=1e-9)
+
+
+def test_the_chosen_rho_is_drawn_on_the_gradient_panel_not_the_colour_bar():
+    # the rho layer once unpacked fig.axes as (heat map, colour bar, gradient): its clipped
+    # line, title and legend landed on the colour bar, and the gradient panel had none
+    fig = gtt.render_gradients(gtt.GradientState(scale=1.2, max_norm=2.0))
+    heat, gradient, colour_bar = fig.axes
+    assert gradient.get_yscale() == "log" and gradient.get_legend() is not None
+    assert gradient.get_title().startswith("whole gradient at rho = 1.20")
+    assert heat.get_title().endswith("(rho = 1.20)")
+    assert colour_bar.get_title() == "" and colour_bar.get_legend() is None
+    assert len(colour_bar.lines) == 0
