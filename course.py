@@ -231,7 +231,7 @@ def test(args):
     # browser tests; 3. nbval again on another instruction set, so the saved numbers must
     # hold on any CPU. Its machine code has its own entries in Numba's cache (keyed by CPU
     # name and features): the same-bits tests of step 2 compile some, a warm-up for that
-    # CPU the rest, each once (two nbval workers compiling in the notebooks duplicated work).
+    # CPU the rest, each kernel once and before a notebook waits for it.
     print("nbval's second run: " + " ".join(f"{k}={v!r}" for k, v in other.items()), flush=True)
     codes = [
         run_nbval({**os.environ, "DL_LESSONS_CHECK_WARM_CACHE": "1"}),
