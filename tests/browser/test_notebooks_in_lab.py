@@ -70,6 +70,11 @@ HANDLE_JS = """handle => {
     return {value: [].concat(slider.get(true))[i], position: slider.getPositions()[i],
             label: handle.closest('.widget-slider').querySelector('.widget-label')?.textContent};
 }"""
+# how many values a slider can take (noUiSlider keeps the options it was made with)
+POSITIONS_JS = """target => {
+    const o = target.noUiSlider.options;
+    return Math.round((o.range.max - o.range.min) / (o.step || 1)) + 1;
+}"""
 HANDLE_MOVED_JS = f"""([handle, before]) => ({HANDLE_JS})(handle).value !== before"""
 
 
@@ -364,29 +369,35 @@ def check_dropdown_by_keyboard(page, widget, number):
 
 
 def check_drag(page, widget, artifacts):
-    """Drag the first continuously updating slider (View marks them dl-lessons-continuous;
-    sliders that retrain update on release) with the mouse in two moves, each of which must
-    bring a new picture while the mouse is down (two frames captured): the picture must follow
-    the hand, not wait for the release."""
-    slider = widget.locator(".dl-lessons-continuous.widget-slider")
-    if slider.count() == 0:
+    """Drag the continuously updating slider with the most positions (View marks them
+    dl-lessons-continuous; sliders that retrain update on release) with the mouse in two moves
+    toward its far end, each of which must bring a new picture while the mouse is down (two
+    frames captured): the picture must follow the hand, not wait for the release."""
+    sliders = widget.locator(".dl-lessons-continuous.widget-slider .noUi-target")
+    if sliders.count() == 0:
         print("drag: this widget has no continuously updating slider")
         return []
-    handle = slider.first.locator(".noUi-handle").first
+    positions = [sliders.nth(k).evaluate(POSITIONS_JS) for k in range(sliders.count())]
+    most = max(range(len(positions)), key=positions.__getitem__)
+    if positions[most] < 3:
+        # two moves, each to a value not shown before, need three values
+        print(f"drag: no continuously updating slider has three values ({positions})")
+        return []
+    handle = sliders.nth(most).locator(".noUi-handle").first
     handle.scroll_into_view_if_needed()
-    track = slider.first.locator(".noUi-target").first.bounding_box()
+    track = sliders.nth(most).bounding_box()
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    far = track["x"] + (track["width"] if x < track["x"] + track["width"] / 2 else 0)
     page.mouse.move(x, y)
     page.mouse.down()
-    # Each move must bring a picture not shown before in this drag. Not merely one unlike the
-    # picture before the move: under load the frame read after the first move can be one of
-    # its intermediate states, which the second move (back over the same values) shows again.
+    # Each move must bring a picture not shown before in this drag, not merely one unlike the
+    # picture before the move. The drag goes one way only, so no move passes back over the
+    # values of the one before (under load the frame read after a move can be one of its
+    # intermediate states).
     seen, problems = {widget.evaluate(PICTURE_JS)}, []
     try:
-        for k, share in enumerate((0.25, 0.6)):
-            target = track["x"] + track["width"] * (share if x > track["x"] + track["width"] / 2
-                                                    else 1 - share)
+        for k, target in enumerate(((x + far) / 2, far)):
             page.mouse.move(target, y, steps=4)
             frame = wait_for_new_picture(page, widget, seen)
             if frame is None:
