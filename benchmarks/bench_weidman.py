@@ -136,6 +136,9 @@ def parse(argv):
 
 def main(argv=None):
     args = parse(argv)
+    # PyTorch before any Numba kernel runs: imported after Numba has started its OpenMP
+    # threads, PyTorch's own took 40x longer with 2 threads (bench_depth_lab.py)
+    torch = None if args.no_torch else import_torch()
     X, y = data(args.n)
     n, case = len(X), f"Weidman CNN, n={len(X):,}, batch {args.batch}"
     seconds, loss = time_lessons(X, y, args.batch, args.seed)
@@ -148,7 +151,6 @@ def main(argv=None):
     im2col = time_batches(twin_stepper(args.seed, im2col=True), X, y, args.batch, k)
     rows.append(Measurement(case, IM2COL, scaled(im2col, k * args.batch, n), n,
                             timed_units=k * args.batch))
-    torch = None if args.no_torch else import_torch()
     if torch is not None:
         torch.set_num_threads(2)
         k = min(args.torch_batches, n // args.batch)
