@@ -27,7 +27,9 @@ Implementations:
 All run with 1 and then 2 threads (threadpoolctl for BLAS, numba.set_num_threads,
 torch.set_num_threads). Every time is the best of several rounds; each round runs every
 implementation once in turn (interleaved), so that load from other processes on this shared
-2-core machine falls on all rows alike.
+2-core machine falls on all rows alike; with 2 threads each timed call follows an untimed
+one of the same implementation, so that no implementation pays for the threads the one
+before it left spinning.
 """
 import argparse
 import sys
@@ -317,7 +319,12 @@ def measure(args, torch):
             for _ in range(args.repeat):
                 for label, runs in all_cases:
                     for name, run in runs.items():
-                        timed = best_of(run, repeat=1, warmup=1 if label not in best else 0)
+                        # with 2 threads, an untimed call first every time: the implementation
+                        # before this one leaves its worker threads spinning for a while
+                        # (OpenBLAS's, OpenMP's), which took a core from the next and doubled
+                        # PyTorch's time (benchmarks/README.md)
+                        warmup = 1 if threads > 1 or label not in best else 0
+                        timed = best_of(run, repeat=1, warmup=warmup)
                         key = (label, name)
                         if key not in best or timed.seconds < best[key].seconds:
                             best[key] = timed
