@@ -33,6 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 RUN_ALL_S = 900  # generous: a loaded 2-core machine with a cold Numba cache
+KERNEL_S = 120.0  # a kernel's start, on the same machine
 SETTLE_S = 60.0  # a retraining control's first visible change may take this long
 REDRAW_S = 10.0  # a redrawing control whose picture has not changed by then: "unchanged"
 STABLE_S = 0.5
@@ -123,6 +124,15 @@ def idle(page):
 
 
 def run_all(page, panel):
+    # The toolbar's kernel indicator reads idle while the kernel is still starting; the
+    # status bar does not. A Run All sent before the kernel is up can leave cells unrun (the
+    # CI's smoke run of chapter 02 once waited out RUN_ALL_S that way).
+    deadline = time.monotonic() + KERNEL_S
+    while not idle(page):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the kernel did not start within {KERNEL_S:.0f} s: status bar "
+                             f"{page.locator('#jp-main-statusbar').inner_text()!r}")
+        page.wait_for_timeout(250)
     page.get_by_role("menuitem", name="Edit", exact=True).click()
     page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
     page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -138,7 +148,8 @@ def run_all(page, panel):
         else:
             since = None
         page.wait_for_timeout(250)
-    raise SystemExit("Run All did not finish")
+    raise SystemExit(f"Run All did not finish within {RUN_ALL_S} s: prompts {prompts}, status "
+                     f"bar {page.locator('#jp-main-statusbar').inner_text()!r}")
 
 
 def settle(page, widget):
