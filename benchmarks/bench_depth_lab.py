@@ -34,10 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import (  # noqa: E402
     Measurement, import_torch, machine_header, ratio, ratio_table, scaled, torch_note,
 )
+from bench_weidman import data  # noqa: E402  (the first n MNIST images, standardized)
 
-from lessons.chapters.ch08_cnn import standardize  # noqa: E402
 from lessons.chapters.ch09_deeper_cnns import deep_cnn, one_numba_thread  # noqa: E402
-from lessons.data import load_mnist  # noqa: E402
 from lessons.kernels import softmax_cross_entropy  # noqa: E402
 from lessons.layers import Conv2D, Dense, Residual  # noqa: E402
 from lessons.optim import Adam  # noqa: E402
@@ -48,15 +47,6 @@ LESSONS = "lessons, the same, interleaved rounds"
 LESSONS_2 = "lessons, 2 Numba threads, interleaved rounds"
 TORCH = "PyTorch eager, {} thread{}"
 LR = 3e-3
-
-
-def data(n, dtype):
-    """The first n MNIST training images as [n, 1, 28, 28], standardized with their mean and
-    std as chapter 09 does (which samples them class-balanced: all 60,000 are not)."""
-    images, labels = load_mnist("train")
-    images, labels = images[:n], labels[:n]
-    return (standardize(images, float(images.mean()), float(images.std()), dtype=dtype),
-            labels.astype(np.int64))
 
 
 def network(args):

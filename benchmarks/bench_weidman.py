@@ -46,11 +46,13 @@ TORCH = "PyTorch eager"
 LR, MOMENTUM, KEEP = 0.01, 0.9, 0.8
 
 
-def data(n):
+def data(n, dtype=np.float32):
+    """The first n MNIST training images as [n, 1, 28, 28], standardized with their own mean
+    and std, and their labels (bench_depth_lab.py uses it too)."""
     images, labels = load_mnist("train")
     images, labels = images[:n], labels[:n]
     mean, std = float(images.mean()), float(images.std())
-    return standardize(images, mean, std, dtype=np.float32), labels.astype(np.int64)
+    return standardize(images, mean, std, dtype=dtype), labels.astype(np.int64)
 
 
 def time_lessons(X, y, batch, seed):
