@@ -146,7 +146,7 @@ def lessons_trainer(args, threads=1):
 
     def train(X, y):
         saved = numba.get_num_threads()
-        numba.set_num_threads(threads)
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
         try:
             return fit(model, softmax_cross_entropy, optimizer, X, y, epochs=1,
                        batch_size=args.batch, seed=args.seed, progress=False).loss[-1]
