@@ -5,6 +5,9 @@
   environment): a bar's text differs run to run. lessons.train.ProgressBar reads
   TQDM_DISABLE when it creates a bar (tqdm's notebook bar ignores the variable, so chapters
   must not call tqdm directly). Learners still see bars.
+- Under pytest-xdist, give each worker's kernels their share of the cores
+  (lessons.kernels.threads.share_of_the_cores): two chapters side by side, each on every
+  core, ran 1.6x slower than on one core each. A worker running tests takes its share itself.
 """
 import os
 from pathlib import Path
@@ -13,10 +16,18 @@ SANITIZE = Path(__file__).resolve().parent / "tests" / "nbval_sanitize.cfg"
 
 
 def pytest_configure(config):
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1))
     if getattr(config.option, "nbval", False):
         if not config.option.nbval_sanitize_with:
             config.option.nbval_sanitize_with = str(SANITIZE)
         os.environ["TQDM_DISABLE"] = "1"
+        from lessons.kernels.threads import share_of_the_cores
+        os.environ.update(share_of_the_cores(workers))
+    else:
+        # the tests run in this process; the processes they start keep the full environment
+        # (the thread-count tests start some with every core)
+        from lessons.kernels.threads import take_share_of_the_cores
+        take_share_of_the_cores(workers)
 
 
 # `course.py test` sets this for nbval's first run, which starts right after the warm-up: a

@@ -1,4 +1,5 @@
-"""The kernels' BLAS threading policy: when BLAS may use its own threads, and when not.
+"""The kernels' threading policy: when BLAS may use its own threads, and when not; and how
+many threads each of several processes side by side may start.
 
 Numba kernels that run BLAS products inside `prange` (the convolutions) and training loops of
 small matrices want BLAS on one thread: two thread pools spinning on two cores were 5-10x
@@ -6,6 +7,42 @@ slower than one (DESIGN.md, field notes). `one_blas_thread()` is that policy, in
 """
 import contextlib
 import functools
+import os
+
+# What the kernels' thread pools read when a process starts: Numba's, OpenMP's, the BLAS
+# libraries'.
+THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS")
+
+
+def share_of_the_cores(processes):
+    """The environment variables that give each of `processes` processes started side by side
+    (the notebook kernels of pytest-xdist's workers, under nbval and in the browser tests) an
+    equal share of the cores, at least one thread each; {} for one process.
+
+    Each process taking every core spins thread pools against the other's. Measured on 2 cores,
+    chapters 04 and 08 side by side: 221 s with two threads each, 138 s with one (alone, one
+    after the other: 86 s and 112 s). No chapter's printed number depends on the thread count.
+    """
+    if processes <= 1:
+        return {}
+    return dict.fromkeys(THREAD_VARIABLES, str(_share(processes)))
+
+
+def _share(processes):
+    return max(1, (os.cpu_count() or 1) // processes)
+
+
+def take_share_of_the_cores(processes):
+    """The same share for this process, already running: Numba's kernels called from this
+    thread and the BLAS libraries' pools (pytest-xdist's workers running tests side by side).
+    Thread pools already sized by the environment keep their size; only fewer are used."""
+    if processes <= 1:
+        return
+    import numba
+    numba.set_num_threads(min(_share(processes), numba.config.NUMBA_NUM_THREADS))
+    for lib in _blas_libraries():
+        lib.set_num_threads(_share(processes))
 
 
 @functools.cache

@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from lessons.doctor import CHROMIUM
+from lessons.kernels.threads import share_of_the_cores
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -137,6 +138,8 @@ def serve_lab(root, base):
                IPYTHONDIR=str(base / "ipython"),
                # as if the venv were activated, for anything the kernel starts by name
                PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    # each xdist worker's Lab runs a chapter beside the other's: each gets its share of the cores
+    env.update(share_of_the_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1))))
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # each xdist worker has its own Lab

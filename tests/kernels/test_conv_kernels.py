@@ -246,7 +246,7 @@ def test_kernels_agree_with_the_twin_and_do_not_depend_on_the_thread_count(
     X, K = rng.standard_normal(x_shape), rng.standard_normal(k_shape)
     b = rng.standard_normal(k_shape[0])
     args = (stride, stride, pad, pad)
-    runs = []
+    runs, saved = [], numba.get_num_threads()
     for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
         numba.set_num_threads(threads)
         try:
@@ -255,7 +255,7 @@ def test_kernels_agree_with_the_twin_and_do_not_depend_on_the_thread_count(
                 dY = np.random.default_rng(12).standard_normal(Y.shape)
                 runs.append((Y,) + conv._conv_backward_kernel(X, K, dY, *args, input_grad))
         finally:
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+            numba.set_num_threads(saved)
     Y, dX, dK, db = runs[0]
     want = reference.conv2d_backward(X, K, dY, stride, pad)
     assert_twin(Y, reference.conv2d_forward(X, K, b, stride, pad), np.float64)
