@@ -23,7 +23,7 @@ def pytest_configure(config):
         os.environ["TQDM_DISABLE"] = "1"
         from lessons.kernels.threads import share_of_the_cores
         os.environ.update(share_of_the_cores(workers))
-    else:
+    elif workers > 1:
         # the tests run in this process; the processes they start keep the full environment
         # (the thread-count tests start some with every core)
         from lessons.kernels.threads import take_share_of_the_cores

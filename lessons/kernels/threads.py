@@ -40,9 +40,10 @@ def take_share_of_the_cores(processes):
     if processes <= 1:
         return
     import numba
-    numba.set_num_threads(min(_share(processes), numba.config.NUMBA_NUM_THREADS))
+    share = _share(processes)
+    numba.set_num_threads(min(share, numba.config.NUMBA_NUM_THREADS))
     for lib in _blas_libraries():
-        lib.set_num_threads(_share(processes))
+        lib.set_num_threads(share)
 
 
 @functools.cache
