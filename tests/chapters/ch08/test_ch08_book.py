@@ -176,20 +176,16 @@ def mnist_standardized():
             test_labels)
 
 
-@pytest.mark.parametrize("book_gradient, low, high", [
-    # the right gradient: chapter 08 prints 95.59 % for the book's seed (96.3-96.9 % for
-    # seeds 1-3); the book's gradient: 78.4 to 91.9 % over 12 seeds, and a single run is
-    # chaotic (one float rounding changed 88.5 % to 80.5 %), so its band has room below
-    (False, 0.94, 0.98),
-    (True, 0.70, 0.93),
-])
-def test_one_full_epoch_of_weidmans_experiment(mnist_standardized, book_gradient, low, high):
-    """The chapter's full-epoch claim and the band that holds the book's 90.50 %: one epoch,
-    batch 60, SGD 0.01 with momentum 0.9, seed 20190402 (about 15 s each)."""
+def test_one_full_epoch_with_the_books_gradient(mnist_standardized):
+    """The band that holds the book's 90.50 %: one epoch with the book's kernel gradient, batch
+    60, SGD 0.01 with momentum 0.9, seed 20190402 (about 15 s). Over 12 seeds it lands at 78.4
+    to 91.9 %, and a single run is chaotic (one float rounding changed 88.5 % to 80.5 %), so
+    the band has room below. The right gradient's full epoch is the chapter's own cell: nbval
+    checks the 95.59 % it prints, on two instruction sets."""
     X, y, X_test, y_test = mnist_standardized
-    model = cnn.weidman_cnn(seed=cnn.WEIDMAN_SEED, book_gradient=book_gradient)
+    model = cnn.weidman_cnn(seed=cnn.WEIDMAN_SEED, book_gradient=True)
     history = fit(model, softmax_cross_entropy, SGD(cnn.WEIDMAN_LR, momentum=cnn.WEIDMAN_MOMENTUM),
                   X, y, epochs=1, batch_size=60, seed=cnn.WEIDMAN_SEED, progress=False)
     assert not history.diverged
     _, acc = evaluate(model, softmax_cross_entropy, X_test, y_test, batch_size=1000)
-    assert low <= acc <= high
+    assert 0.70 <= acc <= 0.93
