@@ -82,9 +82,9 @@ def chapter_of(nodeid):
 # --- two workers ----------------------------------------------------------------------------
 # `course.py test` runs the tests on two pytest-xdist workers (--dist loadgroup, in collection
 # order). A unit of work is a test module, so a module's fixtures and the models its tests
-# train stay on one worker, except the chapters' browser tests: one unit per chapter (its
-# picture-without-a-kernel test before its Run All, in the worker's own JupyterLab), so both
-# workers share them. They come last in each worker (tests/browser/conftest.py says why).
+# train stay on one worker, except the chapters' browser tests: one unit per chapter (in the
+# worker's own JupyterLab), so both workers share them. They come last in each worker
+# (tests/browser/conftest.py says why).
 NOTEBOOKS_IN_LAB = "tests/browser/test_notebooks_in_lab.py"
 
 

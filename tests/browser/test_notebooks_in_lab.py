@@ -1,7 +1,8 @@
 """Every chapter in JupyterLab in a real browser, as a learner meets it.
 
-Per notebook: open it, clear the saved outputs, Run All, and check that every code cell ran
-and showed no error (cells tagged `raises-exception` may show one on purpose). Then press
+Per notebook: open it and check that every widget cell shows its saved picture (what GitHub
+and a learner see before Run All), clear the saved outputs, Run All, and check that every code
+cell ran and showed no error (cells tagged `raises-exception` may show one on purpose). Then press
 ArrowRight (ArrowLeft at the right end) on every slider of every dl-lessons widget and check
 that both the figure and the copy-as-code line changed; a slider whose one step leaves the
 figure as it was (a weight that only matters when a sign flips) goes on to its ends, and one
@@ -230,22 +231,18 @@ def logged_errors(page):
         ERROR_TEXT.search(text)) else []
 
 
-def test_widget_cells_show_a_picture_without_a_kernel(notebook, lab, page, saved_artifacts):
+def saved_pictures(notebook, panel, directory):
     """The committed notebook as GitHub or a learner before Run All sees it: every widget cell
-    shows its saved picture, never a VBox(...) repr or a blank. Defined before the Run All
-    test: JupyterLab autosaves a notebook it ran, and trusts its widget outputs from then on."""
-    cells = saved_cells(notebook)
-    widget_cells = [i for i, c in enumerate(cells) if c["type"] == "code" and any(
+    shows its saved picture, never a VBox(...) repr or a blank. What is wrong, as sentences;
+    each widget cell's screenshot goes to `directory`. Checked on the chapter's page before
+    its Run All, which replaces the saved outputs (and JupyterLab autosaves a notebook it ran
+    and trusts its widget outputs from then on)."""
+    saved = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    widget_cells = [i for i, c in enumerate(saved) if c["cell_type"] == "code" and any(
         "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-        for o in json.loads(notebook.read_text(encoding="utf-8"))["cells"][i].get("outputs", []))]
-    if not widget_cells:
-        pytest.skip(f"{notebook.name} has no widget cell")
-    page.goto(f"{lab.url}/lab/workspaces/{quote(notebook.stem)}-saved/tree/"
-              f"{quote(notebook.name)}")
-    panel = page.locator(".jp-NotebookPanel")
-    expect(panel).to_have_count(1)
+        for o in c.get("outputs", []))]
     rendered = panel.locator(".jp-Cell")
-    expect(rendered).to_have_count(len(cells))
+    expect(rendered).to_have_count(len(saved))
     problems = []
     for i in widget_cells:
         cell = rendered.nth(i)
@@ -253,22 +250,23 @@ def test_widget_cells_show_a_picture_without_a_kernel(notebook, lab, page, saved
         output = cell.locator(".jp-OutputArea-output").first
         text = output.inner_text()
         if "VBox(" in text or not output.locator("img").count():
-            problems.append(f"cell {i} shows {text[:120]!r} instead of a picture")
-        output.screenshot(path=saved_artifacts / f"cell-{i}.png")
-    assert not problems, "\n".join(problems)
+            problems.append(f"before Run All, cell {i} shows {text[:120]!r} instead of a picture")
+        output.screenshot(path=directory / f"cell-{i}.png")
+    return problems
 
 
-def test_chapter_runs_and_every_slider_redraws(notebook, lab, page, artifacts):
+def test_chapter_runs_and_every_slider_redraws(notebook, lab, page, artifacts, saved_artifacts):
     cells = saved_cells(notebook)
     t0 = time.monotonic()
     # A workspace per chapter, so JupyterLab does not reopen the previous chapter beside it.
     page.goto(f"{lab.url}/lab/workspaces/{quote(notebook.stem)}/tree/{quote(notebook.name)}")
     panel = page.locator(".jp-NotebookPanel")
-    timings = []
+    timings, problems = [], []
     try:
         expect(panel).to_have_count(1)
         wait_for_idle_kernel(page)
         timings.append(f"open {time.monotonic() - t0:.1f} s")
+        problems += saved_pictures(notebook, panel, saved_artifacts)
         t0 = time.monotonic()
         run_all(page, panel, cells)
         timings.append(f"Run All {time.monotonic() - t0:.1f} s")
@@ -277,7 +275,7 @@ def test_chapter_runs_and_every_slider_redraws(notebook, lab, page, artifacts):
         # every chapter has a widget; 00_start_here is the contents page and has none
         if not notebook.stem.startswith("00_"):
             assert widgets.count() > 0, f"{notebook.name} displays no dl-lessons widget"
-        t0, problems, moved = time.monotonic(), [], 0
+        t0, moved = time.monotonic(), 0
         for k in range(widgets.count()):
             widget = widgets.nth(k)
             opened = widget.evaluate(WIDGET_JS)["code"]
