@@ -235,8 +235,9 @@ def test(args):
     print("nbval's second run: " + " ".join(f"{k}={v!r}" for k, v in other.items()), flush=True)
     codes = [
         run_nbval({**os.environ, "DL_LESSONS_CHECK_WARM_CACHE": "1"}),
+        # --durations: the slowest tests, for whoever reads a CI log to make the run shorter
         run(PYTHON, "-m", "pytest", *workers, "--dist", "loadgroup", "--no-loadscope-reorder",
-            "tests", *args),
+            "--durations=25", "tests", *args),
     ]
     warmed = 0
     if notebooks:
