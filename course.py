@@ -236,7 +236,7 @@ def test(args):
     codes = [
         run_nbval({**os.environ, "DL_LESSONS_CHECK_WARM_CACHE": "1"}),
         # --durations: the slowest tests, for whoever reads a CI log to make the run shorter
-        run(PYTHON, "-m", "pytest", *workers, "--dist", "loadgroup", "--no-loadscope-reorder",
+        run(PYTHON, "-m", "pytest", *workers, "--dist", "loadscope", "--no-loadscope-reorder",
             "--durations=25", "tests", *args),
     ]
     warmed = 0

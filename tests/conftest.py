@@ -79,12 +79,25 @@ def chapter_of(nodeid):
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if not item.nodeid.startswith(("tests/chapters/", "tests/browser/")):
+            continue
+        number = chapter_of(item.nodeid)
+        if number is not None:
+            item.add_marker(getattr(pytest.mark, marker(number)))
+
+
 # --- two workers ----------------------------------------------------------------------------
-# `course.py test` runs the tests on two pytest-xdist workers (--dist loadgroup, in collection
+# `course.py test` runs the tests on two pytest-xdist workers (--dist loadscope, in collection
 # order). A unit of work is a test module, so a module's fixtures and the models its tests
 # train stay on one worker, except the chapters' browser tests: one unit per chapter (in the
 # worker's own JupyterLab), so both workers share them. They come last in each worker
-# (tests/browser/conftest.py says why).
+# (tests/browser/conftest.py says why). The units come from a scheduler of our own, not from
+# xdist_group marks and --dist loadgroup: pytest 9 keeps a test's id where xdist 3.8 can no
+# longer append the group to it, and loadgroup silently sent every test on its own
+# (pytest-dev/pytest-xdist#1386; chapter 06's Table 6.2, a module fixture, was computed on
+# both workers).
 NOTEBOOKS_IN_LAB = "tests/browser/test_notebooks_in_lab.py"
 
 
@@ -95,14 +108,14 @@ def work_unit(nodeid):
     return path
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist appends the group to each test's id
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if not item.nodeid.startswith(("tests/chapters/", "tests/browser/")):
-            continue
-        number = chapter_of(item.nodeid)
-        if number is not None:
-            item.add_marker(getattr(pytest.mark, marker(number)))
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        for item in items:
-            item.add_marker(pytest.mark.xdist_group(work_unit(item.nodeid)))
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadscope with work_unit as the scope of a test."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
