@@ -49,9 +49,10 @@ def canvas_png(canvas):
 
     Written out here because it is 2-2.6 times faster than PIL's encoder at the same level
     (which tries five filters on every row and keeps alpha): 6.7 against 17.5 ms for a
-    760 x 560 frame, 11 against 23 ms for 1200 x 520, and the files are smaller. The
-    format: the 8-byte signature, then the chunks IHDR (size, 8 bits per channel, colour
-    type 2 = RGB or 6 = RGBA), IDAT (the rows, each after a filter byte 0) and IEND."""
+    760 x 560 frame, 11 against 23 ms for 1200 x 520; the files come out 23 % smaller to 9 %
+    larger, depending on the figure. The format: the 8-byte signature, then the chunks IHDR
+    (size, 8 bits per channel, colour type 2 = RGB or 6 = RGBA), IDAT (the rows, each after a
+    filter byte 0) and IEND."""
     rgba = np.asarray(canvas.buffer_rgba())
     pixels, colour_type = (rgba[..., :3], 2) if rgba[..., 3].min() == 255 else (rgba, 6)
     height, width, channels = pixels.shape
