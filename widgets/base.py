@@ -32,11 +32,11 @@ import ipywidgets as W
 import matplotlib
 import numpy as np
 import traitlets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lessons.chapters import pretrained
 from lessons.kernels import checks
+from widgets.glyphs import Canvas
 from widgets.layers import Blitter, canvas_png, dynamic_artists
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -68,9 +68,10 @@ DARK = {"figure.facecolor": "#111111", "savefig.facecolor": "#111111",
 
 def figure_png(fig):
     """The figure as PNG bytes: the one picture the live view, the display bundle and the
-    static path share. Agg at the figure's dpi, no tight bounding box (figures are laid out
-    "constrained"), zlib level 1: several times faster than savefig's defaults."""
-    canvas = FigureCanvasAgg(fig)
+    static path share. Agg at the figure's dpi (its text drawn from widgets.glyphs' caches),
+    no tight bounding box (figures are laid out "constrained"), zlib level 1: several times
+    faster than savefig's defaults."""
+    canvas = Canvas(fig)
     canvas.draw()
     return canvas_png(canvas)
 

@@ -1,0 +1,65 @@
+"""widgets.glyphs: text drawn from the caches is matplotlib's own, pixel for pixel."""
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from widgets import glyphs
+
+
+def busy_figure():
+    """Text of every kind the widgets draw: titles with changing digits, rotated and
+    monospace labels, bold, small sizes, a fallback glyph, text running off the canvas, text
+    without anti-aliasing, mathtext, at many sub-pixel positions."""
+    fig = Figure(figsize=(5.3, 3.7), dpi=100)
+    ax = fig.add_subplot()
+    ax.plot([0, 1, 2], [3, 1, 2])
+    ax.set(title="update 5 of 5: w = (0.50, -1.25, 3.00)", xlabel="step", ylabel="loss")
+    fig.suptitle("diverged at step 12", fontweight="bold")
+    for k in range(23):
+        ax.text(0.013 * k + 0.0037 * k * k, 0.05 + 0.041 * k, f"{k} ␣ {np.exp(-k):.2g}",
+                fontsize=6 + k % 5, transform=ax.transAxes, rotation=(0, 90, 30)[k % 3],
+                family="monospace" if k % 4 == 0 else None)
+    fig.text(-0.02, 0.5, "off the left edge", fontsize=11)
+    fig.text(0.6, 0.02, "no anti-aliasing", antialiased=False)
+    fig.text(0.3, 0.9, r"$\sigma(z) = 1 / (1 + e^{-z})$")
+    return fig
+
+
+def drawn(canvas_class, fig):
+    canvas = canvas_class(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+@pytest.mark.skipif(not glyphs.SUPPORTED, reason="this matplotlib lacks Agg's private text API")
+def test_cached_text_is_matplotlibs_pixel_for_pixel():
+    fig = busy_figure()
+    expected = drawn(FigureCanvasAgg, fig)
+    glyphs._layouts.clear()
+    glyphs._bitmaps.clear()
+    cold = drawn(glyphs.Canvas, fig)
+    assert glyphs._bitmaps and glyphs._layouts  # the caches were used
+    warm = drawn(glyphs.Canvas, fig)  # every string and glyph from the caches now
+    np.testing.assert_array_equal(cold, expected)
+    np.testing.assert_array_equal(warm, expected)
+
+
+@pytest.mark.skipif(not glyphs.SUPPORTED, reason="this matplotlib lacks Agg's private text API")
+def test_a_glyph_at_a_new_whole_pixel_is_the_cached_bitmap_moved():
+    # the same strings one whole pixel (and then a fraction) to the right: the first from the
+    # cache, shifted; the second needs new bitmaps
+    for shift in (1 / 530, 1.37 / 530):
+        fig = busy_figure()
+        for text in fig.axes[0].texts:
+            x, y = text.get_position()
+            text.set_position((x + shift * 530 / fig.axes[0].bbox.width, y))
+        np.testing.assert_array_equal(drawn(glyphs.Canvas, fig), drawn(FigureCanvasAgg, fig))
+
+
+def test_the_caches_stay_bounded(monkeypatch):
+    monkeypatch.setattr(glyphs, "LIMIT", 5)
+    cache = {}
+    for k in range(12):
+        glyphs._remember(cache, k, k)
+        assert len(cache) <= 5 and cache[k] == k
