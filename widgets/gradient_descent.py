@@ -28,6 +28,7 @@ ALARM = "#D55E00"  # vermillion: divergence
 CONTOURS = "Blues_r"  # dark = low loss, so the valleys read as valleys
 LR_RANGE = (1e-4, 2.0)
 STEPS_MAX = 200
+START = dict(ms=10, mfc=PATH, mec="black")  # the start point's marker, and its legend entry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,14 +139,14 @@ def _surface_box(surf, box):
     return ws, fs, (fs.min() - pad, fs.max() + pad)
 
 
-def _draw_surface(ax, surf, box, start):
-    """What stays while the learning rate, momentum, steps and rule move: the surface, the
-    start, the minima, the limits, and legend entries for the walk and its end."""
+def _draw_surface(ax, surf, box):
+    """What stays while the learning rate, momentum, steps, rule and start (within the box)
+    move: the surface, the minima, the limits, and legend entries for the walk, its start
+    and its end."""
     curve = _surface_box(surf, box)
     if curve is not None:
         ws, fs, y_box = curve
         ax.plot(ws, fs, color="black", lw=1.5)
-        start = (start[0], float(surf.f(np.array(start[:1]))))
         minima = [(m[0], float(surf.f(np.array(m)))) for m in surf.minima]
         ax.set(xlim=box[0], ylim=y_box, xlabel="w", ylabel="f(w)")
     else:
@@ -159,11 +160,18 @@ def _draw_surface(ax, surf, box, start):
         minima = surf.minima
         ax.set(xlim=box[0], ylim=box[1], xlabel="x", ylabel="y")
     ax.plot([], [], "-o", color=PATH, ms=4.0, mec="black", mew=0.4, lw=1, label="walk")
-    ax.plot(*start, "o", ms=10, mfc=PATH, mec="black", label="start", zorder=5)
+    ax.plot([], [], "o", **START, label="start")
     ax.plot([], [], "s", ms=8, mfc="white", mec="black", label="end")
     for i, m in enumerate(minima):
         ax.plot(*m, "*", ms=16, mfc="white", mec="black", zorder=6,
                 label="global minimum" if i == 0 else None)
+
+
+def _draw_start(ax, surf, start):
+    """The walk's start point (on the curve, for a 1-D surface)."""
+    if surf.dim == 1:
+        start = (start[0], float(surf.f(np.array(start[:1]))))
+    ax.plot(*start, "o", **START, zorder=5)
 
 
 def _draw_path(ax, surf, walk, state, box):
@@ -196,7 +204,8 @@ def draw_walk(ax, surf, walk, state=None):
     """
     surf = surface(surf)
     box = _view_box(surf, walk.points[0])
-    _draw_surface(ax, surf, box, walk.points[0])
+    _draw_surface(ax, surf, box)
+    _draw_start(ax, surf, walk.points[0])
     _draw_path(ax, surf, walk, state, box)
     return ax
 
@@ -249,7 +258,7 @@ def _start(state):
 def _frame(state):
     surf = surface(state.surface)
     fig, (left, _) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
-    _draw_surface(left, surf, _view_box(surf, _start(state)), _start(state))
+    _draw_surface(left, surf, _view_box(surf, _start(state)))
     left.legend(loc="upper center" if surf.dim == 1 else "lower left", fontsize=8,
                 framealpha=0.85)
     return fig
@@ -259,6 +268,7 @@ def _walk_layer(fig, state):
     surf = surface(state.surface)
     walk = walk_of(state)
     left, right = fig.axes
+    _draw_start(left, surf, _start(state))
     _draw_path(left, surf, walk, state, _view_box(surf, _start(state)))
     left.set_title(f"{surf.name}: f = {surf.formula}\n{_describe(state)}", fontsize=10)
     _draw_losses(right, surf, walk)
@@ -266,9 +276,11 @@ def _walk_layer(fig, state):
     fig.suptitle(text, color=colour, fontweight="bold" if walk.diverged else "normal")
 
 
-# the surface stays while the learning rate, momentum, steps and rule move; the loss panel's
-# scale follows the walk, so it is redrawn whole
-LAYERS = Layers(key=lambda state: (state.surface, state.start_x, state.start_y),
+# the surface stays while the learning rate, momentum, steps, rule and the start move (as long
+# as the start stays in the surface's window: the window widens to keep it in view); the loss
+# panel's scale follows the walk, so it is redrawn whole
+LAYERS = Layers(key=lambda state: (state.surface,
+                                   _view_box(surface(state.surface), _start(state))),
                 static=_frame, dynamic=_walk_layer, redrawn=(1,))
 
 

@@ -32,9 +32,12 @@ LAYERED = {
         dict(nand1=-0.2), dict(and0=0.5), dict(or0=2.0, or1=0.0, or2=0.0),
         dict(nand0=0.0, nand1=0.0, nand2=0.0)]),
     **{f"descent_explorer {surface}": (
-        lambda surface=surface: gd.descent_explorer(surface=surface), gd.render, [
+        lambda surface=surface: gd.descent_explorer(  # from the surface's own start, in view
+            surface=surface, **dict(zip(("start_x", "start_y"), gd.SURFACES[surface].start))),
+        gd.render, [
             dict(lr=0.02), dict(momentum=0.9), dict(steps=30), dict(lr=1.5),
-            dict(rule="book", momentum=0.9), dict(lr=0.0001, momentum=0.0, rule="classical")])
+            dict(rule="book", momentum=0.9), dict(lr=0.0001, momentum=0.0, rule="classical"),
+            dict(start_x=1.0), dict(start_y=0.5, lr=0.02)])  # the start, inside the window
        for surface in gd.SURFACES},
     "mlp_playground": (mp.mlp_playground, mp.render, [
         dict(epoch=0), dict(epoch=10), dict(epoch=75), dict(epoch=150)]),
