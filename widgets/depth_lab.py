@@ -19,6 +19,7 @@ from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, flag, new_figure
 from widgets.layers import Layers
@@ -87,10 +88,26 @@ class State:
                                                   integer=True))
 
 
+def _norm_limits(state):
+    """The gradient-norm axes' range: every step's norms of both networks at this depth, so
+    the scale stays while the step moves (and a norm that falls is seen falling)."""
+    table, _ = runs()
+    norms = np.concatenate([table[state.depth, skip, state.batchnorm][1][1:].ravel()
+                            for skip in (False, True)])
+    norms = np.maximum(norms, 1e-12)
+    return norms.min() / 1.5, norms.max() * 1.5
+
+
 def _frame(state):
-    """What stays while the step moves: the loss curves of both networks."""
+    """What stays while the step moves: the loss curves of both networks, the gradient-norm
+    axes."""
     table, batches = runs()
-    fig, (_, ax_l) = new_figure(12, 4.2, ncols=2)
+    fig, (ax_g, ax_l) = new_figure(12, 4.2, ncols=2)
+    layers = table[state.depth, True, state.batchnorm][1].shape[1]
+    ax_g.set(yscale="log", ylim=_norm_limits(state), xlim=(0.5, layers + 0.5),
+             xlabel="weight layer (1 = first conv, last = Dense head)",
+             ylabel="gradient norm ||dK|| (log scale)")
+    ax_g.xaxis.set_major_locator(MaxNLocator(integer=True))
     bn = " + batch norm" if state.batchnorm else ""
     for skip, colour, name in ((False, NEGATIVE, "plain"), (True, POSITIVE, "residual")):
         losses = table[state.depth, skip, state.batchnorm][0]
@@ -101,15 +118,14 @@ def _frame(state):
         ax_l.plot(batches, other, color=colour, lw=1, ls=":", alpha=0.6,
                   label=f"{name} {'without' if state.batchnorm else 'with'} batch norm")
     ax_l.set(xlabel="training step (batches of 32)", ylabel="loss on 100 training images",
-             title="loss while training: plain vs residual (dotted: batch norm switched)",
+             title="loss: plain vs residual (dotted: batch norm switched)",
              xlim=ax_l.get_xlim(), ylim=ax_l.get_ylim())
     ax_l.legend(fontsize=8)
     return fig
 
 
 def _step_layer(fig, state):
-    """The gradient norm per layer at the step (its axes drawn whole: the scale follows the
-    norms), and the step's mark on the loss curves."""
+    """The gradient norm per layer at the step, and the step's mark on the loss curves."""
     table, batches = runs()
     ax_g, ax_l = fig.axes
     bn = " + batch norm" if state.batchnorm else ""
@@ -118,19 +134,17 @@ def _step_layer(fig, state):
         _, norms, accuracy = table[state.depth, skip, state.batchnorm]
         bold = skip == state.skip
         layers = np.arange(1, norms.shape[1] + 1)
-        ax_g.semilogy(layers, np.maximum(norms[step], 1e-12), "o-", color=colour,
-                      lw=2.5 if bold else 1, alpha=1 if bold else 0.35,
-                      label=f"{name}{bn} (test accuracy {accuracy:.3f})")
-    ax_g.set(xlabel="weight layer (1 = first conv, last = Dense head)",
-             ylabel="gradient norm ||dK|| (log scale)",
-             title=f"{state.depth} layers{bn}, after step {batches[step]}")
+        ax_g.plot(layers, np.maximum(norms[step], 1e-12), "o-", color=colour,
+                  lw=2.5 if bold else 1, alpha=1 if bold else 0.35,
+                  label=f"{name}{bn} (test accuracy {accuracy:.3f})")
+    ax_g.set_title(f"{state.depth} layers{bn}, after step {batches[step]}")
     ax_g.legend(fontsize=8)
     ax_l.axvline(batches[state.step], color=ACCENT, ls="--")
 
 
 # scrubbing or playing the step keeps the frame; depth, skip and batch norm draw a new one
 LAYERS = Layers(key=lambda state: (state.depth, state.skip, state.batchnorm), static=_frame,
-                dynamic=_step_layer, redrawn=(0,))
+                dynamic=_step_layer)
 
 
 def render(state):
