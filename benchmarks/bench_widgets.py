@@ -6,8 +6,11 @@ keyboard (sliders: arrow keys; dropdowns: arrow keys; toggle buttons: Enter on t
 button; toggle: Space), `--moves` times each, and measures in the page, from the keydown
 event to the first animation frame whose widget picture differs (an <img> source, a canvas
 frame counter, or a progress indicator appearing). Prints a Markdown table: p50, p95 and max
-per widget, for the controls that only redraw and, separately, for those that retrain
-(where the time is to the first visible change: progress or picture).
+per widget, for the controls that only redraw and, separately, for those that retrain: a move
+that trains is timed to its progress indicator, a move back to a run already trained (the
+second half of each control's moves) to its picture, in a row of its own. "kernel p50" is
+the View's own time for the frames shown (widgets.base.View reports it with each frame); the
+rest of a move's time is its trip through JupyterLab and the browser.
 
     .venv/bin/python benchmarks/bench_widgets.py                      # every chapter, 10 moves
     .venv/bin/python benchmarks/bench_widgets.py --only 03 --moves 4  # a quick look
@@ -63,7 +66,10 @@ ARM_JS = f"""w => {{
     const tick = () => {{
         if (b.done) return;
         if (b.t0 !== null && sig(w) !== b.before) {{
-            b.t1 = performance.now(); b.done = true; return;
+            b.t1 = performance.now(); b.done = true;
+            b.busy = w.querySelector('[data-busy="1"]') !== null;
+            b.kernel = Number(w.querySelector('img.dl-picture-frame')?.dataset.kernelMs ?? NaN);
+            return;
         }}
         requestAnimationFrame(tick);
     }};
@@ -195,8 +201,9 @@ def controls(widget):
 
 
 def one_move(page, widget, kind, control, forward, wait_s):
-    """Press one key on the control; the latency in ms, or None if the picture did not change
-    within wait_s."""
+    """Press one key on the control; (latency in ms, whether the first change was the
+    progress indicator, the kernel's time for the frame shown in ms), or (None, False, None)
+    if the picture did not change within wait_s."""
     widget.evaluate(ARM_JS)
     if kind == "slider":
         control.press("ArrowRight" if forward else "ArrowLeft")
@@ -217,9 +224,10 @@ def one_move(page, widget, kind, control, forward, wait_s):
     except Exception:  # Playwright's timeout: the picture did not change
         pass
     result = page.evaluate("() => { const b = window.__bench; b.done = true; "
-                           "return b.t1 === null || b.t0 === null ? null : b.t1 - b.t0; }")
+                           "return [b.t1 === null || b.t0 === null ? null : b.t1 - b.t0, "
+                           "b.busy === true, b.kernel ?? null]; }")
     settle(page, widget)
-    return result
+    return tuple(result)
 
 
 def at_end(page, kind, control):
@@ -246,37 +254,60 @@ def bench_notebook(page, url, notebook, moves, results):
         for kind, control, label in controls(widget):
             slow = label.strip().lower() in retrain
             forward = not at_end(page, kind, control)
-            times = []
+            times, trained, kernel = [], [], []
             for m in range(moves):
                 go = forward if m < (moves + 1) // 2 else not forward
-                times.append(one_move(page, widget, kind, control, go,
-                                      SETTLE_S if slow else REDRAW_S))
+                ms, busy, frame_ms = one_move(page, widget, kind, control, go,
+                                              SETTLE_S if slow else REDRAW_S)
+                times.append(ms)
+                trained.append(busy)
+                kernel.append(None if busy or ms is None else frame_ms)
                 if times[-3:] == [None] * 3:
-                    times += [None] * (moves - len(times))  # a control that moves nothing
+                    extra = moves - len(times)  # a control that moves nothing
+                    times, trained, kernel = (times + [None] * extra, trained + [False] * extra,
+                                              kernel + [None] * extra)
                     break
             results.append({"chapter": notebook.stem[:2], "widget": name, "control": label,
-                            "retrain": slow, "ms": times})
-            shown = [f"{t:.0f}" if t is not None else "-" for t in times]
+                            "retrain": slow, "ms": times, "busy": trained, "kernel": kernel})
+            shown = [("-" if t is None else f"{t:.0f}" + ("*" if b else ""))
+                     for t, b in zip(times, trained)]
             print(f"  {notebook.stem[:2]} {name} {label!r}: {' '.join(shown)}", flush=True)
 
 
+def _kind(r, busy):
+    """A move's row: a redrawing control's; a retraining control's that trained (timed to the
+    progress indicator); or one whose run was cached (a move back: timed to the picture).
+    Files written before the progress indicator was told apart have no "busy"."""
+    if not r["retrain"]:
+        return "redraw"
+    if busy is None:
+        return "retrain"
+    return "retrain, to progress" if busy else "retrain control, run cached"
+
+
 def table(results):
-    rows = ["| chapter | widget | controls | p50 | p95 | max | unchanged |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
-    keys = []
+    """The Markdown table: per widget and kind of move, p50, p95 and max from key press to
+    changed picture, and the p50 of the kernel's own time for the frames shown (where the
+    View reported it), the rest being the trip through JupyterLab and the browser."""
+    rows = ["| chapter | widget | controls | p50 | p95 | max | kernel p50 | unchanged |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    moves = {}  # (chapter, widget, kind) -> (controls, times, kernel times), in order met
     for r in results:
-        key = (r["chapter"], r["widget"], r["retrain"])
-        if key not in keys:
-            keys.append(key)
-    for chapter, widget, retrain in keys:
-        mine = [r for r in results if (r["chapter"], r["widget"], r["retrain"]) ==
-                (chapter, widget, retrain)]
-        times = [t for r in mine for t in r["ms"] if t is not None]
-        missing = sum(t is None for r in mine for t in r["ms"])
+        n = len(r["ms"])
+        for t, busy, k in zip(r["ms"], r.get("busy", [None] * n), r.get("kernel", [None] * n)):
+            labels, times, kernel = moves.setdefault(
+                (r["chapter"], r["widget"], _kind(r, busy)), (set(), [], []))
+            labels.add(r["control"])
+            times.append(t)
+            if k is not None:
+                kernel.append(k)
+    for (chapter, widget, kind), (labels, all_times, kernel) in moves.items():
+        times = [t for t in all_times if t is not None]
+        missing = len(all_times) - len(times)
         p50, p95, top = (np.percentile(times, [50, 95, 100]) if times else (np.nan,) * 3)
-        rows.append(f"| {chapter} | {widget} | {'retrain' if retrain else 'redraw'} "
-                    f"({len(mine)}) | {p50:,.0f} ms | {p95:,.0f} ms | {top:,.0f} ms | "
-                    f"{missing} |")
+        own = f"{np.median(kernel):,.0f} ms" if kernel else ""
+        rows.append(f"| {chapter} | {widget} | {kind} ({len(labels)}) | {p50:,.0f} ms | "
+                    f"{p95:,.0f} ms | {top:,.0f} ms | {own} | {missing} |")
     return "\n".join(rows)
 
 

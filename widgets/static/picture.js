@@ -44,6 +44,7 @@ function render({ model, el }) {
     img.src = next;
     img.dataset.frame = String(++frame);
     img.dataset.hash = hash(data); // tests tell a changed picture from a redrawn same one
+    img.dataset.kernelMs = String(model.get("frame_ms")); // for benchmarks/bench_widgets.py
     if (old) setTimeout(() => URL.revokeObjectURL(old), 1000);
   }
   function text() {
