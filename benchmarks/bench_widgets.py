@@ -261,7 +261,8 @@ def bench_notebook(page, url, notebook, moves, results):
                                               SETTLE_S if slow else REDRAW_S)
                 times.append(ms)
                 trained.append(busy)
-                kernel.append(None if busy or ms is None else frame_ms)
+                reported = frame_ms is not None and frame_ms == frame_ms  # NaN: not reported
+                kernel.append(frame_ms if reported and not busy and ms is not None else None)
                 if times[-3:] == [None] * 3:
                     extra = moves - len(times)  # a control that moves nothing
                     times, trained, kernel = (times + [None] * extra, trained + [False] * extra,
