@@ -18,6 +18,7 @@ GitHub, nbviewer, an HTML export) shows the picture.
 """
 import asyncio
 import base64
+import collections
 import dataclasses
 import functools
 import html
@@ -41,6 +42,31 @@ from widgets.glyphs import Canvas
 from widgets.layers import Blitter, canvas_png, dynamic_artists
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Frames a View keeps (figure and background, 1-4 MB each): a move back to a text, a depth or
+# a surface shown before blits over its kept frame instead of drawing a new one.
+KEPT_FRAMES = 4
+KEPT_PICTURES = 64  # PNGs a View keeps (20-200 KB each), by state and theme
+
+
+class Pictures(collections.OrderedDict):
+    """The latest `maxsize` pictures by key."""
+
+    def __init__(self, maxsize):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def get(self, key):
+        png = super().get(key)
+        if png is not None:
+            self.move_to_end(key)
+        return png
+
+    def put(self, key, png):
+        if not self.maxsize:
+            return
+        self[key] = png
+        while len(self) > self.maxsize:
+            self.popitem(last=False)
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies) and a diverging map.
 POSITIVE = "#0072B2"  # blue: class +1
@@ -218,7 +244,8 @@ class View:
     trained (cached in lessons.chapters.pretrained): it then runs on a thread with a progress bar.
     play: the field a play/pause button animates over its slider's range.
     layers: the widget's widgets.layers.Layers (render is then layers.render): moves that keep
-    its key redraw only the dynamic layer. DL_LESSONS_WHOLE_FRAMES=1 in the environment turns
+    its key, or go back to one of the KEPT_FRAMES keys drawn last, redraw only the dynamic
+    layer. DL_LESSONS_WHOLE_FRAMES=1 in the environment turns
     that off (every frame drawn whole), for benchmarks/bench_widgets.py's comparison.
     """
 
@@ -227,6 +254,10 @@ class View:
         self.render, self.state, self.call_name = render, state, call_name
         whole = os.environ.get("DL_LESSONS_WHOLE_FRAMES", "") not in ("", "0")
         self.layers, self._blitter = (None if whole else layers), None
+        self._blitters = collections.OrderedDict()  # key -> Blitter, the latest KEPT_FRAMES
+        # (state, theme) -> PNG of the latest KEPT_PICTURES: render(state) is pure, so a move
+        # back to a state shown before (scrubbing to and fro, a play loop) draws nothing
+        self._pictures = Pictures(0 if whole else KEPT_PICTURES)
         self.module = render.__module__
         self.defaults, self.controls = state, controls
         self.summarize = summary or (lambda s: state_call(call_name, s))
@@ -325,14 +356,20 @@ class View:
         if train is not None:
             self._train(train)
             return
-        style = DARK if self.picture.dark else {}
         start = time.perf_counter()
-        with matplotlib.rc_context(style):
-            fig, png = self._frame(self.state)
+        key = (self.state, self.picture.dark)
+        png = self._pictures.get(key)
+        if png is None:
+            with matplotlib.rc_context(DARK if self.picture.dark else {}):
+                fig, png = self._frame(self.state)
+            self.figure = fig  # the last Figure drawn, for tests
+            if self.layers is None or self._blitter.background is not None:
+                # not a new frame's first picture: laid out by its constrained layout, which
+                # the frames blitted over it no longer run, its suptitle may sit a pixel off
+                self._pictures.put(key, png)
         with self.picture.hold_sync():  # one message: benchmarks/bench_widgets.py reads both
             self.picture.png = png
             self.picture.frame_ms = 1e3 * (time.perf_counter() - start)
-        self.figure = fig  # the last frame's Figure, for tests
         self.picture.summary = self.summarize(self.state)
         self.frames += 1
         self.code.value = (
@@ -347,13 +384,17 @@ class View:
             fig = self.render(state)
             return fig, self._png(fig)
         key = (self.layers.key(state), self.picture.dark)
-        blitter = self._blitter
-        if blitter is not None and blitter.key == key:
+        blitter = self._blitters.get(key)
+        if blitter is not None:  # this frame, or one the view drew before and kept
+            self._blitters.move_to_end(key)
+            self._blitter = blitter
             return blitter.fig, blitter.frame(lambda: self.layers.dynamic(blitter.fig, state))
         fig = self.layers.static(state)
         artists = dynamic_artists(fig, lambda: self.layers.dynamic(fig, state))
         png = self._png(fig)
-        self._blitter = Blitter(key, fig, artists, self.layers.redrawn)
+        self._blitter = self._blitters[key] = Blitter(key, fig, artists, self.layers.redrawn)
+        if len(self._blitters) > KEPT_FRAMES:
+            self._blitters.popitem(last=False)
         return fig, png
 
     def _png(self, fig):

@@ -20,7 +20,7 @@ import widgets.lstm_gates as lg
 import widgets.mlp_playground as mp
 import widgets.optimizer_race as orace
 import widgets.transformer_explainer as te
-from widgets.base import figure_png
+from widgets.base import KEPT_FRAMES, KEPT_PICTURES, figure_png
 
 # (factory, render, moves that keep the frame: each a dict of fields)
 LAYERED = {
@@ -107,6 +107,45 @@ def test_a_new_frame_is_drawn_whole_when_its_key_changes():
     assert view.picture.png == whole_draw(db.render, view)
     view.set(w0=0.7)  # and blits again from there
     np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(db.render, view)))
+
+
+def test_a_frame_drawn_before_is_kept_and_blitted_again():
+    view = db.decision_boundary()
+    first = view._blitter
+    assert db.State().dataset == db.DATASETS[0]
+    for dataset in db.DATASETS[1:KEPT_FRAMES + 1]:  # one frame too many: the first is dropped
+        view.set(dataset=dataset)
+    assert first not in view._blitters.values() and len(view._blitters) == KEPT_FRAMES
+    view.set(dataset=db.DATASETS[2], w0=0.3)  # back to a kept frame: blitted over it
+    kept = view._blitter
+    assert kept.key[0][0] == db.DATASETS[2] and kept.background is not None
+    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(db.render, view)))
+    view.set(dataset=db.DATASETS[1])
+    view.set(dataset=db.DATASETS[2], w0=0.4)
+    assert view._blitter is kept
+    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(db.render, view)))
+
+
+def test_a_state_shown_before_is_not_drawn_again(monkeypatch):
+    view = db.decision_boundary()
+    view.set(w0=0.5)
+    first = view.picture.png
+    view.set(w0=0.7)
+    moved = view.picture.png
+    monkeypatch.setattr(view, "_frame", lambda state: pytest.fail(f"drew {state} again"))
+    view.set(w0=0.5)  # back, and forward again: the kept pictures
+    assert view.picture.png == first
+    view.set(w0=0.7)
+    assert view.picture.png == moved and view.frames == 5
+    with pytest.raises(pytest.fail.Exception):  # the theme is part of the key: drawn
+        view.picture.dark = True
+
+
+def test_the_kept_pictures_stay_bounded():
+    view = db.decision_boundary()
+    for k in range(KEPT_PICTURES + 5):
+        view.set(w0=round(-1 + k * 0.01, 2))
+    assert len(view._pictures) == KEPT_PICTURES
 
 
 def test_the_theme_is_part_of_the_key():
