@@ -10,7 +10,9 @@ per widget, for the controls that only redraw and, separately, for those that re
 that trains is timed to its progress indicator, a move back to a run already trained (the
 second half of each control's moves) to its picture, in a row of its own. "kernel p50" is
 the View's own time for the frames shown (widgets.base.View reports it with each frame); the
-rest of a move's time is its trip through JupyterLab and the browser.
+rest of a move's time is its trip through JupyterLab and the browser. Each control's moves go
+forward, then back: a View keeps the pictures it drew, so the moves back cost no drawing, and
+"p50 new states" gives the forward moves alone.
 
     .venv/bin/python benchmarks/bench_widgets.py                      # every chapter, 10 moves
     .venv/bin/python benchmarks/bench_widgets.py --only 03 --moves 4  # a quick look
@@ -268,8 +270,10 @@ def bench_notebook(page, url, notebook, moves, results):
                     times, trained, kernel = (times + [None] * extra, trained + [False] * extra,
                                               kernel + [None] * extra)
                     break
+            back = [m >= (moves + 1) // 2 for m in range(moves)]  # to states shown before
             results.append({"chapter": notebook.stem[:2], "widget": name, "control": label,
-                            "retrain": slow, "ms": times, "busy": trained, "kernel": kernel})
+                            "retrain": slow, "ms": times, "busy": trained, "kernel": kernel,
+                            "back": back})
             shown = [("-" if t is None else f"{t:.0f}" + ("*" if b else ""))
                      for t, b in zip(times, trained)]
             print(f"  {notebook.stem[:2]} {name} {label!r}: {' '.join(shown)}", flush=True)
@@ -288,27 +292,32 @@ def _kind(r, busy):
 
 def table(results):
     """The Markdown table: per widget and kind of move, p50, p95 and max from key press to
-    changed picture, and the p50 of the kernel's own time for the frames shown (where the
-    View reported it), the rest being the trip through JupyterLab and the browser."""
-    rows = ["| chapter | widget | controls | p50 | p95 | max | kernel p50 | unchanged |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    moves = {}  # (chapter, widget, kind) -> (controls, times, kernel times), in order met
+    changed picture; the p50 of the moves to states not shown before (the first half of each
+    control's moves: a View keeps the pictures it drew, so a move back costs no drawing); and
+    the p50 of the kernel's own time for the frames shown (where the View reported it), the
+    rest being the trip through JupyterLab and the browser."""
+    rows = ["| chapter | widget | controls | p50 | p95 | max | p50 new states | kernel p50 "
+            "| unchanged |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    groups = {}  # (chapter, widget, kind) -> (controls, moves), in the order first met
     for r in results:
         n = len(r["ms"])
-        for t, busy, k in zip(r["ms"], r.get("busy", [None] * n), r.get("kernel", [None] * n)):
-            labels, times, kernel = moves.setdefault(
-                (r["chapter"], r["widget"], _kind(r, busy)), (set(), [], []))
+        for t, busy, k, back in zip(r["ms"], r.get("busy", [None] * n),
+                                    r.get("kernel", [None] * n), r.get("back", [None] * n)):
+            labels, moves = groups.setdefault((r["chapter"], r["widget"], _kind(r, busy)),
+                                              (set(), []))
             labels.add(r["control"])
-            times.append(t)
-            if k is not None:
-                kernel.append(k)
-    for (chapter, widget, kind), (labels, all_times, kernel) in moves.items():
-        times = [t for t in all_times if t is not None]
-        missing = len(all_times) - len(times)
+            moves.append((t, k, back))
+    for (chapter, widget, kind), (labels, moves) in groups.items():
+        times = [t for t, _, _ in moves if t is not None]
+        new = [t for t, _, back in moves if t is not None and back is False]
+        kernel = [k for _, k, _ in moves if k is not None]
+        missing = len(moves) - len(times)
         p50, p95, top = (np.percentile(times, [50, 95, 100]) if times else (np.nan,) * 3)
+        first = f"{np.median(new):,.0f} ms" if new else ""
         own = f"{np.median(kernel):,.0f} ms" if kernel else ""
         rows.append(f"| {chapter} | {widget} | {kind} ({len(labels)}) | {p50:,.0f} ms | "
-                    f"{p95:,.0f} ms | {top:,.0f} ms | {own} | {missing} |")
+                    f"{p95:,.0f} ms | {top:,.0f} ms | {first} | {own} | {missing} |")
     return "\n".join(rows)
 
 

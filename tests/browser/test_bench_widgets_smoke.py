@@ -21,8 +21,8 @@ def test_bench_widgets_prints_a_row_per_widget(tmp_path):
                            "--only", "02_", "--moves", "1"], capture_output=True, text=True,
                           timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert ("| chapter | widget | controls | p50 | p95 | max | kernel p50 | unchanged |"
-            in done.stdout)
+    assert ("| chapter | widget | controls | p50 | p95 | max | p50 new states | kernel p50 "
+            "| unchanged |" in done.stdout)
     row = next(line for line in done.stdout.splitlines()
                if line.startswith("| 02 | descent_explorer | redraw"))
-    assert row.split("|")[7].strip().endswith(" ms")  # the View reported its frames' time
+    assert row.split("|")[8].strip().endswith(" ms")  # the View reported its frames' time
