@@ -48,25 +48,26 @@ KEPT_FRAMES = 4
 KEPT_PICTURES = 64  # PNGs a View keeps (20-200 KB each), by state and theme
 
 
-class Pictures(collections.OrderedDict):
-    """The latest `maxsize` pictures by key."""
+class Kept(collections.OrderedDict):
+    """The latest `maxsize` values put, by key (none when maxsize is 0); get() marks its key
+    as the latest."""
 
     def __init__(self, maxsize):
         super().__init__()
         self.maxsize = maxsize
 
     def get(self, key):
-        png = super().get(key)
-        if png is not None:
+        value = super().get(key)
+        if value is not None:
             self.move_to_end(key)
-        return png
+        return value
 
-    def put(self, key, png):
-        if not self.maxsize:
-            return
-        self[key] = png
-        while len(self) > self.maxsize:
-            self.popitem(last=False)
+    def put(self, key, value):
+        if self.maxsize:
+            self[key] = value
+            while len(self) > self.maxsize:
+                self.popitem(last=False)
+        return value
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies) and a diverging map.
 POSITIVE = "#0072B2"  # blue: class +1
@@ -245,8 +246,9 @@ class View:
     play: the field a play/pause button animates over its slider's range.
     layers: the widget's widgets.layers.Layers (render is then layers.render): moves that keep
     its key, or go back to one of the KEPT_FRAMES keys drawn last, redraw only the dynamic
-    layer. DL_LESSONS_WHOLE_FRAMES=1 in the environment turns
-    that off (every frame drawn whole), for benchmarks/bench_widgets.py's comparison.
+    layer; a move back to one of the KEPT_PICTURES states shown last draws nothing.
+    DL_LESSONS_WHOLE_FRAMES=1 in the environment turns both off (every frame drawn whole), for
+    benchmarks/bench_widgets.py's comparison.
     """
 
     def __init__(self, render, state, controls, call_name, *, summary=None, training=None,
@@ -254,10 +256,10 @@ class View:
         self.render, self.state, self.call_name = render, state, call_name
         whole = os.environ.get("DL_LESSONS_WHOLE_FRAMES", "") not in ("", "0")
         self.layers, self._blitter = (None if whole else layers), None
-        self._blitters = collections.OrderedDict()  # key -> Blitter, the latest KEPT_FRAMES
-        # (state, theme) -> PNG of the latest KEPT_PICTURES: render(state) is pure, so a move
-        # back to a state shown before (scrubbing to and fro, a play loop) draws nothing
-        self._pictures = Pictures(0 if whole else KEPT_PICTURES)
+        self._blitters = Kept(KEPT_FRAMES)  # frame key -> Blitter
+        # (state, theme) -> PNG: render(state) is pure, so a move back to a state shown before
+        # (scrubbing to and fro, a play loop) draws nothing
+        self._pictures = Kept(0 if whole else KEPT_PICTURES)
         self.module = render.__module__
         self.defaults, self.controls = state, controls
         self.summarize = summary or (lambda s: state_call(call_name, s))
@@ -386,15 +388,12 @@ class View:
         key = (self.layers.key(state), self.picture.dark)
         blitter = self._blitters.get(key)
         if blitter is not None:  # this frame, or one the view drew before and kept
-            self._blitters.move_to_end(key)
             self._blitter = blitter
             return blitter.fig, blitter.frame(lambda: self.layers.dynamic(blitter.fig, state))
         fig = self.layers.static(state)
         artists = dynamic_artists(fig, lambda: self.layers.dynamic(fig, state))
         png = self._png(fig)
-        self._blitter = self._blitters[key] = Blitter(key, fig, artists, self.layers.redrawn)
-        if len(self._blitters) > KEPT_FRAMES:
-            self._blitters.popitem(last=False)
+        self._blitter = self._blitters.put(key, Blitter(key, fig, artists, self.layers.redrawn))
         return fig, png
 
     def _png(self, fig):
