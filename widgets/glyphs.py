@@ -25,7 +25,7 @@ from matplotlib.ft2font import FT2Font, RenderMode
 
 LIMIT = 100_000  # entries of each cache (a glyph's bitmap is a few hundred bytes)
 _layouts = {}  # (thread, string, font properties, dpi, hinting, features, language) -> glyphs
-_bitmaps = {}  # (font, size, dpi, glyph, transform, hinting, mode, x % 64, y % 64) -> bitmap
+_bitmaps = {}  # (font, glyph, (size, dpi, transform, hinting, mode), x % 64, y % 64) -> bitmap
 
 SUPPORTED = (all(hasattr(RendererAgg, name) for name in ("_prepare_font",
                                                          "_draw_text_glyphs_and_boxes"))
@@ -67,12 +67,11 @@ class Renderer(RendererAgg):
         matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
         antialiased = gc.get_antialiased()
         mode = RenderMode.NORMAL if antialiased else RenderMode.MONO
-        height = self.height
+        height, same = self.height, (size, self.dpi, matrix.tobytes(), flags, antialiased)
         for font, glyph, dx, dy in glyphs:  # dy is upwards, as FreeType's y
             ox = round(0x40 * (x + dx * cos - dy * sin))
             oy = round(0x40 * (height - y + dx * sin + dy * cos))
-            key = (font, size, self.dpi, glyph, matrix.tobytes(), flags, antialiased,
-                   ox & 63, oy & 63)
+            key = (font, glyph, same, ox & 63, oy & 63)
             bitmap = _bitmaps.get(key)
             if bitmap is None:
                 font.set_size(size, self.dpi)
