@@ -11,6 +11,9 @@ run a learner's kernel instead of the course's (`registry` lists which; `use()` 
 
 Set NUMBA_DISABLE_JIT=1 before starting Python (or the Jupyter kernel) to run every kernel
 as plain Python and step through it in a debugger.
+
+Importing this package keeps the memory kernels free in the process for their next call
+(`memory`: on glibc, a page fault per 4 kB of every call's temporaries otherwise).
 """
 from lessons.kernels.perceptron import perceptron_epoch, perceptron_predict, perceptron_train
 from lessons.kernels.descent import linear_mse_epoch
@@ -31,6 +34,9 @@ from lessons.kernels.dropout import inverted_dropout
 from lessons.kernels.mlp import mlp_forward, mlp_minibatch_epoch, mlp_predict, mlp_sgd_epoch
 # use swaps kernels but is none: it stays out of __all__, the kernels lessons.warmup compiles
 from lessons.kernels.registry import use
+from lessons.kernels.memory import keep_freed_memory
+
+keep_freed_memory()
 
 __all__ = [
     "perceptron_predict",
