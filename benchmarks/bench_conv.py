@@ -3,6 +3,7 @@
     python benchmarks/bench_conv.py            # full size, about a minute
     python benchmarks/bench_conv.py --batch 128 --only-3x3   # chapter 09's 3x3 shapes, batch 128
     python benchmarks/bench_conv.py --tiny --repeat 1 --no-torch   # what the smoke test runs
+    python benchmarks/bench_conv.py --alone   # chapter 09's 3x3 shapes, each run alone
 
 For each case, forward + backward of one batch (batch 32 by default):
     conv 1->8 5x5 on 28x28, conv 1->16 5x5 on 28x28 (valid), conv 16->32 3x3 on 14x14 (pad 1),
@@ -30,8 +31,16 @@ implementation once in turn (interleaved), so that load from other processes on 
 2-core machine falls on all rows alike; with 2 threads each timed call follows an untimed
 one of the same implementation, so that no implementation pays for the threads the one
 before it left spinning.
+
+--alone measures issue 13's target instead: chapter 09's three 3x3 shapes at batch 32 and 128,
+the Numba kernels without checks against PyTorch eager, with 1 and 2 threads, each in a
+Python process of its own (PyTorch not even imported for ours), the best of 30 back-to-back
+calls; every process runs twice, in alternating rounds, and the table keeps the better. With
+two threads, the interleaved rounds above charge each implementation for the spinning threads
+of the one before; alone, nothing else runs in the process.
 """
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -42,8 +51,8 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _numpy_im2col as numpy_im2col  # noqa: E402
 from _timing import (  # noqa: E402
-    TORCH_MISSING, Measurement, best_of, import_torch, machine_header, ratio, ratio_table,
-    torch_note,
+    TORCH_MISSING, Measurement, best_of, import_torch, machine_header, markdown_table, ratio,
+    ratio_table, torch_note,
 )
 
 from lessons import kernels, reference  # noqa: E402
@@ -368,6 +377,54 @@ def target_lines(rows):
     return lines
 
 
+ALONE_BATCHES, ALONE_CALLS, ALONE_ROUNDS = (32, 128), 30, 2
+
+
+def one_alone(label, name, batch, threads, calls):
+    """Seconds of the best of `calls` forward + backward passes of one 3x3 shape, in this
+    process, which runs nothing else (the child of alone())."""
+    torch = import_torch() if name == TORCH else None
+    set_threads(threads, torch)
+    C, H, F, pad = next((C, H, F, pad) for shape, C, H, F, k, pad in CONV_SHAPES
+                        if shape == label)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((batch, C, H, H)).astype(np.float32)
+    K = (0.1 * rng.standard_normal((F, C, 3, 3))).astype(np.float32)
+    b = rng.standard_normal(F).astype(np.float32)
+    with threadpool_limits(threads):
+        run = conv_runs(X, K, b, pad, torch, variants=False)[name]
+        return best_of(run, repeat=calls, warmup=3).seconds
+
+
+def alone(repeat_rounds=ALONE_ROUNDS, calls=ALONE_CALLS):
+    """The Markdown table of issue 13's target: ours and PyTorch's ms per batch, each the
+    better of `repeat_rounds` processes of its own, and PyTorch / ours."""
+    shapes = [shape[0] for shape in CONV_SHAPES if shape[4] == 3]
+    best = {}
+    for _ in range(repeat_rounds):
+        for label in shapes:
+            for batch in ALONE_BATCHES:
+                for threads in (1, 2):
+                    for name in (RAW, TORCH):
+                        out = subprocess.run(
+                            [sys.executable, __file__, "--one", label, name, str(batch),
+                             str(threads), str(calls)],
+                            capture_output=True, text=True, check=True)
+                        key = (label, batch, threads, name)
+                        best[key] = min(best.get(key, np.inf), float(out.stdout.split()[-1]))
+    rows = []
+    for label in shapes:
+        for batch in ALONE_BATCHES:
+            row = [label.removeprefix("conv "), str(batch)]
+            for threads in (1, 2):
+                ours, theirs = (best[(label, batch, threads, name)] for name in (RAW, TORCH))
+                row += [f"{1e3 * ours:.2f}", f"{1e3 * theirs:.2f}", f"{theirs / ours:.2f}"]
+            rows.append(row)
+    headers = ["shape", "batch", "ours, 1 thread", "PyTorch, 1 thread", "PyTorch / ours",
+               "ours, 2 threads", "PyTorch, 2 threads", "PyTorch / ours"]
+    return markdown_table(headers, rows)
+
+
 def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--batch", type=int, default=32)
@@ -376,12 +433,29 @@ def parse(argv):
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     p.add_argument("--only-3x3", action="store_true", help="the 3x3 shapes only (chapter 09)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--alone", action="store_true",
+                   help="issue 13's table: each 3x3 shape alone in a process, ours and PyTorch")
+    p.add_argument("--one", nargs=5, metavar=("SHAPE", "IMPLEMENTATION", "BATCH", "THREADS",
+                                               "CALLS"), help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
 def main(argv=None):
     """Run the benchmark, print the Markdown report and return it."""
     args = parse(argv)
+    if args.one:
+        label, name, *numbers = args.one
+        print(one_alone(label, name, *map(int, numbers)))
+        return None
+    if args.alone:
+        torch = import_torch()
+        if torch is None:
+            sys.exit(TORCH_MISSING)
+        report = "\n\n".join([
+            "### Chapter 09's 3x3 convolutions, each alone, forward + backward, float32 (ms)",
+            machine_header() + f"\n- {torch_note(torch, False)}", alone()])
+        print(report)
+        return report
     torch = None if args.no_torch else import_torch()
     rows, agreement = measure(args, torch)
     report = "\n\n".join([
