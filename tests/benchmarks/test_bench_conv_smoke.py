@@ -56,3 +56,20 @@ def test_torch_rows_and_target_lines_or_install_note(capsys):
                          text, re.M)
         assert re.search(r"^- PyTorch / Numba max-pool fwd\+bwd at ", text, re.M)
     assert capsys.readouterr().out.strip() == text
+
+
+def test_one_shape_alone_times_a_forward_and_backward():
+    """--alone's child: the best of a few calls of one 3x3 shape, in seconds."""
+    label = next(label for label, *_, k, pad in bench.CONV_SHAPES if k == 3)
+    names = [bench.RAW] + ([bench.TORCH] if bench.import_torch() is not None else [])
+    for name in names:
+        seconds = bench.one_alone(label, name, batch=2, threads=1, calls=2)
+        assert 0 < seconds < 10
+
+
+def test_alone_says_what_to_install_without_torch():
+    if bench.import_torch() is not None:
+        pytest.skip("PyTorch is installed: --alone would run the whole table (minutes)")
+    with pytest.raises(SystemExit) as exit_:
+        bench.main(["--alone"])
+    assert exit_.value.code == bench.TORCH_MISSING
