@@ -19,6 +19,7 @@ import functools
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.transforms import offset_copy
 
 from lessons.chapters.ch11_text import hamlet_run
 from widgets.base import ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, factory, new_figure
@@ -58,10 +59,14 @@ def activations(text, run=None):
     return _read(run["model"], run["vocab"], text)
 
 
-def _ticks(ax, chars):
-    ax.set(xticks=range(len(chars)), xticklabels=[("␣" if ch == " " else ch) for ch in chars],
-           xlim=(-0.5, len(chars) - 0.5))
-    ax.tick_params(axis="x", labelsize=7.5)
+def _characters(ax, chars):
+    """The characters along the bottom of ax, one under each column. Text artists, not tick
+    labels: a tick is five artists, and making 2 x 45 of them took 70 ms of a new frame."""
+    ax.set(xticks=[], xlim=(-0.5, len(chars) - 0.5))
+    below = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-3.5, units="points")
+    for i, ch in enumerate(chars):
+        ax.text(i, 0, "␣" if ch == " " else ch, transform=below, ha="center", va="top",
+                fontsize=7.5)
 
 
 def _frame(state, run=None):
@@ -73,10 +78,10 @@ def _frame(state, run=None):
     fig, axes = new_figure(12, 5.2, nrows=2, ncols=2,
                            gridspec_kw={"width_ratios": [3, 1.2], "height_ratios": [1, 1]})
     ax = axes[0, 0]
-    _ticks(ax, chars)
+    _characters(ax, chars)
     ax.set(yticks=range(4), yticklabels=GATES, ylim=(3.5, -0.5))
     ax = axes[1, 0]
-    _ticks(ax, chars)
+    _characters(ax, chars)
     ax.set(yticks=[])
     overlay = fig.add_subplot(ax.get_subplotspec())
     overlay.xaxis.set_visible(False)
