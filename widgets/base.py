@@ -37,7 +37,7 @@ import traitlets
 from matplotlib.figure import Figure
 
 from lessons.chapters import pretrained
-from lessons.kernels import checks
+from lessons.kernels import checks, registry
 from widgets.glyphs import Canvas
 from widgets.layers import Blitter, canvas_png, dynamic_artists
 
@@ -45,7 +45,14 @@ STATIC = Path(__file__).resolve().parent / "static"
 # Frames a View keeps (figure and background, 1-4 MB each): a move back to a text, a depth or
 # a surface shown before blits over its kept frame instead of drawing a new one.
 KEPT_FRAMES = 4
-KEPT_PICTURES = 64  # PNGs a View keeps (20-200 KB each), by state and theme
+KEPT_PICTURES = 64  # PNGs a View keeps (20-200 KB each), by state, theme and kernels
+
+
+def _kernels_in_use():
+    """The kernels a render runs now: lessons.kernels.use swaps a learner's in. Part of the
+    keys of a View's kept pictures and frames, so that a move back to a state shown before
+    shows what the kernel in use computes, not what the one before it did."""
+    return tuple(registry.in_use().values())
 
 
 class Kept(collections.OrderedDict):
@@ -256,9 +263,10 @@ class View:
         self.render, self.state, self.call_name = render, state, call_name
         whole = os.environ.get("DL_LESSONS_WHOLE_FRAMES", "") not in ("", "0")
         self.layers, self._blitter = (None if whole else layers), None
-        self._blitters = Kept(KEPT_FRAMES)  # frame key -> Blitter
-        # (state, theme) -> PNG: render(state) is pure, so a move back to a state shown before
-        # (scrubbing to and fro, a play loop) draws nothing
+        self._blitters = Kept(KEPT_FRAMES)  # (frame key, theme, kernels in use) -> Blitter
+        # (state, theme, kernels in use) -> PNG: render(state) is pure given the kernels it
+        # runs, so a move back to a state shown before (scrubbing to and fro, a play loop)
+        # draws nothing
         self._pictures = Kept(0 if whole else KEPT_PICTURES)
         self.module = render.__module__
         self.defaults, self.controls = state, controls
@@ -359,7 +367,7 @@ class View:
             self._train(train)
             return
         start = time.perf_counter()
-        key = (self.state, self.picture.dark)
+        key = (self.state, self.picture.dark, _kernels_in_use())
         png = self._pictures.get(key)
         if png is None:
             with matplotlib.rc_context(DARK if self.picture.dark else {}):
@@ -385,7 +393,7 @@ class View:
         if self.layers is None:
             fig = self.render(state)
             return fig, self._png(fig)
-        key = (self.layers.key(state), self.picture.dark)
+        key = (self.layers.key(state), self.picture.dark, _kernels_in_use())
         blitter = self._blitters.get(key)
         if blitter is not None:  # this frame, or one the view drew before and kept
             self._blitter = blitter

@@ -141,6 +141,32 @@ def test_a_state_shown_before_is_not_drawn_again(monkeypatch):
         view.picture.dark = True
 
 
+def test_a_kernel_swapped_in_is_not_hidden_by_a_kept_picture():
+    # chapter 07: use(conv2d_forward=...) runs the explorer on the learner's kernel; a move
+    # back to a state shown before must show that kernel's map, not the course's kept one
+    from lessons import reference
+    from lessons.kernels import use
+
+    def mirrored(X, K, b, stride, pad):  # a learner's kernel with a bug
+        return reference.conv2d_forward(X, K, b, stride, pad)[..., ::-1].copy()
+
+    view = fm.feature_maps(source="square", kernel="vertical edge")
+    course = view.picture.png
+    view.set(row=10)
+    with use(conv2d_forward=mirrored):
+        view.set(row=14)  # the first state, with another kernel
+        assert view.picture.png != course
+        np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(fm.render,
+                                                                                  view)))
+        mine = view.picture.png
+        view.set(row=10)
+        view.set(row=14)
+        assert view.picture.png == mine  # kept, for this kernel
+    view.set(row=10)
+    view.set(row=14)
+    assert view.picture.png == course  # and the course's picture again without it
+
+
 def test_the_kept_pictures_stay_bounded():
     view = db.decision_boundary()
     for k in range(KEPT_PICTURES + 5):
