@@ -160,7 +160,7 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
         if input_grad:
             _input_gradient_image(Kf, dY[n], kh, kw, sh, sw, ph, pw, dX[n])
     dK = np.ascontiguousarray(dKTs.sum(axis=0).T).reshape(F, C, kh, kw)
-    return dX, dK, _bias_gradient(dY, 0, N, np.empty(F, dtype=X.dtype))
+    return dX, dK, _bias_gradient(dY, np.empty(F, dtype=dY.dtype))
 
 
 # --- Winograd F(2x2, 3x3): 3x3 kernels at stride 1 (Chapter 09) -----------------------------
@@ -231,17 +231,18 @@ def _a(y0, y1):
 
 
 @njit(cache=True)
-def _winograd_tiles(Xp, first, last, th, tw, V):
-    """V[e, c*T + t] = (B^T d B)[e] for the 4x4 tile d of channel c at tile t of images
-    first..last-1 of Xp, t = ((n - first)*th + ti)*tw + tj (tiles every 2 pixels)."""
-    C, T = Xp.shape[1], (last - first) * th * tw
-    for n in range(first, last):
+def _winograd_tiles(Xp, th, tw, V):
+    """V[e, c*T + t] = (B^T d B)[e] for the 4x4 tile d of channel c at tile t of the images
+    of Xp (a block), t = (n*th + ti)*tw + tj (tiles every 2 pixels)."""
+    N, C = Xp.shape[0], Xp.shape[1]
+    T = N * th * tw
+    for n in range(N):
         for c in range(C):
             x = Xp[n, c]
             for ti in range(th):
                 r = 2 * ti
                 for tj in range(tw):
-                    t, s = c * T + ((n - first) * th + ti) * tw + tj, 2 * tj
+                    t, s = c * T + (n * th + ti) * tw + tj, 2 * tj
                     w0 = _bt(x[r, s], x[r, s + 1], x[r, s + 2], x[r, s + 3])  # rows times B
                     w1 = _bt(x[r + 1, s], x[r + 1, s + 1], x[r + 1, s + 2], x[r + 1, s + 3])
                     w2 = _bt(x[r + 2, s], x[r + 2, s + 1], x[r + 2, s + 2], x[r + 2, s + 3])
@@ -253,15 +254,17 @@ def _winograd_tiles(Xp, first, last, th, tw, V):
 
 
 @njit(cache=True)
-def _winograd_outputs(M, b, first, last, th, tw, Y):
-    """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, f*T + t] as 4x4 (layout of V); a
-    tile's outputs past Y's last row or column (an odd size) are left out."""
-    F, OH, OW, T = Y.shape[1], Y.shape[2], Y.shape[3], (last - first) * th * tw
-    for n in range(first, last):
+def _winograd_outputs(M, b, th, tw, Y):
+    """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, f*T + t] as 4x4 (layout of V), for
+    the images of Y (a block); a tile's outputs past Y's last row or column (an odd size) are
+    left out."""
+    N, F, OH, OW = Y.shape
+    T = N * th * tw
+    for n in range(N):
         for f in range(F):
             for ti in range(th):
                 for tj in range(tw):
-                    t = f * T + ((n - first) * th + ti) * tw + tj
+                    t = f * T + (n * th + ti) * tw + tj
                     z0 = _at(M[0, t], M[1, t], M[2, t], M[3, t])  # rows times A
                     z1 = _at(M[4, t], M[5, t], M[6, t], M[7, t])
                     z2 = _at(M[8, t], M[9, t], M[10, t], M[11, t])
@@ -306,25 +309,26 @@ def _winograd_forward_kernel(X, K, b, ph, pw):
     for k in prange(blocks):
         first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
         T = (last - first) * th * tw
-        Xp = _tile_pad(X[first:last], ph, pw, th, tw)
-        V = _winograd_tiles(Xp, 0, last - first, th, tw, _stack(C, T, X.dtype))
+        V = _winograd_tiles(_tile_pad(X[first:last], ph, pw, th, tw), th, tw,
+                            _stack(C, T, X.dtype))
         M = _stack(F, T, X.dtype)
         for e in range(16):
             np.dot(U[e], V[e, :C * T].reshape(C, T), M[e, :F * T].reshape(F, T))
-        _winograd_outputs(M, b, first, last, th, tw, Y)
+        _winograd_outputs(M, b, th, tw, Y[first:last])
     return Y
 
 
 @njit(cache=True)
-def _winograd_output_grads(dYt, first, last, th, tw, dM):
-    """dM[:, f*T + t] = A dy A^T for the 2x2 tile dy of dYt[n, f] at tile t: the adjoint of
-    _winograd_outputs."""
-    F, T = dYt.shape[1], (last - first) * th * tw
-    for n in range(first, last):
+def _winograd_output_grads(dYt, th, tw, dM):
+    """dM[:, f*T + t] = A dy A^T for the 2x2 tile dy of dYt[n, f] at tile t, for the images of
+    dYt (a block): the adjoint of _winograd_outputs."""
+    N, F = dYt.shape[0], dYt.shape[1]
+    T = N * th * tw
+    for n in range(N):
         for f in range(F):
             for ti in range(th):
                 for tj in range(tw):
-                    t, r, s = f * T + ((n - first) * th + ti) * tw + tj, 2 * ti, 2 * tj
+                    t, r, s = f * T + (n * th + ti) * tw + tj, 2 * ti, 2 * tj
                     w0 = _a(dYt[n, f, r, s], dYt[n, f, r + 1, s])  # columns times A
                     w1 = _a(dYt[n, f, r, s + 1], dYt[n, f, r + 1, s + 1])
                     for p in range(4):  # then A^T along each row
@@ -334,16 +338,18 @@ def _winograd_output_grads(dYt, first, last, th, tw, dM):
 
 
 @njit(cache=True)
-def _winograd_input_grads(dV, first, last, th, tw, dXp):
-    """dXp[n, c] = the sum over tiles of B dv B^T, whatever dXp held before: the adjoint of
-    _winograd_tiles (tiles overlap by 2 pixels, so their shares add up, in tile order)."""
-    C, T = dXp.shape[1], (last - first) * th * tw
-    dXp[first:last] = 0
-    for n in range(first, last):
+def _winograd_input_grads(dV, th, tw, dXp):
+    """dXp[n, c] = the sum over tiles of B dv B^T for the images of dXp (a block), whatever it
+    held before: the adjoint of _winograd_tiles (tiles overlap by 2 pixels, so their shares
+    add up, in tile order)."""
+    N, C = dXp.shape[0], dXp.shape[1]
+    T = N * th * tw
+    dXp[:] = 0
+    for n in range(N):
         for c in range(C):
             for ti in range(th):
                 for tj in range(tw):
-                    t, r, s = c * T + ((n - first) * th + ti) * tw + tj, 2 * ti, 2 * tj
+                    t, r, s = c * T + (n * th + ti) * tw + tj, 2 * ti, 2 * tj
                     e0 = _b(dV[0, t], dV[4, t], dV[8, t], dV[12, t])  # B times the columns
                     e1 = _b(dV[1, t], dV[5, t], dV[9, t], dV[13, t])
                     e2 = _b(dV[2, t], dV[6, t], dV[10, t], dV[14, t])
@@ -382,14 +388,14 @@ def _winograd_kernel_grads(dU, dK):
 
 
 @njit(cache=True)
-def _bias_gradient(dY, first, last, db):
-    """db[f] = the sum of dY[first:last, f] (the bias input is 1): each column's sum down the
-    rows of the images in order, then the columns' sums in order. The columns add side by side
-    (vector lanes) in an order the code fixes, where one running sum waits on every add."""
+def _bias_gradient(dY, db):
+    """db[f] = the sum of dY[:, f] (the bias input is 1): each column's sum down the rows of
+    the images in order, then the columns' sums in order. The columns add side by side (vector
+    lanes) in an order the code fixes, where one running sum waits on every add."""
     col = np.empty(dY.shape[3], dtype=dY.dtype)
     for f in range(dY.shape[1]):
         col[:] = 0
-        for n in range(first, last):
+        for n in range(dY.shape[0]):
             for i in range(dY.shape[2]):
                 col += dY[n, f, i]
         db[f] = col[0]
@@ -399,12 +405,12 @@ def _bias_gradient(dY, first, last, db):
 
 
 @njit(cache=True)
-def _crop_into(dX, first, dXp, top, left):
-    """dX[first + n] = dXp[n] without its top rows and left columns of padding (and whatever
-    lies past dX's size)."""
+def _crop_into(dX, dXp, top, left):
+    """dX = dXp without its top rows and left columns of padding (and whatever lies past dX's
+    size)."""
     H, W = dX.shape[2], dX.shape[3]
-    for n in range(dXp.shape[0]):
-        dX[first + n] = dXp[n, :, top:top + H, left:left + W]
+    for n in range(dX.shape[0]):
+        dX[n] = dXp[n, :, top:top + H, left:left + W]
 
 
 @njit(cache=True, parallel=True)
@@ -425,18 +431,18 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
         first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
         T = (last - first) * th * tw
         Xp = _tile_pad(X[first:last], ph, pw, th, tw)
-        V = _winograd_tiles(Xp, 0, last - first, th, tw, _stack(C, T, X.dtype))
+        V = _winograd_tiles(Xp, th, tw, _stack(C, T, X.dtype))
         dYt = _tile_pad(dY[first:last], 0, 0, th - 1, tw - 1)
-        dM = _winograd_output_grads(dYt, 0, last - first, th, tw, _stack(F, T, X.dtype))
+        dM = _winograd_output_grads(dYt, th, tw, _stack(F, T, X.dtype))
         for e in range(16):
             np.dot(dM[e, :F * T].reshape(F, T), V[e, :C * T].reshape(C, T).T, dUs[e, k])
-        _bias_gradient(dY, first, last, dbs[k])
+        _bias_gradient(dY[first:last], dbs[k])
         if input_grad:
             dV = _stack(C, T, X.dtype)
             for e in range(16):
                 np.dot(UT[e], dM[e, :F * T].reshape(F, T), dV[e, :C * T].reshape(C, T))
-            dXp = _winograd_input_grads(dV, 0, last - first, th, tw, Xp)  # in Xp's room
-            _crop_into(dX, first, dXp, ph, pw)
+            dXp = _winograd_input_grads(dV, th, tw, Xp)  # in Xp's room
+            _crop_into(dX[first:last], dXp, ph, pw)
     dU, db = np.empty((16, F, C), dtype=X.dtype), np.empty(F, dtype=X.dtype)
     for e in prange(16):
         _add_in_block_order(dUs[e], dU[e])
