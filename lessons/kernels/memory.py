@@ -16,7 +16,6 @@ heap and up to TRIM_THRESHOLD of free heap stays mapped. The peak memory of a pr
 change; only what it holds after its largest temporaries are freed does.
 """
 import ctypes
-import ctypes.util
 import sys
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
@@ -29,9 +28,8 @@ def keep_freed_memory():
     not glibc (macOS, Windows, musl), whose allocators keep their own policy."""
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+    try:  # the process's own symbols: the C library it runs on, found without a subprocess
+        mallopt = ctypes.CDLL(None).mallopt  # (ctypes.util.find_library runs ldconfig)
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
