@@ -57,7 +57,10 @@ def canvas_png(canvas):
     pixels, colour_type = (rgba[..., :3], 2) if rgba[..., 3].min() == 255 else (rgba, 6)
     height, width, channels = pixels.shape
     rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)
-    rows[:, 1:] = pixels.reshape(height, -1)
+    body = np.ndarray((height, width, channels), np.uint8, rows, offset=1,
+                      strides=(rows.strides[0], channels, 1))  # each row after its filter byte
+    for k in range(channels):  # a channel at a time, so that NumPy's inner loop runs along a
+        body[..., k] = pixels[..., k]  # row: 0.6 ms for 1100 x 640, 3 ms a pixel at a time
     header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
             + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _chunk(b"IEND", b""))
