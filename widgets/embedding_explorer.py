@@ -21,6 +21,7 @@ from lessons.chapters.ch12_embeddings import (KINSHIP_AND_TITLES, pca_2d, shakes
                                               unit)
 from lessons.kernels import cosine_top_k
 from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, new_figure
+from widgets.layers import Layers
 
 MAP_WORDS = 300   # the map: the words ranked FIRST_MAP_WORD.. by frequency, and the kinship words
 FIRST_MAP_WORD = 60  # the 60 most frequent ("the", "and", "i", ...) crowd the centre
@@ -82,7 +83,19 @@ def map_rows(model, E):
     return sorted(set(rows) | {r for r in extra if r is not None})
 
 
-def render(state, model=None):
+def _frame(state):
+    """The frame, the same for every state: the map's axes (no ticks: principal components
+    have no units) and the text panel's place."""
+    fig, (ax, ax_text) = new_figure(11, 6.4, ncols=2, gridspec_kw={"width_ratios": [2.2, 1]})
+    ax.set(xlabel="PC 1", ylabel="PC 2", xticks=[], yticks=[])
+    ax_text.axis("off")
+    return fig
+
+
+def _map_layer(fig, state, model=None):
+    """The map of this state's snapshot, its marks and the text panel. The limits are set
+    here, the data's range plus 5 % each side (what autoscaling gives), since each state has
+    its own principal components."""
     model = model or shakespeare_sgns()
     E = snapshot(model, state.step)
     word, a, b, c = (str(getattr(state, f)).strip().lower() for f in ("word", "a", "b", "c"))
@@ -96,8 +109,7 @@ def render(state, model=None):
     P, ratio = pca_2d(E[rows])
     at = {model.vocab.words[r]: P[i] for i, r in enumerate(rows)}
 
-    fig, axes = new_figure(11, 6.4, ncols=2, gridspec_kw={"width_ratios": [2.2, 1]})
-    ax, ax_text = axes
+    ax, ax_text = fig.axes
     ax.scatter(P[:, 0], P[:, 1], s=6, color="0.75", zorder=1)
     for w in KINSHIP_AND_TITLES:
         if w in at and w not in marked:
@@ -123,13 +135,15 @@ def render(state, model=None):
         ax.scatter(*at[best], s=80, marker="*", color=NEGATIVE, zorder=4)
         ax.annotate(best, at[best], fontsize=10, color=NEGATIVE, weight="bold",
                     xytext=(3, -10), textcoords="offset points")
-    epochs = int(state.step) / 10
-    ax.set(xlabel=f"PC 1 ({ratio[0]:.0%} of the variance)",
-           ylabel=f"PC 2 ({ratio[1]:.0%})", xticks=[], yticks=[])
-    ax.set_title(f"skip-gram vectors after {epochs:.1f} epochs: {len(rows)} words, "
-                 "their first two principal components", fontsize=9)
+    low, high = P.min(axis=0), P.max(axis=0)
+    margin = 0.05 * (high - low)
+    ax.set(xlim=(low[0] - margin[0], high[0] + margin[0]),
+           ylim=(low[1] - margin[1], high[1] + margin[1]))
+    ax.set_title(f"skip-gram vectors after {int(state.step) / 10:.1f} epochs: {len(rows)} "
+                 "words, their first two principal components\n"
+                 f"PC 1 (across) holds {ratio[0]:.0%} of the variance, PC 2 (up) {ratio[1]:.0%}",
+                 fontsize=9)
 
-    ax_text.axis("off")
     lines = [f"nearest to {word!r} (cosine, in 50-d):"]
     lines += ([f"  {n:<12s} {s:.2f}" for n, s in near] if near is not None else
               [f"  {word!r} is not among the", f"  {len(E):,} most frequent words"])
@@ -143,6 +157,15 @@ def render(state, model=None):
         lines += ["", f"loss of the last tenth: {loss:.3f}"]
     ax_text.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9,
                  transform=ax_text.transAxes)
+
+
+# every move redraws the map over the same frame
+LAYERS = Layers(key=lambda state: None, static=_frame, dynamic=_map_layer)
+
+
+def render(state, model=None):
+    fig = _frame(state)
+    _map_layer(fig, state, model)
     return fig
 
 
@@ -181,7 +204,8 @@ def embedding_explorer(word="father", k=6, a="king", b="he", c="she", step=None)
         "b": W.Text(value=state.b, description="− b", **text),
         "c": W.Text(value=state.c, description="+ c", **text),
     }
-    return View(render, state, controls, "embedding_explorer", summary=summary, play="step")
+    return View(render, state, controls, "embedding_explorer", summary=summary, play="step",
+                layers=LAYERS)
 
 
 def static_figure():

@@ -13,6 +13,7 @@ import widgets.cnn_inspector as ci
 import widgets.decision_boundary as db
 import widgets.depth_lab as dl
 import widgets.digit_explorer as de
+import widgets.embedding_explorer as ee
 import widgets.feature_maps as fm
 import widgets.gradient_descent as gd
 import widgets.gradients_through_time as gt
@@ -66,6 +67,8 @@ LAYERED = {
     "forecast_training baselines": (lambda: gt.forecast_training(baselines=True),
                                     gt.render_forecast, [dict(epoch=10)]),
     "lstm_gates": (lg.lstm_gates, lg.render, [dict(unit=3), dict(unit=10)]),
+    "embedding_explorer": (ee.embedding_explorer, ee.render, [
+        dict(word="queen"), dict(step=5), dict(k=3, a="man"), dict(word="zzzz", step=0)]),
     "attention_heatmap": (ah.attention_heatmap, ah.render, [
         dict(step=1), dict(step=8), dict(step=16)]),
     "transformer_explainer": (te.transformer_explainer, te.render, [
