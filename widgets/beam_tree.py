@@ -8,7 +8,7 @@ completed beams with their probabilities, and the greedy completion (beam width 
 comparison. The temperature rescales the model's log-probabilities before the search.
 
 A move keeps the searches it made (per model and state: a move back, and the greedy line, cost
-no search) and, unless it changes the steps, the frame: only the search is drawn again
+no search) and the frame: only the search, with the step axis it spans, is drawn again
 (widgets/layers.py).
 
 `render(state, run=None)` is pure and never raises for a valid state (run: the dict of
@@ -23,7 +23,8 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from lessons.chapters.ch11_text import beam_complete, hamlet_run
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, new_figure
+from widgets.base import (ACCENT, NEGATIVE, POSITIVE, View, argument, factory, labels_below,
+                          new_figure)
 from widgets.layers import Layers
 
 PREFIXES = ("the king ", "to be, or not ", "my lord, ", "what ", "o, ")
@@ -62,17 +63,23 @@ def _shown(ch):
 
 
 def _frame(state):
-    """What stays while the search changes (the steps set its axis): the axes, the start."""
+    """What stays while the search changes: the axes and their labels (the steps, which set
+    the axis, are drawn with the search, so every move keeps the frame)."""
     fig, (ax, ax_text) = new_figure(11, 6.2, nrows=2, gridspec_kw={"height_ratios": [3, 1]})
-    ax.scatter([0], [0], s=40, color=ACCENT, zorder=3)
-    ax.set(xlim=(-0.2, int(state.steps) + 0.8), ylim=(-1.15, 1.15), yticks=[],
-           xticks=range(int(state.steps) + 1),
-           xlabel="step (characters added); dots: candidates, blue kept, grey pruned; "
-                  "numbers: probability of the whole continuation")
+    ax.set(ylim=(-1.15, 1.15), xticks=[], yticks=[])
+    ax.set_xlabel("step (characters added); dots: candidates, blue kept, grey pruned; "
+                  "numbers: probability of the whole continuation", labelpad=16)
     ax_text.axis("off")
     ax_text.text(1, 1, "best beams, then greedy", va="top", ha="right", fontsize=8,
                  color=NEGATIVE, transform=ax_text.transAxes)
     return fig
+
+
+def _steps(ax, steps):
+    """The axis over steps 0..steps, numbered under the axes (labels_below: the frame has no
+    ticks, so that every move keeps it)."""
+    ax.set_xlim(-0.2, steps + 0.8)
+    labels_below(ax, range(steps + 1), [str(k) for k in range(steps + 1)])
 
 
 def _placed(levels):
@@ -101,6 +108,8 @@ def _search_layer(fig, state, run=None):
     result = search(state, run)
     greedy = search(dataclasses.replace(state, beam_width=1), run)
     ax, ax_text = fig.axes
+    _steps(ax, int(state.steps))
+    ax.scatter([0], [0], s=40, color=ACCENT, zorder=3)
     placed = _placed(result.levels)
     crowded = max(len(level) for level in result.levels) > 24
     for kept, colour, lw, size in ((False, "0.75", 0.5, 10), (True, POSITIVE, 1.2, 28)):
@@ -126,8 +135,8 @@ def _search_layer(fig, state, run=None):
                  transform=ax_text.transAxes)
 
 
-# width, temperature and prefix keep the frame; the steps draw a new one
-LAYERS = Layers(key=lambda state: int(state.steps), static=_frame, dynamic=_search_layer)
+# every move keeps the frame
+LAYERS = Layers(key=lambda state: None, static=_frame, dynamic=_search_layer)
 
 
 def render(state, run=None):
