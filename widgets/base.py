@@ -194,13 +194,21 @@ def symmetric_limit(a):
     return top if math.isfinite(top) and top > 0 else 1.0
 
 
-def labels_below(ax, xs, labels, **text):
-    """labels under ax at the data positions xs, where tick labels sit: Text artists, not
-    ticks, which are five artists each (making 2 x 45 of them took 70 ms of a new frame) and
-    belong to the frame where a widget's dynamic layer can draw texts."""
-    below = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-3.5, units="points")
-    for x, label in zip(xs, labels):
-        ax.text(x, 0, label, transform=below, ha="center", va="top", **text)
+def tick_labels(ax, positions, labels, axis="x", **text):
+    """labels where tick labels sit, at the data positions along ax's x axis (under it) or its
+    y axis (left of it): Text artists, not ticks, which are five artists each (making 2 x 45
+    of them took 70 ms of a new frame) and belong to the frame where a widget's dynamic layer
+    can draw texts."""
+    if axis == "x":
+        where = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-3.5, units="points")
+        places = [((p, 0), label) for p, label in zip(positions, labels)]
+        text = dict(ha="center", va="top") | text
+    else:
+        where = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-3.5, units="points")
+        places = [((0, p), label) for p, label in zip(positions, labels)]
+        text = dict(ha="right", va="center") | text
+    for xy, label in places:
+        ax.text(*xy, label, transform=where, **text)
 
 
 def mosaic(maps, ncols, gap=1):

@@ -23,8 +23,8 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from lessons.chapters.ch11_text import beam_complete, hamlet_run
-from widgets.base import (ACCENT, NEGATIVE, POSITIVE, View, argument, factory, labels_below,
-                          new_figure)
+from widgets.base import (ACCENT, NEGATIVE, POSITIVE, View, argument, factory, new_figure,
+                          tick_labels)
 from widgets.layers import Layers
 
 PREFIXES = ("the king ", "to be, or not ", "my lord, ", "what ", "o, ")
@@ -76,10 +76,10 @@ def _frame(state):
 
 
 def _steps(ax, steps):
-    """The axis over steps 0..steps, numbered under the axes (labels_below: the frame has no
+    """The axis over steps 0..steps, numbered under the axes (tick_labels: the frame has no
     ticks, so that every move keeps it)."""
     ax.set_xlim(-0.2, steps + 0.8)
-    labels_below(ax, range(steps + 1), [str(k) for k in range(steps + 1)])
+    tick_labels(ax, range(steps + 1), [str(k) for k in range(steps + 1)])
 
 
 def _placed(levels):

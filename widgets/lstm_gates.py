@@ -22,7 +22,7 @@ import numpy as np
 
 from lessons.chapters.ch11_text import hamlet_run
 from widgets.base import (ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, factory,
-                          labels_below, new_figure)
+                          new_figure, tick_labels)
 from widgets.layers import Layers
 
 TEXTS = ("to be, or not to be, that is the question:",
@@ -62,7 +62,7 @@ def activations(text, run=None):
 def _characters(ax, chars):
     """The characters along the bottom of ax, one under each column."""
     ax.set(xticks=[], xlim=(-0.5, len(chars) - 0.5))
-    labels_below(ax, range(len(chars)), ["␣" if ch == " " else ch for ch in chars],
+    tick_labels(ax, range(len(chars)), ["␣" if ch == " " else ch for ch in chars],
                  fontsize=7.5)
 
 

@@ -20,12 +20,14 @@ import ipywidgets as W
 import numpy as np
 
 from lessons.chapters.ch14_experiments import evaluate_lm, hamlet_transformer_run
-from widgets.base import ACCENT, POSITIVE, SEQUENTIAL, View, argument, factory, flag, new_figure
+from widgets.base import (ACCENT, POSITIVE, SEQUENTIAL, View, argument, factory, flag, new_figure,
+                          tick_labels)
 from widgets.layers import Layers
 
 PROMPT = "to be, or not to be, that is the question: whether 'tis nobler"
 CONTEXT = 32  # the model's training window: the widget reads the prompt's last 32 characters
 VAL_CHARS = 2048  # validation characters scored for the loss in the title
+TOP = 15  # the next characters shown, the most probable first
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,12 +103,15 @@ def _frame(state, run=None):
         label = "␣" if ch == " " else ch
         ax.text(k, -0.7, label, ha="center", va="bottom", fontsize=7.5)
         ax.text(-0.7, k, label, ha="right", va="center", fontsize=7.5)
+    low, high = -0.4, TOP - 0.6  # the bars' extent (height 0.8), plus 5 %: autoscaling's
+    margin = 0.05 * (high - low)
+    axes[1].set(xlim=(0, 1), ylim=(high + margin, low - margin), yticks=[], xlabel="probability")
     return fig
 
 
 def _reading_layer(fig, state, run=None):
-    """The chosen attention map, the next-character distribution (its axes drawn whole: the
-    characters on it change) and the loss with the switches."""
+    """The chosen attention map, the next-character distribution (the most probable TOP, the
+    characters as tick_labels: its axes stay in the frame) and the loss with the switches."""
     run = run or hamlet_transformer_run()
     chars, maps, p = read(state, run)
     L, H = maps.shape[:2]
@@ -116,12 +121,11 @@ def _reading_layer(fig, state, run=None):
     ax.set_title(f"layer {layer}, head {head}: attention weights (rows sum to 1)", fontsize=9,
                  pad=14)
     vocab = run["vocab"]
-    top = np.argsort(-p, kind="stable")[:15]
+    top = np.argsort(-p, kind="stable")[:TOP]
     ax_p.barh(range(len(top)), p[top], color=POSITIVE)
     ax_p.barh([0], p[top[:1]], color=ACCENT)
-    ax_p.set(yticks=range(len(top)), xlim=(0, 1), xlabel="probability")
-    ax_p.set_yticklabels([repr(vocab.chars[i]) for i in top], fontsize=8)
-    ax_p.invert_yaxis()
+    tick_labels(ax_p, range(len(top)), [repr(vocab.chars[i]) for i in top], axis="y",
+                fontsize=8)
     ax_p.set_title(f"next character after {chars[-12:]!r}, temperature {state.temperature:.2f}",
                    fontsize=9)
     trained = validation_loss(ExplainerState(), run)
@@ -130,8 +134,7 @@ def _reading_layer(fig, state, run=None):
 
 
 # every control but the prompt keeps the frame
-LAYERS = Layers(key=lambda state: state.prompt, static=_frame, dynamic=_reading_layer,
-                redrawn=(1,))
+LAYERS = Layers(key=lambda state: state.prompt, static=_frame, dynamic=_reading_layer)
 
 
 def render(state, run=None):
