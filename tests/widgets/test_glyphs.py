@@ -38,9 +38,10 @@ def test_cached_text_is_matplotlibs_pixel_for_pixel():
     expected = drawn(FigureCanvasAgg, fig)
     glyphs._layouts.clear()
     glyphs._bitmaps.clear()
+    glyphs._metrics.clear()
     cold = drawn(glyphs.Canvas, fig)
-    assert glyphs._bitmaps and glyphs._layouts  # the caches were used
-    warm = drawn(glyphs.Canvas, fig)  # every string and glyph from the caches now
+    assert glyphs._bitmaps and glyphs._layouts and glyphs._metrics  # the caches were used
+    warm = drawn(glyphs.Canvas, busy_figure())  # every string, size and glyph from the caches
     np.testing.assert_array_equal(cold, expected)
     np.testing.assert_array_equal(warm, expected)
 
