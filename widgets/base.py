@@ -66,10 +66,11 @@ _collector_was_enabled = True
 @contextlib.contextmanager
 def collections_after():
     """Python's cyclic garbage collector waits while a frame is drawn and sent; its work
-    falls due at the first allocation after, while the browser shows the picture. A kernel
-    holding a chapter's objects (some 200,000: matplotlib's, Numba's, the models') spent a
-    third of a move collecting: 47 -> 27 ms, the median of chapter 12's map moves. Nested and
-    threaded frames are counted: the collector is enabled again after the last, if it was."""
+    falls due at the first allocation after, while the browser shows the picture. In a kernel
+    holding a chapter's objects (some 200,000: matplotlib's, Numba's, the models'), one of
+    chapter 12's map moves in eight paid a full collection before its picture: 156-164 ms,
+    against 45-52 ms at the median. Nested and threaded frames are counted: the collector is
+    enabled again after the last, if it was."""
     global _collector_holds, _collector_was_enabled
     with _collector_lock:
         if _collector_holds == 0:
@@ -196,9 +197,9 @@ def symmetric_limit(a):
 
 def tick_labels(ax, positions, labels, axis="x", **text):
     """labels where tick labels sit, at the data positions along ax's x axis (under it) or its
-    y axis (left of it): Text artists, not ticks, which are five artists each (making 2 x 45
-    of them took 70 ms of a new frame) and belong to the frame where a widget's dynamic layer
-    can draw texts."""
+    y axis (left of it). Text artists, not ticks: a tick is five artists (making 2 x 45 of
+    them took 70 ms of a new frame), and ticks belong to the axes' frame, while texts can be
+    drawn by a widget's dynamic layer."""
     if axis == "x":
         where = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-3.5, units="points")
         places = [((p, 0), label) for p, label in zip(positions, labels)]

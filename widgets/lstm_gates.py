@@ -63,7 +63,7 @@ def _characters(ax, chars):
     """The characters along the bottom of ax, one under each column."""
     ax.set(xticks=[], xlim=(-0.5, len(chars) - 0.5))
     tick_labels(ax, range(len(chars)), ["␣" if ch == " " else ch for ch in chars],
-                 fontsize=7.5)
+                fontsize=7.5)
 
 
 def _frame(state, run=None):
