@@ -88,6 +88,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def lab_environment(base):
+    """The throwaway lab's environment: its own Jupyter directories under base, and this
+    checkout's lessons and widgets first on the kernels' path. The venv's editable install
+    points at the checkout it was made from, so a clone or worktree measured with another's
+    venv would otherwise time the other's widgets."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "JUPYTER_TOKEN")}
+    env.update(JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_DATA_DIR=str(base / "data"),
+               JUPYTER_RUNTIME_DIR=str(base / "runtime"), IPYTHONDIR=str(base / "ipython"),
+               JUPYTERLAB_SETTINGS_DIR=str(base / "user-settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"), TQDM_DISABLE="1",
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+               PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in env.get(
+                   "PYTHONPATH", "").split(os.pathsep) if p]))
+    return env
+
+
 def start_lab(notebooks, base):
     root = base / "notebooks"
     shutil.copytree(notebooks, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -95,12 +111,7 @@ def start_lab(notebooks, base):
     labconfig.mkdir(parents=True)
     shutil.copyfile(ROOT / "lab-settings" / "overrides.json",
                     labconfig / "default_setting_overrides.json")
-    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "JUPYTER_TOKEN")}
-    env.update(JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_DATA_DIR=str(base / "data"),
-               JUPYTER_RUNTIME_DIR=str(base / "runtime"), IPYTHONDIR=str(base / "ipython"),
-               JUPYTERLAB_SETTINGS_DIR=str(base / "user-settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"), TQDM_DISABLE="1",
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    env = lab_environment(base)
     port = free_port()
     log = open(base / "lab.log", "wb")
     server = subprocess.Popen(

@@ -1,6 +1,10 @@
 """bench_widgets.py's table: the moves of a retraining control that trained and those that went
 back to a run already trained are reported apart, with the kernel's own time per frame and the
-p50 of the moves to states not shown before."""
+p50 of the moves to states not shown before. And the lab's kernels import this checkout's
+widgets, whichever checkout the venv was installed from."""
+import os
+from pathlib import Path
+
 from _benchmarks import load
 
 bench = load("bench_widgets")
@@ -38,3 +42,12 @@ def test_files_written_before_the_split_still_make_a_table():
     table = rows(bench.table(old))
     assert set(table) == {"retrain (1)", "redraw (1)"}
     assert table["retrain (1)"][6:] == ["", "", "1"]  # no new-state or kernel p50; 1 unchanged
+
+
+def test_the_lab_kernels_import_this_checkouts_widgets(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["/elsewhere", ""]))
+    path = bench.lab_environment(tmp_path)["PYTHONPATH"].split(os.pathsep)
+    assert path == [str(bench.ROOT), "/elsewhere"]
+    assert (Path(path[0]) / "widgets" / "base.py").is_file()
+    monkeypatch.delenv("PYTHONPATH")
+    assert bench.lab_environment(tmp_path)["PYTHONPATH"] == str(bench.ROOT)
