@@ -195,6 +195,13 @@ def symmetric_limit(a):
     return top if math.isfinite(top) and top > 0 else 1.0
 
 
+def autoscaled(low, high):
+    """(low, high) widened by 5 % of the range each side, the limits matplotlib's autoscaling
+    gives: for axes whose limits a widget's dynamic layer sets (the frame keeps no autoscale)."""
+    margin = 0.05 * (high - low)
+    return low - margin, high + margin
+
+
 def tick_labels(ax, positions, labels, axis="x", **text):
     """labels where tick labels sit, at the data positions along ax's x axis (under it) or its
     y axis (left of it). Text artists, not ticks: a tick is five artists (making 2 x 45 of

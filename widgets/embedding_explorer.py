@@ -20,7 +20,8 @@ import numpy as np
 from lessons.chapters.ch12_embeddings import (KINSHIP_AND_TITLES, pca_2d, shakespeare_sgns,
                                               unit)
 from lessons.kernels import cosine_top_k
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, new_figure
+from widgets.base import (ACCENT, NEGATIVE, POSITIVE, View, argument, autoscaled, factory,
+                          new_figure)
 from widgets.layers import Layers
 
 MAP_WORDS = 300   # the map: the words ranked FIRST_MAP_WORD.. by frequency, and the kinship words
@@ -135,10 +136,8 @@ def _map_layer(fig, state, model=None):
         ax.scatter(*at[best], s=80, marker="*", color=NEGATIVE, zorder=4)
         ax.annotate(best, at[best], fontsize=10, color=NEGATIVE, weight="bold",
                     xytext=(3, -10), textcoords="offset points")
-    low, high = P.min(axis=0), P.max(axis=0)
-    margin = 0.05 * (high - low)
-    ax.set(xlim=(low[0] - margin[0], high[0] + margin[0]),
-           ylim=(low[1] - margin[1], high[1] + margin[1]))
+    low, high = autoscaled(P.min(axis=0), P.max(axis=0))
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]))
     ax.set_title(f"skip-gram vectors after {int(state.step) / 10:.1f} epochs: {len(rows)} "
                  "words, their first two principal components\n"
                  f"PC 1 (across) holds {ratio[0]:.0%} of the variance, PC 2 (up) {ratio[1]:.0%}",

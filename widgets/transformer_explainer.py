@@ -20,8 +20,8 @@ import ipywidgets as W
 import numpy as np
 
 from lessons.chapters.ch14_experiments import evaluate_lm, hamlet_transformer_run
-from widgets.base import (ACCENT, POSITIVE, SEQUENTIAL, View, argument, factory, flag, new_figure,
-                          tick_labels)
+from widgets.base import (ACCENT, POSITIVE, SEQUENTIAL, View, argument, autoscaled, factory,
+                          flag, new_figure, tick_labels)
 from widgets.layers import Layers
 
 PROMPT = "to be, or not to be, that is the question: whether 'tis nobler"
@@ -103,9 +103,8 @@ def _frame(state, run=None):
         label = "␣" if ch == " " else ch
         ax.text(k, -0.7, label, ha="center", va="bottom", fontsize=7.5)
         ax.text(-0.7, k, label, ha="right", va="center", fontsize=7.5)
-    low, high = -0.4, TOP - 0.6  # the bars' extent (height 0.8), plus 5 %: autoscaling's
-    margin = 0.05 * (high - low)
-    axes[1].set(xlim=(0, 1), ylim=(high + margin, low - margin), yticks=[], xlabel="probability")
+    low, high = autoscaled(-0.4, TOP - 0.6)  # the bars' extent (height 0.8)
+    axes[1].set(xlim=(0, 1), ylim=(high, low), yticks=[], xlabel="probability")
     return fig
 
 
