@@ -1,10 +1,14 @@
 """widgets.glyphs: text drawn from the caches is matplotlib's own, pixel for pixel."""
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from widgets import glyphs
+
+MATPLOTLIB = tuple(int(part) for part in matplotlib.__version__.split(".")[:2])
 
 
 def busy_figure():
@@ -64,3 +68,55 @@ def test_the_caches_stay_bounded(monkeypatch):
     for k in range(12):
         glyphs._remember(cache, k, k)
         assert len(cache) <= 5 and cache[k] == k
+
+
+LABELLED = [("e 0.035", "left", "center"), ("␣", "center", "top"), ("gjp(|)", "right", "baseline"),
+            ("12", "center", "bottom"), ("Wy", "left", "top"), ("-0.50", "right", "center")]
+
+
+def labelled(with_labels, fontsize, family=None):
+    """Strings at whole pixels (the figure's own pixel coordinates): as Text artists, or as one
+    glyphs.Labels artist."""
+    fig = Figure(figsize=(3.2, 2.4), dpi=100)
+    xy = [(40 + 47 * k, 30 + 33 * k) for k in range(len(LABELLED))]
+    colours = ["black", "0.5", "tab:blue", "black", "#aa3377", "0.2"]
+    if with_labels:
+        for ha, va in {(ha, va) for _, ha, va in LABELLED}:
+            mine = [k for k, (_, h, v) in enumerate(LABELLED) if (h, v) == (ha, va)]
+            fig.add_artist(glyphs.Labels(
+                [xy[k] for k in mine], [LABELLED[k][0] for k in mine], ha=ha, va=va,
+                color=[colours[k] for k in mine], fontsize=fontsize, family=family,
+                transform=IdentityTransform()))
+    else:
+        for (s, ha, va), (x, y), colour in zip(LABELLED, xy, colours):
+            fig.text(x, y, s, ha=ha, va=va, color=colour, fontsize=fontsize, family=family,
+                     transform=IdentityTransform())
+    return fig
+
+
+@pytest.mark.skipif(MATPLOTLIB < (3, 11), reason="Labels aligns strings as matplotlib 3.11 does")
+@pytest.mark.parametrize("fontsize, family", [(8, None), (7.5, None), (11, "monospace")])
+def test_labels_draw_what_texts_draw(fontsize, family):
+    texts = labelled(False, fontsize, family)
+    expected = drawn(FigureCanvasAgg, texts)  # matplotlib's own renderer
+    labels = labelled(True, fontsize, family)
+    np.testing.assert_array_equal(drawn(glyphs.Canvas, labels), expected)
+    renderer = texts.canvas.get_renderer()
+    np.testing.assert_allclose(
+        Bbox.union([t.get_window_extent(renderer) for t in texts.texts]).extents,
+        Bbox.union([a.get_window_extent(renderer) for a in labels.artists]).extents)
+
+
+def test_labels_snap_to_whole_pixels_and_check_their_arguments():
+    fig = Figure(figsize=(2, 1), dpi=100)
+    at = [glyphs.Labels([(20 + dx, 40)], ["a 0.5"], transform=IdentityTransform())
+          for dx in (0.0, 0.3)]
+    for a in at:
+        fig.add_artist(a)
+    renderer = glyphs.Canvas(fig).get_renderer()
+    assert at[0].get_window_extent(renderer).x0 == at[1].get_window_extent(renderer).x0 == 20
+    with pytest.raises(ValueError, match="color: one colour or one per string"):
+        glyphs.Labels([(0, 0), (1, 1)], ["a", "b"], color=["red"] * 3,
+                      transform=IdentityTransform())
+    with pytest.raises(ValueError, match="va: "):
+        glyphs.Labels([(0, 0)], ["a"], va="middle", transform=IdentityTransform())
