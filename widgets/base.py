@@ -37,11 +37,13 @@ import matplotlib
 import numpy as np
 import traitlets
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.markers import TICKDOWN, TICKLEFT
 from matplotlib.transforms import offset_copy
 
 from lessons.chapters import pretrained
 from lessons.kernels import checks, registry
-from widgets.glyphs import Canvas
+from widgets.glyphs import Canvas, Labels
 from widgets.layers import Blitter, canvas_png, dynamic_artists
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -202,21 +204,29 @@ def autoscaled(low, high):
     return low - margin, high + margin
 
 
-def tick_labels(ax, positions, labels, axis="x", **text):
+def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None):
     """labels where tick labels sit, at the data positions along ax's x axis (under it) or its
-    y axis (left of it). Text artists, not ticks: a tick is five artists (making 2 x 45 of
-    them took 70 ms of a new frame), and ticks belong to the axes' frame, while texts can be
-    drawn by a widget's dynamic layer."""
+    y axis (left of it), and with marks=True the tick marks too, as matplotlib draws its major
+    ticks (one Line2D of tick markers). Two artists, not ticks: a tick is five artists (making
+    2 x 45 of them took 70 ms of a new frame), and ticks belong to the axes' frame, while
+    these can be drawn by a widget's dynamic layer."""
+    rc = matplotlib.rcParams
+    size = rc[f"{axis}tick.major.size"] if marks else 0.0
+    away = -(size + rc[f"{axis}tick.major.pad"])  # points, from the axes' edge outwards
+    zeros = np.zeros(len(positions))
     if axis == "x":
-        where = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-3.5, units="points")
-        places = [((p, 0), label) for p, label in zip(positions, labels)]
-        text = dict(ha="center", va="top") | text
+        along, xy, ha, va = ax.get_xaxis_transform(), (positions, zeros), "center", "top"
+        where = offset_copy(along, fig=ax.figure, y=away, units="points")
     else:
-        where = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-3.5, units="points")
-        places = [((0, p), label) for p, label in zip(positions, labels)]
-        text = dict(ha="right", va="center") | text
-    for xy, label in places:
-        ax.text(*xy, label, transform=where, **text)
+        along, xy, ha, va = ax.get_yaxis_transform(), (zeros, positions), "right", "center"
+        where = offset_copy(along, fig=ax.figure, x=away, units="points")
+    ax.add_artist(Labels(np.transpose(xy), labels, transform=where, ha=ha, va=va,
+                         fontsize=fontsize))
+    if marks:
+        ax.add_artist(Line2D(*xy, transform=along, linestyle="none", clip_on=False,
+                             marker=TICKDOWN if axis == "x" else TICKLEFT, markersize=size,
+                             markeredgewidth=rc[f"{axis}tick.major.width"],
+                             color=rc[f"{axis}tick.color"]))
 
 
 def mosaic(maps, ncols, gap=1):

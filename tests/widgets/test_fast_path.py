@@ -66,7 +66,8 @@ LAYERED = {
         dict(epoch=5), dict(epoch=20)]),
     "forecast_training baselines": (lambda: gt.forecast_training(baselines=True),
                                     gt.render_forecast, [dict(epoch=10)]),
-    "lstm_gates": (lg.lstm_gates, lg.render, [dict(unit=3), dict(unit=10)]),
+    "lstm_gates": (lg.lstm_gates, lg.render, [
+        dict(unit=3), dict(text=lg.TEXTS[2]), dict(unit=10, text=lg.TEXTS[3]), dict(unit=63)]),
     "embedding_explorer": (ee.embedding_explorer, ee.render, [
         dict(word="queen"), dict(step=5), dict(k=3, a="man"), dict(word="zzzz", step=0)]),
     "attention_heatmap": (ah.attention_heatmap, ah.render, [

@@ -92,3 +92,14 @@ def test_every_beam_move_is_blitted_pixel_for_pixel():
         assert view._blitter is blitter  # the steps too: their axis is drawn with the search
         np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(view)),
                                       err_msg=f"after {move}")
+
+
+@pytest.mark.parametrize("low, high", [(-1.0, 2.69), (-0.03, 0.012), (0.2, 0.9), (0.0, 0.0),
+                                       (-0.0004, 0.0003)])
+def test_the_units_scale_holds_the_lines_and_zero_and_its_labels_read_as_its_ticks(low, high):
+    # lstm_gates draws the unit's y axis itself (tick_labels), so that every move keeps the frame
+    (bottom, top), ticks, labels = lg._scale(low, high)
+    assert bottom < min(low, 0.0) and top > max(high, 0.0) and len(ticks) >= 2
+    np.testing.assert_allclose([float(label.replace("\N{MINUS SIGN}", "-")) for label in labels],
+                               ticks, rtol=0, atol=1e-12)
+    assert len({len(label.lstrip("\N{MINUS SIGN}")) for label in labels}) == 1  # same decimals
