@@ -449,10 +449,22 @@ class View:
                 self.picture.frame_ms = 1e3 * (time.perf_counter() - start)
         self.picture.summary = self.summarize(self.state)
         self.frames += 1
+        loop = _event_loop()
+        if loop is not None and self._blitter is not None and self._blitter.background is None:
+            loop.call_soon(self._prepare, self._blitter)
         self.code.value = (
             f"<code title='copy this line into a cell'>{html.escape(self.code_line())}</code>"
             f"<br><code title='or pass this to the same function as state=...'>"
             f"state={html.escape(repr(state_string(self.state)))}</code>")
+
+    def _prepare(self, blitter):
+        """A new frame's background, taken once its first picture is on its way (the browser
+        shows it meanwhile), so that the frame's first move is blitted too: else it draws the
+        frame again first. Not while a newer move waits: it may need another frame."""
+        if self._pending:
+            return
+        with collections_after(), matplotlib.rc_context(DARK if blitter.key[1] else {}):
+            blitter.prepare()
 
     def _frame(self, state):
         """(figure, PNG) of `state`: blitted over the last frame's background when the widget

@@ -97,7 +97,12 @@ class Blitter:
         self.whole = [fig.axes[i] for i in redrawn]
         self.artists = [a for a in artists if a.axes not in self.whole]
         fig.set_layout_engine("none")  # the frame keeps the positions it was drawn with
-        self.over = self.background = None  # taken at the first blit: a new frame costs one draw
+        self.over = self.background = None  # taken by prepare(), at the latest by the first blit
+
+    def prepare(self):
+        """Take the background now, if not yet taken (else the first blit takes it)."""
+        if self.background is None:
+            self._take_background()
 
     def _take_background(self):
         canvas = self.fig.canvas
@@ -133,8 +138,7 @@ class Blitter:
 
     def frame(self, draw):
         """Replace the dynamic artists by what draw() adds; the new frame's PNG."""
-        if self.background is None:
-            self._take_background()
+        self.prepare()
         for a in self.artists:
             a.remove()
         for ax in self.whole:

@@ -1,10 +1,12 @@
 """The fast path (widgets.layers): a frame blitted over the background is the picture a whole
 draw of the same state gives, pixel for pixel, and it is taken only while the frame's key
 stays."""
+import asyncio
 import io
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from PIL import Image
 
 import widgets.attention_heatmap as ah
@@ -110,6 +112,33 @@ def test_a_new_frame_is_drawn_whole_when_its_key_changes():
     assert view._blitter is not first and view._blitter.key[0] == ("XOR", db.State().seed)
     assert view.picture.png == whole_draw(db.render, view)
     view.set(w0=0.7)  # and blits again from there
+    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(db.render, view)))
+
+
+def test_in_a_kernel_a_new_frames_background_is_taken_after_its_picture(monkeypatch):
+    # in a kernel (an event loop runs) the frame is drawn whole for the picture, then once
+    # more without the dynamic layer when the loop is free: the frame's first move is blitted
+    drawn, draw = [], Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda fig, renderer: drawn.append(fig) or draw(fig,
+                                                                                      renderer))
+
+    async def moves():
+        view = db.decision_boundary()
+        assert view._blitter.background is None
+        await asyncio.sleep(0)  # the first frame's too
+        assert view._blitter.background is not None
+        for move in (dict(dataset="XOR"), dict(w0=0.7)):
+            drawn.clear()
+            view.set(**move)
+            await asyncio.sleep(0)  # the move is drawn
+            picture = view.picture.png
+            assert drawn == ([view.figure] if "dataset" in move else [])
+            await asyncio.sleep(0)  # then its background, if the frame is new
+            assert drawn == [view.figure] * (2 if "dataset" in move else 0)
+            assert view._blitter.background is not None and view.picture.png == picture
+        return view
+
+    view = asyncio.run(moves())
     np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(db.render, view)))
 
 
