@@ -51,3 +51,21 @@ def test_the_lab_kernels_import_this_checkouts_widgets(monkeypatch, tmp_path):
     assert (Path(path[0]) / "widgets" / "base.py").is_file()
     monkeypatch.delenv("PYTHONPATH")
     assert bench.lab_environment(tmp_path)["PYTHONPATH"] == str(bench.ROOT)
+
+
+def test_the_controls_over_target_are_listed_control_by_control():
+    results = [
+        {"chapter": "01", "widget": "w", "control": "fast", "retrain": False,
+         "ms": [60.0, 70.0, 80.0, 30.0, 30.0], "back": [False] * 3 + [True] * 2},
+        {"chapter": "01", "widget": "w", "control": "slow", "retrain": False,
+         "ms": [120.0, 130.0, 110.0, 30.0, None], "back": [False] * 3 + [True] * 2},
+        {"chapter": "01", "widget": "w", "control": "spiky", "retrain": False,
+         "ms": [40.0, 40.0, 900.0, 30.0, 30.0], "back": [False] * 3 + [True] * 2},
+    ] + RESULTS  # the retraining control is not counted
+    lines = bench.over_target(results).splitlines()
+    assert lines[0] == "2 of 4 redrawing controls at p50 <= 100 ms and p95 <= 250 ms; over:"
+    assert lines[1] == ("- 01 w 'slow': p50 115 ms, p95 128 ms (moves: 120, 130, 110, 30; "
+                        "new states 120, 130, 110)")
+    assert lines[2].startswith("- 01 w 'spiky': p50 40 ms, p95 728 ms") and len(lines) == 3
+    assert bench.over_target(results[:1]) == ("1 of 1 redrawing controls at p50 <= 100 ms and "
+                                              "p95 <= 250 ms")
