@@ -204,6 +204,13 @@ def autoscaled(low, high):
     return low - margin, high + margin
 
 
+def ticks_within(locator, low, high):
+    """A matplotlib tick locator's values between low and high (tick_values reaches past
+    them): the ticks of an axis whose limits and tick_labels a dynamic layer sets."""
+    ticks = locator.tick_values(low, high)
+    return ticks[(ticks >= low) & (ticks <= high)]
+
+
 def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None):
     """labels where tick labels sit, at the data positions along ax's x axis (under it) or its
     y axis (left of it), and with marks=True the tick marks too, as matplotlib draws its major

@@ -24,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from lessons.chapters.ch11_text import hamlet_run
 from widgets.base import (ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, autoscaled,
-                          factory, new_figure, tick_labels)
+                          factory, new_figure, tick_labels, ticks_within)
 from widgets.layers import Layers
 
 TEXTS = ("to be, or not to be, that is the question:",
@@ -73,8 +73,7 @@ def _scale(low, high):
     autoscaling and matplotlib's tick locator and formatter would give them."""
     locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
     limits = autoscaled(*locator.nonsingular(min(low, 0.0), max(high, 0.0)))
-    ticks = locator.tick_values(*limits)
-    ticks = ticks[(ticks >= limits[0]) & (ticks <= limits[1])]
+    ticks = ticks_within(locator, *limits)
     decimals = next(d for d in range(12) if np.allclose(ticks, np.round(ticks, d)))
     return limits, ticks, [f"{t:.{decimals}f}".replace("-", "\N{MINUS SIGN}") for t in ticks]
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
-from widgets.base import View, argument, factory, new_figure
+from widgets.base import (View, argument, autoscaled, factory, new_figure, tick_labels,
+                          ticks_within)
 from widgets.layers import Layers
 
 MAX_STEPS = 500
@@ -49,23 +51,36 @@ class State:
                                                   integer=True))
 
 
-_races = {}  # the racers' settings -> (steps, the longest race run for them so far)
+_races = {}  # the racers' settings -> (steps, the longest race run for them, its losses)
 
 
-def paths(state):
-    """race(...) for the state. A race of n steps is the first n steps of a longer one (the
-    same noise draws, step for step), so the steps slider and the play button cut the longest
-    race run so far, which grows by doubling rather than step by step."""
+def _longest(state):
+    """(paths, losses) of the longest race run so far for the state's settings, at least
+    state.steps long. A race of n steps is the first n steps of a longer one (the same noise
+    draws, step for step), so the steps slider and the play button cut it; it grows by
+    doubling rather than step by step."""
     key = (state.surface, state.lr, state.adaptive_lr, state.momentum, state.noise, state.seed)
-    run, full = _races.get(key, (0, None))
+    run, full, losses = _races.get(key, (0, None, None))
     if run < state.steps:
         run = min(max(state.steps, 2 * run), MAX_STEPS)
         full = race(state.surface, steps=run, lr=state.lr, adaptive_lr=state.adaptive_lr,
                     momentum=state.momentum, noise=state.noise, seed=state.seed)
+        func = SURFACES[state.surface][0]
+        losses = {name: np.array([func(p)[0] for p in path]) for name, path in full.items()}
         if len(_races) >= 32:
             _races.clear()
-        _races[key] = run, full
-    return {name: path[:state.steps + 1] for name, path in full.items()}
+        _races[key] = run, full, losses
+    return full, losses
+
+
+def paths(state):
+    """race(...) for the state, cut from the longest race run so far."""
+    return {name: path[:state.steps + 1] for name, path in _longest(state)[0].items()}
+
+
+def losses(state):
+    """The loss at every point of each racer's path."""
+    return {name: loss[:state.steps + 1] for name, loss in _longest(state)[1].items()}
 
 
 def summary(state):
@@ -80,40 +95,58 @@ def summary(state):
 
 
 @functools.lru_cache(maxsize=None)
-def heights(surface):
-    """(xs, ys, log(1 + f - min f)) on a 200 x 160 grid: what the contours show."""
+def _grid(surface):
+    """(xs, ys, f) on a 200 x 160 grid over the surface's plot box."""
     func, _, (x0, x1, y0, y1) = SURFACES[surface]
     xs, ys = np.linspace(x0, x1, 200), np.linspace(y0, y1, 160)
-    Z = np.array([[func((x, y))[0] for x in xs] for y in ys])
+    return xs, ys, np.array([[func((x, y))[0] for x in xs] for y in ys])
+
+
+def heights(surface):
+    """(xs, ys, log(1 + f - min f)): what the contours show."""
+    xs, ys, Z = _grid(surface)
     return xs, ys, np.log1p(Z - Z.min())
 
 
+def loss_limits(surface):
+    """The loss axis' limits: the losses the plot box holds, with room above. A racer that
+    leaves the box leaves the top of the loss plot too (a scale that followed it, up to
+    1e24, flattened every other curve)."""
+    Z = _grid(surface)[2]
+    return min(0.0, float(Z.min())) - 0.1, 2 * float(Z.max())
+
+
 def _frame(state):
-    """What stays while the racers' settings move: the surface's contours and the start."""
+    """What stays while the racers' settings move: the surface's contours and the start, and
+    the loss axes on the surface's scale (symlog: linear near 0, logarithmic above 2)."""
     _, start, (x0, x1, y0, y1) = SURFACES[state.surface]
-    fig, (ax, _) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
+    fig, (ax, ax_loss) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
     ax.contour(*heights(state.surface), levels=25, cmap="Greys", linewidths=0.6)
     ax.plot(*start, "k*", ms=10)
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y")
+    ax_loss.set(yscale="symlog", ylim=loss_limits(state.surface), xticks=[], ylabel="loss",
+                title="loss against step")
+    ax_loss.set_xlabel("step", labelpad=20)  # under the step numbers the layer draws
     return fig
 
 
 def _race_layer(fig, state):
-    """The paths, and the loss curves (their axes drawn whole: the scale follows them)."""
-    func = SURFACES[state.surface][0]
+    """The paths, and the loss curves over the steps shown (numbered by the layer)."""
     ax, ax_loss = fig.axes
     for name, path in paths(state).items():
         ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, color=COLOURS[name], label=name)
-        values = [func(p)[0] for p in path]
-        ax_loss.plot(values, color=COLOURS[name], label=name)
+    for name, loss in losses(state).items():
+        ax_loss.plot(loss, color=COLOURS[name], label=name)
+    low, high = autoscaled(0, state.steps)
+    ax_loss.set_xlim(low, high)
+    ticks = ticks_within(MaxNLocator(nbins=6, integer=True), low, high)
+    tick_labels(ax_loss, ticks, [f"{t:.0f}" for t in ticks], marks=True)
     ax.set_title(f"{state.surface}: the same start (star), noise {state.noise:g}")
-    ax_loss.set(yscale="symlog", xlabel="step", ylabel="loss", title="loss against step")
     ax_loss.legend(fontsize=8)
 
 
 # every control but the surface keeps the contours
-LAYERS = Layers(key=lambda state: state.surface, static=_frame, dynamic=_race_layer,
-                redrawn=(1,))
+LAYERS = Layers(key=lambda state: state.surface, static=_frame, dynamic=_race_layer)
 
 
 def render(state):

@@ -73,3 +73,18 @@ def test_saturation_view_and_bad_arguments():
     for bad in (dict(depth=0), dict(width=1000.5), dict(activation="swish"), dict(init="zeros")):
         with pytest.raises(ValueError):
             sat.saturation_explorer(**bad)
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_the_loss_curves_are_the_surface_along_the_paths_on_a_scale_holding_the_plot_box(
+        surface):
+    func, _, (x0, x1, y0, y1) = SURFACES[surface]
+    state = orw.State(surface=surface, steps=40, noise=1.0)
+    losses = orw.losses(state)
+    for name, path in orw.paths(state).items():
+        np.testing.assert_array_equal(losses[name], [func(p)[0] for p in path])
+    low, high = orw.loss_limits(surface)
+    box = [func((x, y))[0] for x in np.linspace(x0, x1, 37) for y in np.linspace(y0, y1, 29)]
+    assert low < min(box) and max(box) < high
+    fig = orw.render(state)
+    assert fig.axes[1].get_ylim() == (low, high)  # the same for every move: in the frame
