@@ -103,34 +103,31 @@ def probabilities(X):
 def _show(ax, image, p, label, title):
     predicted = int(np.argmax(p))
     ax.imshow(image, cmap="gray_r")
-    ax.set(xticks=[], yticks=[])
     ax.set_title(f"{title}\n→ {predicted} (p {p[predicted]:.2f})", fontsize=8,
                  color=matplotlib.rcParams["text.color"] if predicted == label else WARNING)
 
 
 def _frame(state):
-    """What stays while the sliders move: the digit under the fixed transforms, the axes."""
-    net = trained_cnn()
-    label = int(net.test_labels[state.index])
-    X = transformed(state.index, [(a, s, f) for _, a, s, f in FIXED])
-    P = probabilities(X)
+    """The axes, the same for every state: the slider transform and the network's answer
+    above, the fixed transforms below."""
     fig = new_figure(12, 4.6)[0]
     fig.clear()
     grid = fig.add_gridspec(2, len(FIXED), height_ratios=[1.4, 1])
-    ax_mine = fig.add_subplot(grid[0, :2])
-    ax_mine.set(xticks=[], yticks=[], xlim=(-0.5, 27.5), ylim=(27.5, -0.5), aspect="equal")
+    image = dict(xticks=[], yticks=[], xlim=(-0.5, 27.5), ylim=(27.5, -0.5), aspect="equal")
+    fig.add_subplot(grid[0, :2]).set(**image)
     ax_p = fig.add_subplot(grid[0, 2:])
     ax_p.set(xticks=np.arange(10), xlim=(-0.7, 9.7), ylim=(0, 1.05), ylabel="softmax",
              title="the network's answer for your transform (outlined: the true digit)")
-    for k, (title, *_rest) in enumerate(FIXED):
-        _show(fig.add_subplot(grid[1, k]), X[k, 0], P[k], label, title)
+    for k in range(len(FIXED)):
+        fig.add_subplot(grid[1, k]).set(**image)
     return fig
 
 
 def _transform_layer(fig, state):
-    """The slider transform: the image, the network's answer, and the warning."""
+    """The digit under the slider transform and the network's answer, the warning; the same
+    digit under the fixed transforms."""
     label = int(trained_cnn().test_labels[state.index])
-    ax_mine, ax_p = fig.axes[:2]
+    ax_mine, ax_p, *ax_fixed = fig.axes
     X = transformed(state.index, [(state.angle, (state.shift_down, state.shift_right),
                                    state.flip)])
     p = probabilities(X)[0]
@@ -147,10 +144,13 @@ def _transform_layer(fig, state):
     fig.suptitle(f"test digit {state.index}: a {label}" + (
         "  —  careful: this transform can change what the digit is (mirror, 6 ↔ 9)"
         if warn else ""), color=WARNING if warn else matplotlib.rcParams["text.color"])
+    X = transformed(state.index, [(a, s, f) for _, a, s, f in FIXED])
+    for ax, image, p, (title, *_) in zip(ax_fixed, X[:, 0], probabilities(X), FIXED):
+        _show(ax, image, p, label, title)
 
 
-# the angle, shift and flip keep the frame; another digit draws a new one
-LAYERS = Layers(key=lambda state: state.index, static=_frame, dynamic=_transform_layer)
+# every move keeps the frame: another digit redraws the fixed transforms too
+LAYERS = Layers(key=lambda state: None, static=_frame, dynamic=_transform_layer)
 
 
 def render(state):

@@ -21,12 +21,16 @@ import functools
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from lessons.chapters.ch10_rnn import naive_errors, sales_run
 from lessons.kernels import rnn_forward
 from widgets.base import (
-    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, flag, new_figure,
+    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, flag, new_figure, tick_labels,
+    ticks_within,
 )
 from widgets.layers import Layers
 
@@ -99,35 +103,39 @@ def _log(values):
 
 
 def _gradients_frame(state):
-    """What stays while rho and max_norm move: the heat map over every rho, its colour bar and
-    the unclipped gradient against rho (they depend on T, the activation and the seed)."""
-    T = int(state.length)
-    grid, totals = sweep(T, state.activation, state.seed)
+    """What stays for every state: the axes, the colour bar and the scales (rho up the heat
+    map, 1e-12..1e12 for the whole gradient); the time steps are numbered by the layer."""
     fig, (ax, ax2) = new_figure(11, 4.2, ncols=2, gridspec_kw={"width_ratios": [1.5, 1]})
-    image = ax.imshow(grid, aspect="auto", cmap="PuOr_r", vmin=-12,
-                      vmax=12, origin="lower",
-                      extent=(-0.5, T - 0.5, SCALES[0] - 0.025, SCALES[-1] + 0.025))
-    fig.colorbar(image, ax=ax, label="log10 ||dL/dh_t||")
-    ax.set(xlabel="time step t (the loss reads the last one)",
+    fig.colorbar(ScalarMappable(Normalize(-12, 12), "PuOr_r"), ax=ax, label="log10 ||dL/dh_t||")
+    ax.set(xticks=[], ylim=(SCALES[0] - 0.025, SCALES[-1] + 0.025),
            ylabel="spectral radius rho of W")
-    ax2.semilogy(SCALES, np.maximum(totals, 1e-300), color=NEGATIVE, label="||dL/dW||")
-    ax2.set(xlabel="spectral radius rho", ylim=(1e-12, 1e12),
+    ax.set_xlabel("time step t (the loss reads the last one)", labelpad=20)
+    ax2.set(yscale="log", xlabel="spectral radius rho", ylim=(1e-12, 1e12),
             xlim=(SCALES[0] - 0.05, SCALES[-1] + 0.05))
     return fig
 
 
 def _gradients_layer(fig, state):
-    """The chosen rho (outline, line, titles) and the gradient clipped to max_norm."""
+    """The heat map over every rho for T, the activation and the seed, its time steps, and
+    the whole gradient against rho; the chosen rho (outline, line, titles) and the gradient
+    clipped to max_norm."""
     T, act = int(state.length), state.activation
+    grid, totals = sweep(T, act, state.seed)
     norms, total = gradient_norms(state.scale, T, act, state.seed)
     # in the order the frame made them: the heat map, the whole gradient, then the colour
     # bar (fig.colorbar adds its axes last)
     ax, ax2, _ = fig.axes
+    ax.imshow(grid, aspect="auto", cmap="PuOr_r", vmin=-12, vmax=12, origin="lower",
+              extent=(-0.5, T - 0.5, SCALES[0] - 0.025, SCALES[-1] + 0.025))
+    steps = ticks_within(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10], integer=True),
+                         -0.5, T - 0.5)
+    tick_labels(ax, steps, [f"{t:.0f}" for t in steps], marks=True)
     ax.axhspan(state.scale - 0.025, state.scale + 0.025, fill=False, ec=ACCENT, lw=2)
     ratio = norms[0] / norms[-1]
     ax.set_title(f"{act}: the error reaching step 0 from step {T - 1} is "
                  f"{ratio:.1e} times the last one's (rho = {state.scale:.2f})", fontsize=9)
-    clipped = np.minimum(sweep(T, act, state.seed)[1], state.max_norm)
+    ax2.semilogy(SCALES, np.maximum(totals, 1e-300), color=NEGATIVE, label="||dL/dW||")
+    clipped = np.minimum(totals, state.max_norm)
     ax2.semilogy(SCALES, np.maximum(clipped, 1e-300), color=POSITIVE, ls="--",
                  label=f"clipped to max_norm = {state.max_norm:g}")
     ax2.axvline(state.scale, color=ACCENT, lw=1)
@@ -137,9 +145,9 @@ def _gradients_layer(fig, state):
     ax2.legend(fontsize=8, loc="upper left")
 
 
-# rho and max_norm keep the frame; T, the activation and the seed draw a new one
-GRADIENT_LAYERS = Layers(key=lambda state: (state.length, state.activation, state.seed),
-                         static=_gradients_frame, dynamic=_gradients_layer)
+# every move keeps the frame (T, the activation and the seed redraw the heat map)
+GRADIENT_LAYERS = Layers(key=lambda state: None, static=_gradients_frame,
+                         dynamic=_gradients_layer)
 
 
 def render_gradients(state):

@@ -61,9 +61,11 @@ LAYERED = {
         dict(lr=0.05), dict(steps=30), dict(noise=2.0, seed=3), dict(momentum=0.5)]),
     "depth_lab": (dl.depth_lab, dl.render, [dict(step=5), dict(step=0), dict(step=1)]),
     "augmentation_explorer": (ae.augmentation_explorer, ae.render, [
-        dict(angle=-30.0), dict(flip=True), dict(shift_down=2.5, shift_right=-1.0)]),
+        dict(angle=-30.0), dict(flip=True), dict(shift_down=2.5, shift_right=-1.0),
+        dict(index=7), dict(index=1, angle=50.0)]),
     "gradients_through_time": (gt.gradients_through_time, gt.render_gradients, [
-        dict(scale=1.3), dict(max_norm=10.0), dict(scale=0.5, max_norm=0.1)]),
+        dict(scale=1.3), dict(max_norm=10.0), dict(scale=0.5, max_norm=0.1), dict(length=5),
+        dict(length=100, activation="linear"), dict(seed=3)]),
     "forecast_training": (gt.forecast_training, gt.render_forecast, [
         dict(epoch=5), dict(epoch=20)]),
     "forecast_training baselines": (lambda: gt.forecast_training(baselines=True),
