@@ -19,6 +19,7 @@ import numpy as np
 
 from lessons.chapters.ch13_seq2seq import LENGTH, chapter_models, greedy_decode
 from widgets.base import ACCENT, NEGATIVE, POSITIVE, SEQUENTIAL, View, argument, factory, new_figure
+from widgets.glyphs import Labels
 from widgets.layers import Layers
 
 DEFAULT = "3141592653589793"
@@ -86,8 +87,8 @@ def _step_layer(fig, state, runs=None):
     shown[:step] = A[:step]
     ax.imshow(shown, cmap=SEQUENTIAL, vmin=0, vmax=1, interpolation="nearest")
     ax.add_patch(_outline(step - 1, LENGTH))
-    for t in range(step):
-        ax.text(LENGTH - 0.2, t, out[t], va="center", fontsize=9, clip_on=False)
+    ax.add_artist(Labels([(LENGTH - 0.2, t) for t in range(step)], list(out[:step]),
+                         transform=ax.transData, va="center", fontsize=9))
     ax.set_title(f"additive attention: weights A[t, i] of each output step (rows) over the "
                  f"input; {step} of {LENGTH} steps decoded", fontsize=9)
     row = A[step - 1]

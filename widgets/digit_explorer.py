@@ -27,6 +27,7 @@ from lessons.train.metrics import confusion_matrix
 from widgets.base import (
     DIVERGING, POSITIVE, WARNING, View, argument, factory, flag, new_figure,
 )
+from widgets.glyphs import Labels
 from widgets.layers import Layers
 
 N_TEST = 10000
@@ -135,9 +136,10 @@ def _image_layer(fig, state):
     ax_img.imshow(images[s.image], cmap="gray_r", vmin=0, vmax=255)
     ax_img.set_title(f"test image {s.image}: a {s.label}", fontsize=9)
     ax_hid.imshow(s.hidden.reshape(5, 5), cmap=DIVERGING, vmin=-1, vmax=1)
-    for u, value in enumerate(s.hidden):
-        ax_hid.text(u % 5, u // 5, f"{value:+.1f}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(value) > 0.6 else "black")
+    ax_hid.add_artist(Labels([(u % 5, u // 5) for u in range(len(s.hidden))],
+                             [f"{value:+.1f}" for value in s.hidden], transform=ax_hid.transData,
+                             ha="center", va="center", fontsize=7,
+                             color=["white" if abs(v) > 0.6 else "black" for v in s.hidden]))
     _draw_outputs(ax_out, s)
     verdict = "correct" if s.predicted == s.label else "WRONG"
     where = (f"misclassified {s.error_rank + 1} of {s.n_errors}: " if state.misclassified

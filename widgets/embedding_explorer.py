@@ -16,12 +16,14 @@ import dataclasses
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.transforms import offset_copy
 
 from lessons.chapters.ch12_embeddings import (KINSHIP_AND_TITLES, pca_2d, shakespeare_sgns,
                                               unit)
 from lessons.kernels import cosine_top_k
 from widgets.base import (ACCENT, NEGATIVE, POSITIVE, View, argument, autoscaled, factory,
                           new_figure)
+from widgets.glyphs import Labels
 from widgets.layers import Layers
 
 MAP_WORDS = 300   # the map: the words ranked FIRST_MAP_WORD.. by frequency, and the kinship words
@@ -93,6 +95,13 @@ def _frame(state):
     return fig
 
 
+def _names(ax, words, at, offset, **font):
+    """Each word written beside its point at[word], offset (x, y) points: one glyphs.Labels
+    artist for the lot (an annotation is a Text of its own, laid out on every draw)."""
+    ax.add_artist(Labels([at[w] for w in words], words, transform=offset_copy(
+        ax.transData, fig=ax.figure, x=offset[0], y=offset[1], units="points"), **font))
+
+
 def _map_layer(fig, state, model=None):
     """The map of this state's snapshot, its marks and the text panel. The limits are set
     here, the data's range plus 5 % each side (what autoscaling gives), since each state has
@@ -112,30 +121,22 @@ def _map_layer(fig, state, model=None):
 
     ax, ax_text = fig.axes
     ax.scatter(P[:, 0], P[:, 1], s=6, color="0.75", zorder=1)
-    for w in KINSHIP_AND_TITLES:
-        if w in at and w not in marked:
-            ax.annotate(w, at[w], fontsize=7, color="0.45", xytext=(2, 2),
-                        textcoords="offset points")
+    _names(ax, [w for w in KINSHIP_AND_TITLES if w in at and w not in marked], at, (2, 2),
+           fontsize=7, color="0.45")
     if near is not None:
         pts = np.array([at[n] for n, _ in near])
         ax.scatter(pts[:, 0], pts[:, 1], s=30, color=POSITIVE, zorder=3)
-        for n, _ in near:
-            ax.annotate(n, at[n], fontsize=8, color=POSITIVE, xytext=(3, 3),
-                        textcoords="offset points")
+        _names(ax, [n for n, _ in near], at, (3, 3), fontsize=8, color=POSITIVE)
         ax.scatter(*at[word], s=70, color=ACCENT, zorder=4)
-        ax.annotate(word, at[word], fontsize=10, color=ACCENT, weight="bold", xytext=(3, -10),
-                    textcoords="offset points")
+        _names(ax, [word], at, (3, -10), fontsize=10, color=ACCENT, weight="bold")
     if answer is not None:
         best = answer[0][0]
         offset = at[a] - at[b]
         for start, end in ((at[b], at[a]), (at[c], at[c] + offset)):
             ax.annotate("", end, start, arrowprops=dict(arrowstyle="->", color=NEGATIVE, lw=1.2))
-        for w in (a, b, c):
-            ax.annotate(w, at[w], fontsize=8, color=NEGATIVE, xytext=(3, 3),
-                        textcoords="offset points")
+        _names(ax, [a, b, c], at, (3, 3), fontsize=8, color=NEGATIVE)
         ax.scatter(*at[best], s=80, marker="*", color=NEGATIVE, zorder=4)
-        ax.annotate(best, at[best], fontsize=10, color=NEGATIVE, weight="bold",
-                    xytext=(3, -10), textcoords="offset points")
+        _names(ax, [best], at, (3, -10), fontsize=10, color=NEGATIVE, weight="bold")
     low, high = autoscaled(P.min(axis=0), P.max(axis=0))
     ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]))
     ax.set_title(f"skip-gram vectors after {int(state.step) / 10:.1f} epochs: {len(rows)} "

@@ -150,13 +150,14 @@ class Labels(Artist):
     nearest whole pixel before its string is aligned, so that a string draws the same glyph
     bitmaps wherever it lands (they are kept by position modulo one pixel).
 
-    xy: points in `transform`'s coordinates; color: one colour or one per string; ha: left,
-    center or right; va: baseline, top, center or bottom. Plain text only (no mathtext)."""
+    xy: points in `transform`'s coordinates; color: one colour or one per string; fontsize,
+    family, weight: the font's; ha: left, center or right; va: baseline, top, center or
+    bottom. Plain text only (no mathtext)."""
 
     zorder = 3  # as Text
 
     def __init__(self, xy, strings, *, transform, color=None, fontsize=None, family=None,
-                 ha="left", va="baseline"):
+                 weight=None, ha="left", va="baseline"):
         super().__init__()
         self._strings = [str(s) for s in strings]
         self._xy = np.asarray(xy, dtype=float).reshape(len(self._strings), 2)
@@ -166,7 +167,7 @@ class Labels(Artist):
         if len(self._colors) != len(self._strings):
             raise ValueError(f"color: one colour or one per string ({len(self._strings)}), "
                              f"not {len(self._colors)}")
-        self._prop = FontProperties(size=fontsize, family=family)
+        self._prop = FontProperties(size=fontsize, family=family, weight=weight)
         self._ha = {"left": 0.0, "center": 0.5, "right": 1.0}[ha]
         self._va = va
         if va not in ("baseline", "top", "center", "bottom"):

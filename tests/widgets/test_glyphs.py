@@ -74,7 +74,7 @@ LABELLED = [("e 0.035", "left", "center"), ("␣", "center", "top"), ("gjp(|)", 
             ("12", "center", "bottom"), ("Wy", "left", "top"), ("-0.50", "right", "center")]
 
 
-def labelled(with_labels, fontsize, family=None):
+def labelled(with_labels, fontsize, family=None, weight=None):
     """Strings at whole pixels (the figure's own pixel coordinates): as Text artists, or as one
     glyphs.Labels artist."""
     fig = Figure(figsize=(3.2, 2.4), dpi=100)
@@ -86,20 +86,21 @@ def labelled(with_labels, fontsize, family=None):
             fig.add_artist(glyphs.Labels(
                 [xy[k] for k in mine], [LABELLED[k][0] for k in mine], ha=ha, va=va,
                 color=[colours[k] for k in mine], fontsize=fontsize, family=family,
-                transform=IdentityTransform()))
+                weight=weight, transform=IdentityTransform()))
     else:
         for (s, ha, va), (x, y), colour in zip(LABELLED, xy, colours):
             fig.text(x, y, s, ha=ha, va=va, color=colour, fontsize=fontsize, family=family,
-                     transform=IdentityTransform())
+                     weight=weight, transform=IdentityTransform())
     return fig
 
 
 @pytest.mark.skipif(MATPLOTLIB < (3, 11), reason="Labels aligns strings as matplotlib 3.11 does")
-@pytest.mark.parametrize("fontsize, family", [(8, None), (7.5, None), (11, "monospace")])
-def test_labels_draw_what_texts_draw(fontsize, family):
-    texts = labelled(False, fontsize, family)
+@pytest.mark.parametrize("fontsize, family, weight", [(8, None, None), (7.5, None, None),
+                                                     (11, "monospace", None), (10, None, "bold")])
+def test_labels_draw_what_texts_draw(fontsize, family, weight):
+    texts = labelled(False, fontsize, family, weight)
     expected = drawn(FigureCanvasAgg, texts)  # matplotlib's own renderer
-    labels = labelled(True, fontsize, family)
+    labels = labelled(True, fontsize, family, weight)
     np.testing.assert_array_equal(drawn(glyphs.Canvas, labels), expected)
     renderer = texts.canvas.get_renderer()
     np.testing.assert_allclose(
