@@ -51,6 +51,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 # a surface shown before blits over its kept frame instead of drawing a new one.
 KEPT_FRAMES = 4
 KEPT_PICTURES = 64  # PNGs a View keeps (20-200 KB each), by state, theme and kernels
+# a new frame's background is drawn this long after its first picture is sent: by then the
+# picture has gone through JupyterLab's server to the browser, which on 2 cores the drawing
+# would slow down (the first moves on new frames took 30-50 ms longer when it began at once)
+PREPARE_AFTER_S = 0.2
 
 
 def _kernels_in_use():
@@ -458,17 +462,17 @@ class View:
         self.frames += 1
         loop = _event_loop()
         if loop is not None and self._blitter is not None and self._blitter.background is None:
-            loop.call_soon(self._prepare, self._blitter)
+            loop.call_later(PREPARE_AFTER_S, self._prepare, self._blitter)
         self.code.value = (
             f"<code title='copy this line into a cell'>{html.escape(self.code_line())}</code>"
             f"<br><code title='or pass this to the same function as state=...'>"
             f"state={html.escape(repr(state_string(self.state)))}</code>")
 
     def _prepare(self, blitter):
-        """A new frame's background, taken once its first picture is on its way (the browser
-        shows it meanwhile), so that the frame's first move is blitted too: else it draws the
-        frame again first. Not while a newer move waits: it may need another frame."""
-        if self._pending:
+        """A new frame's background, taken once its first picture is shown (PREPARE_AFTER_S),
+        so that the frame's first move is blitted too: else it draws the frame again first.
+        Not while a newer move waits (it may need another frame), nor if a move took it."""
+        if self._pending or blitter.background is not None:
             return
         with collections_after(), matplotlib.rc_context(DARK if blitter.key[1] else {}):
             blitter.prepare()

@@ -23,7 +23,7 @@ import widgets.lstm_gates as lg
 import widgets.mlp_playground as mp
 import widgets.optimizer_race as orace
 import widgets.transformer_explainer as te
-from widgets.base import KEPT_FRAMES, KEPT_PICTURES, figure_png
+from widgets.base import KEPT_FRAMES, KEPT_PICTURES, PREPARE_AFTER_S, figure_png
 
 # (factory, render, moves that keep the frame: each a dict of fields)
 LAYERED = {
@@ -119,7 +119,7 @@ def test_a_new_frame_is_drawn_whole_when_its_key_changes():
 
 def test_in_a_kernel_a_new_frames_background_is_taken_after_its_picture(monkeypatch):
     # in a kernel (an event loop runs) the frame is drawn whole for the picture, then once
-    # more without the dynamic layer when the loop is free: the frame's first move is blitted
+    # more without the dynamic layer, PREPARE_AFTER_S later: the frame's first move is blitted
     drawn, draw = [], Figure.draw
     monkeypatch.setattr(Figure, "draw", lambda fig, renderer: drawn.append(fig) or draw(fig,
                                                                                       renderer))
@@ -127,7 +127,7 @@ def test_in_a_kernel_a_new_frames_background_is_taken_after_its_picture(monkeypa
     async def moves():
         view = db.decision_boundary()
         assert view._blitter.background is None
-        await asyncio.sleep(0)  # the first frame's too
+        await asyncio.sleep(PREPARE_AFTER_S + 0.05)  # the first frame's too
         assert view._blitter.background is not None
         for move in (dict(dataset="XOR"), dict(w0=0.7)):
             drawn.clear()
@@ -135,7 +135,7 @@ def test_in_a_kernel_a_new_frames_background_is_taken_after_its_picture(monkeypa
             await asyncio.sleep(0)  # the move is drawn
             picture = view.picture.png
             assert drawn == ([view.figure] if "dataset" in move else [])
-            await asyncio.sleep(0)  # then its background, if the frame is new
+            await asyncio.sleep(PREPARE_AFTER_S + 0.05)  # then its background, if it is new
             assert drawn == [view.figure] * (2 if "dataset" in move else 0)
             assert view._blitter.background is not None and view.picture.png == picture
         return view
