@@ -218,9 +218,9 @@ def ticks_within(locator, low, high):
 def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None):
     """labels where tick labels sit, at the data positions along ax's x axis (under it) or its
     y axis (left of it), and with marks=True the tick marks too, as matplotlib draws its major
-    ticks (one Line2D of tick markers). Two artists, not ticks: a tick is five artists (making
-    2 x 45 of them took 70 ms of a new frame), and ticks belong to the axes' frame, while
-    these can be drawn by a widget's dynamic layer."""
+    ticks (one Line2D of tick markers). One artist, or two, not ticks: a tick is five artists
+    (making 2 x 45 of them took 70 ms of a new frame), and ticks belong to the axes' frame,
+    while these can be drawn by a widget's dynamic layer."""
     rc = matplotlib.rcParams
     size = rc[f"{axis}tick.major.size"] if marks else 0.0
     away = -(size + rc[f"{axis}tick.major.pad"])  # points, from the axes' edge outwards
