@@ -208,6 +208,11 @@ def autoscaled(low, high):
     return low - margin, high + margin
 
 
+def spaces_shown(text):
+    """text with each space as "␣", so that a character model's blanks can be seen."""
+    return text.replace(" ", "␣")
+
+
 def ticks_within(locator, low, high):
     """A matplotlib tick locator's values between low and high (tick_values reaches past
     them): the ticks of an axis whose limits and tick_labels a dynamic layer sets."""

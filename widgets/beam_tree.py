@@ -25,7 +25,7 @@ from matplotlib.transforms import offset_copy
 
 from lessons.chapters.ch11_text import beam_complete, hamlet_run
 from widgets.base import (ACCENT, NEGATIVE, POSITIVE, View, argument, factory, new_figure,
-                          tick_labels)
+                          spaces_shown, tick_labels)
 from widgets.glyphs import Labels
 from widgets.layers import Layers
 
@@ -58,10 +58,6 @@ def search(state, run=None):
     run = run or hamlet_run()
     return _search(run["model"], run["vocab"], state.prefix, int(state.beam_width),
                    int(state.steps), float(state.temperature))
-
-
-def _shown(ch):
-    return "␣" if ch == " " else ch
 
 
 def _frame(state):
@@ -128,8 +124,9 @@ def _search_layer(fig, state, run=None):
     # the character, and its probability in a column of its own: both come from small sets
     # of strings, drawn from widgets.glyphs' caches (a new string is laid out twice by
     # FreeType, about 0.4 ms)
-    ax.add_artist(Labels(xy, [_shown(vocab.chars[cand.token]) for *_, cand in labelled],
-                         transform=ax.transData, color=colours, fontsize=size, va="center"))
+    characters = [spaces_shown(vocab.chars[cand.token]) for *_, cand in labelled]
+    ax.add_artist(Labels(xy, characters, transform=ax.transData, color=colours, fontsize=size,
+                         va="center"))
     ax.add_artist(Labels(xy, [f"{np.exp(cand.logp):.2g}" for *_, cand in labelled],
                          transform=offset_copy(ax.transData, fig=fig, x=1.45 * size,
                                                units="points"),

@@ -36,6 +36,7 @@ from widgets.layers import Layers
 
 UNITS = 32
 SCALES = np.round(np.linspace(0.5, 1.5, 21), 2)
+RHO_LIMITS = (SCALES[0] - 0.025, SCALES[-1] + 0.025)  # the heat map's rows, 0.05 apart
 LENGTHS = (5, 100)
 ACTIVATIONS = ("tanh", "linear")
 MAX_NORMS = (0.1, 100.0)
@@ -107,8 +108,7 @@ def _gradients_frame(state):
     map, 1e-12..1e12 for the whole gradient); the time steps are numbered by the layer."""
     fig, (ax, ax2) = new_figure(11, 4.2, ncols=2, gridspec_kw={"width_ratios": [1.5, 1]})
     fig.colorbar(ScalarMappable(Normalize(-12, 12), "PuOr_r"), ax=ax, label="log10 ||dL/dh_t||")
-    ax.set(xticks=[], ylim=(SCALES[0] - 0.025, SCALES[-1] + 0.025),
-           ylabel="spectral radius rho of W")
+    ax.set(xticks=[], ylim=RHO_LIMITS, ylabel="spectral radius rho of W")
     ax.set_xlabel("time step t (the loss reads the last one)", labelpad=20)
     ax2.set(yscale="log", xlabel="spectral radius rho", ylim=(1e-12, 1e12),
             xlim=(SCALES[0] - 0.05, SCALES[-1] + 0.05))
@@ -126,7 +126,7 @@ def _gradients_layer(fig, state):
     # bar (fig.colorbar adds its axes last)
     ax, ax2, _ = fig.axes
     ax.imshow(grid, aspect="auto", cmap="PuOr_r", vmin=-12, vmax=12, origin="lower",
-              extent=(-0.5, T - 0.5, SCALES[0] - 0.025, SCALES[-1] + 0.025))
+              extent=(-0.5, T - 0.5, *RHO_LIMITS))
     steps = ticks_within(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10], integer=True),
                          -0.5, T - 0.5)
     tick_labels(ax, steps, [f"{t:.0f}" for t in steps], marks=True)

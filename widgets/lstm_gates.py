@@ -24,7 +24,8 @@ from matplotlib.ticker import MaxNLocator
 
 from lessons.chapters.ch11_text import hamlet_run
 from widgets.base import (ACCENT, DIVERGING, NEGATIVE, POSITIVE, View, argument, autoscaled,
-                          factory, new_figure, tick_labels, ticks_within)
+                          factory, new_figure, spaces_shown, tick_labels,
+                          ticks_within)
 from widgets.layers import Layers
 
 TEXTS = ("to be, or not to be, that is the question:",
@@ -64,8 +65,7 @@ def activations(text, run=None):
 def _characters(ax, chars):
     """The characters along the bottom of ax, one under each column."""
     ax.set_xlim(-0.5, len(chars) - 0.5)
-    tick_labels(ax, range(len(chars)), ["␣" if ch == " " else ch for ch in chars],
-                fontsize=7.5)
+    tick_labels(ax, range(len(chars)), list(spaces_shown(chars)), fontsize=7.5)
 
 
 def _scale(low, high):

@@ -21,7 +21,7 @@ import numpy as np
 
 from lessons.chapters.ch14_experiments import evaluate_lm, hamlet_transformer_run
 from widgets.base import (ACCENT, POSITIVE, SEQUENTIAL, View, argument, autoscaled, factory,
-                          flag, new_figure, tick_labels)
+                          flag, new_figure, spaces_shown, tick_labels)
 from widgets.layers import Layers
 
 PROMPT = "to be, or not to be, that is the question: whether 'tis nobler"
@@ -99,8 +99,7 @@ def _frame(state, run=None):
     ax.set(xticks=[], yticks=[], xlim=(-0.5, T - 0.5), ylim=(T - 0.5, -0.5), aspect="equal")
     ax.set_xlabel("reads position")
     ax.set_ylabel("position asking", labelpad=12)
-    for k, ch in enumerate(chars):
-        label = "␣" if ch == " " else ch
+    for k, label in enumerate(spaces_shown(chars)):
         ax.text(k, -0.7, label, ha="center", va="bottom", fontsize=7.5)
         ax.text(-0.7, k, label, ha="right", va="center", fontsize=7.5)
     low, high = autoscaled(-0.4, TOP - 0.6)  # the bars' extent (height 0.8)
