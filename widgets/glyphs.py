@@ -12,6 +12,8 @@ after move. `Canvas` draws text as matplotlib does, but keeps
   fractional part of a position is the one FreeType renders at the whole position.
 - each string's size (width, height, descent), which matplotlib keeps per renderer: a new
   Figure, which has a new one, measured every string again.
+- mathtext's parses (a log axis' tick labels, 10^k), in one parser per thread: matplotlib's
+  renderer has a parser of its own, whose cache a new Figure started empty.
 
 The pictures are matplotlib's, pixel for pixel (tests/widgets/test_glyphs.py). Mathtext and
 TeX go to matplotlib as before. The renderer relies on Agg's private text methods
@@ -29,12 +31,14 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import FT2Font, RenderMode
+from matplotlib.mathtext import MathTextParser
 from matplotlib.transforms import Bbox
 
 LIMIT = 100_000  # entries of each cache (a glyph's bitmap is a few hundred bytes)
 _layouts = {}  # (thread, string, font properties, dpi, hinting, features, language) -> glyphs
 _bitmaps = {}  # (font, glyph, (size, dpi, transform, hinting, mode), x % 64, y % 64) -> bitmap
 _metrics = {}  # (string, font properties, dpi, hinting) -> (width, height, descent)
+_parsers = threading.local()  # .parser: the thread's MathTextParser (pyparsing's state is its)
 
 SUPPORTED = (all(hasattr(RendererAgg, name) for name in ("_prepare_font",
                                                          "_draw_text_glyphs_and_boxes"))
@@ -50,7 +54,14 @@ def _remember(cache, key, value):
 
 
 class Renderer(RendererAgg):
-    """RendererAgg whose plain text (not mathtext, not TeX) comes from the caches."""
+    """RendererAgg whose plain text (not mathtext, not TeX) comes from the caches, and whose
+    mathtext parser is the thread's, with its cache of parses."""
+
+    def __init__(self, width, height, dpi):
+        super().__init__(width, height, dpi)
+        if not hasattr(_parsers, "parser"):
+            _parsers.parser = self.mathtext_parser
+        self.mathtext_parser = _parsers.parser
 
     def get_text_width_height_descent(self, s, prop, ismath):
         """matplotlib's, kept across renderers: its own cache is a renderer's, and every new

@@ -62,6 +62,22 @@ def test_a_glyph_at_a_new_whole_pixel_is_the_cached_bitmap_moved():
         np.testing.assert_array_equal(drawn(glyphs.Canvas, fig), drawn(FigureCanvasAgg, fig))
 
 
+@pytest.mark.skipif(not glyphs.SUPPORTED, reason="this matplotlib lacks Agg's private text API")
+def test_a_new_figure_reuses_the_mathtext_parses_of_the_last():
+    parses = glyphs.MathTextParser._parse_cached.cache_info
+    renderers, misses = [], []
+    for _ in range(2):
+        fig = Figure(figsize=(3, 2), dpi=91)  # a dpi no other test draws at: parsed anew
+        fig.add_subplot().set(yscale="log", ylim=(1e-3, 1e3))  # tick labels 10^k, mathtext
+        canvas = glyphs.Canvas(fig)
+        before = parses().misses
+        canvas.draw()
+        renderers.append(canvas.get_renderer())
+        misses.append(parses().misses - before)
+    assert renderers[0] is not renderers[1]
+    assert misses[0] > 0 and misses[1] == 0  # the second figure's 10^k were parsed before
+
+
 def test_the_caches_stay_bounded(monkeypatch):
     monkeypatch.setattr(glyphs, "LIMIT", 5)
     cache = {}
