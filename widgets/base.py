@@ -245,6 +245,20 @@ def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None):
                              color=rc[f"{axis}tick.color"]))
 
 
+def axis_ticks(ax, axis="x", marks=True, fontsize=None):
+    """The major ticks matplotlib draws at ax's current limits along its x or y axis, from
+    the axis' own locator and formatter (a log scale's 10^k too), drawn by tick_labels: for
+    axes whose limits a dynamic layer sets, while the frame hides the axis' own ticks. Not
+    the offset text a linear axis may add (x 1e-3): for limits whose labels need none."""
+    along = ax.xaxis if axis == "x" else ax.yaxis
+    ticks = along.get_majorticklocs()
+    labels = along.get_major_formatter().format_ticks(ticks)  # as Axis draws: all, then cut
+    low, high = sorted(along.get_view_interval())
+    shown = [k for k, t in enumerate(ticks) if low <= t <= high]
+    tick_labels(ax, ticks[shown], [labels[k] for k in shown], axis=axis, marks=marks,
+                fontsize=fontsize)
+
+
 def mosaic(maps, ncols, gap=1):
     """maps[n, h, w] -> (one image with the maps in a grid of `ncols` columns, `gap` NaN
     (blank) pixels between tiles, the top-left (x, y) of each tile): one imshow instead of one

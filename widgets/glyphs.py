@@ -26,7 +26,7 @@ import threading
 
 import matplotlib
 import numpy as np
-from matplotlib import colors as mcolors
+from matplotlib import cbook, colors as mcolors
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import FontProperties, findfont, get_font
@@ -163,14 +163,15 @@ class Labels(Artist):
 
     xy: points in `transform`'s coordinates; color: one colour or one per string; fontsize,
     family, weight: the font's; ha: left, center or right; va: baseline, top, center or
-    bottom. Plain text only (no mathtext)."""
+    bottom. A string between $ signs is mathtext, as in a Text (a log axis' "$10^{2}$")."""
 
     zorder = 3  # as Text
 
     def __init__(self, xy, strings, *, transform, color=None, fontsize=None, family=None,
                  weight=None, ha="left", va="baseline"):
         super().__init__()
-        self._strings = [str(s) for s in strings]
+        self._strings = [(str(s), True) if cbook.is_math_text(s) else
+                         (str(s).replace(r"\$", "$"), False) for s in strings]  # as a Text
         self._xy = np.asarray(xy, dtype=float).reshape(len(self._strings), 2)
         color = matplotlib.rcParams["text.color"] if color is None else color
         self._colors = ([mcolors.to_rgba(color)] * len(self._strings)
@@ -188,15 +189,15 @@ class Labels(Artist):
         self.set_clip_on(False)  # as Axes.text
 
     def _placed(self, renderer):
-        """(string, colour, x of its left end, y of its baseline, width, ascent, descent) in
-        display pixels, y upwards, as Text._get_layout places a one-line Text."""
+        """(string, mathtext?, colour, x of its left end, y of its baseline, width, ascent,
+        descent) in display pixels, y upwards, as Text._get_layout places a one-line Text."""
         ascent, descent = _line_box(self._prop, self.figure.dpi)
         anchors = np.round(self.get_transform().transform(self._xy))
-        for s, colour, (x, y) in zip(self._strings, self._colors, anchors):
-            w, h, d = renderer.get_text_width_height_descent(s, self._prop, ismath=False)
+        for (s, math), colour, (x, y) in zip(self._strings, self._colors, anchors):
+            w, h, d = renderer.get_text_width_height_descent(s, self._prop, ismath=math)
             a, d = max(h - d, ascent), max(d, descent)
             y -= {"baseline": 0.0, "top": a, "center": (a - d) / 2, "bottom": -d}[self._va]
-            yield s, colour, x - self._ha * w, y, w, a, d
+            yield s, math, colour, x - self._ha * w, y, w, a, d
 
     def draw(self, renderer):
         if not self.get_visible() or not self._strings:
@@ -208,9 +209,10 @@ class Labels(Artist):
         gc.set_snap(self.get_snap())
         self._set_gc_clip(gc)
         _, height = renderer.get_canvas_width_height()
-        for s, colour, x, y, *_ in self._placed(renderer):
+        for s, math, colour, x, y, *_ in self._placed(renderer):
             gc.set_foreground(colour, isRGBA=True)
-            renderer.draw_text(gc, x, height - y if renderer.flipy() else y, s, self._prop, 0)
+            renderer.draw_text(gc, x, height - y if renderer.flipy() else y, s, self._prop, 0,
+                               ismath=math)
         gc.restore()
         renderer.close_group("labels")
         self.stale = False
@@ -218,5 +220,5 @@ class Labels(Artist):
     def get_window_extent(self, renderer=None):
         renderer = renderer or self.figure._get_renderer()
         boxes = [Bbox.from_bounds(x, y - d, w, a + d)
-                 for _, _, x, y, w, a, d in self._placed(renderer)]
+                 for *_, x, y, w, a, d in self._placed(renderer)]
         return Bbox.union(boxes) if boxes else Bbox.null()

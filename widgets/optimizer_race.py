@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
-from widgets.base import (View, argument, autoscaled, factory, new_figure, tick_labels,
-                          ticks_within)
+from widgets.base import View, argument, autoscaled, axis_ticks, factory, new_figure
 from widgets.layers import Layers
 
 MAX_STEPS = 500
@@ -116,37 +117,53 @@ def loss_limits(surface):
     return min(0.0, float(Z.min())) - 0.1, 2 * float(Z.max())
 
 
+@functools.lru_cache(maxsize=None)
+def _contours(surface):
+    """The contour lines of `heights(surface)`, as matplotlib's contour draws them (25 levels
+    of grey), as a PathCollection's arguments: made once per surface, added by every move."""
+    ax = Figure().subplots()
+    lines = ax.contour(*heights(surface), levels=25, cmap="Greys", linewidths=0.6)
+    return dict(paths=lines.get_paths(), edgecolors=lines.get_edgecolor(), facecolors="none",
+                linewidths=lines.get_linewidth(), zorder=lines.get_zorder())
+
+
 def _frame(state):
-    """What stays while the racers' settings move: the surface's contours and the start, and
-    the loss axes on the surface's scale (symlog: linear near 0, logarithmic above 2)."""
-    _, start, (x0, x1, y0, y1) = SURFACES[state.surface]
+    """What stays for every surface and setting: the two axes and their labels, the loss on a
+    symlog scale (linear near 0, logarithmic above 2). The ticks, whose limits follow the
+    surface, are drawn by the layer."""
     fig, (ax, ax_loss) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
-    ax.contour(*heights(state.surface), levels=25, cmap="Greys", linewidths=0.6)
-    ax.plot(*start, "k*", ms=10)
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y")
-    ax_loss.set(yscale="symlog", ylim=loss_limits(state.surface), xticks=[], ylabel="loss",
-                title="loss against step")
-    ax_loss.set_xlabel("step", labelpad=20)  # under the step numbers the layer draws
+    for a in (ax, ax_loss):
+        a.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
+    ax_loss.set(yscale="symlog", title="loss against step")
+    ax_loss.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))  # whole steps
+    ax.set_xlabel("x", labelpad=21)  # under (and beside) the tick labels the layer draws
+    ax.set_ylabel("y", labelpad=35)
+    ax_loss.set_xlabel("step", labelpad=20)
+    ax_loss.set_ylabel("loss", labelpad=29)
     return fig
 
 
 def _race_layer(fig, state):
-    """The paths, and the loss curves over the steps shown (numbered by the layer)."""
+    """The surface's contours and start, the paths, and the loss curves over the steps shown,
+    each axis on the surface's and the steps' scale."""
     ax, ax_loss = fig.axes
+    _, start, (x0, x1, y0, y1) = SURFACES[state.surface]
+    ax.add_collection(PathCollection(**_contours(state.surface)), autolim=False)
+    ax.plot(*start, "k*", ms=10)
     for name, path in paths(state).items():
         ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, color=COLOURS[name], label=name)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1))
     for name, loss in losses(state).items():
         ax_loss.plot(loss, color=COLOURS[name], label=name)
-    low, high = autoscaled(0, state.steps)
-    ax_loss.set_xlim(low, high)
-    ticks = ticks_within(MaxNLocator(nbins=6, integer=True), low, high)
-    tick_labels(ax_loss, ticks, [f"{t:.0f}" for t in ticks], marks=True)
+    ax_loss.set(xlim=autoscaled(0, state.steps), ylim=loss_limits(state.surface))
+    for a, axis in ((ax, "x"), (ax, "y"), (ax_loss, "x"), (ax_loss, "y")):
+        axis_ticks(a, axis)
     ax.set_title(f"{state.surface}: the same start (star), noise {state.noise:g}")
     ax_loss.legend(fontsize=8)
 
 
-# every control but the surface keeps the contours
-LAYERS = Layers(key=lambda state: state.surface, static=_frame, dynamic=_race_layer)
+# one frame for every surface and setting: a move draws the layer alone
+LAYERS = Layers(key=lambda state: None, static=_frame, dynamic=_race_layer)
 
 
 def render(state):

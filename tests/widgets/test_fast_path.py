@@ -58,7 +58,8 @@ LAYERED = {
     "feature_maps strided": (lambda: fm.feature_maps(stride=2, pad=1), fm.render, [
         dict(row=2, col=9), dict(kernel="laplacian")]),
     "optimizer_race": (orace.optimizer_race, orace.render, [
-        dict(lr=0.05), dict(steps=30), dict(noise=2.0, seed=3), dict(momentum=0.5)]),
+        dict(lr=0.05), dict(steps=30), dict(noise=2.0, seed=3), dict(momentum=0.5),
+        dict(surface="rosenbrock"), dict(surface="two wells", lr=0.2, steps=400)]),
     "depth_lab": (dl.depth_lab, dl.render, [dict(step=5), dict(step=0), dict(step=1)]),
     "augmentation_explorer": (ae.augmentation_explorer, ae.render, [
         dict(angle=-30.0), dict(flip=True), dict(shift_down=2.5, shift_right=-1.0),

@@ -87,15 +87,17 @@ def test_the_caches_stay_bounded(monkeypatch):
 
 
 LABELLED = [("e 0.035", "left", "center"), ("␣", "center", "top"), ("gjp(|)", "right", "baseline"),
-            ("12", "center", "bottom"), ("Wy", "left", "top"), ("-0.50", "right", "center")]
+            ("12", "center", "bottom"), ("Wy", "left", "top"), ("-0.50", "right", "center"),
+            (r"$\mathdefault{-10^{2}}$", "right", "center"), (r"$x_t^2$", "center", "top"),
+            (r"\$5", "left", "bottom")]
 
 
 def labelled(with_labels, fontsize, family=None, weight=None):
     """Strings at whole pixels (the figure's own pixel coordinates): as Text artists, or as one
     glyphs.Labels artist."""
     fig = Figure(figsize=(3.2, 2.4), dpi=100)
-    xy = [(40 + 47 * k, 30 + 33 * k) for k in range(len(LABELLED))]
-    colours = ["black", "0.5", "tab:blue", "black", "#aa3377", "0.2"]
+    xy = [(40 + 29 * k, 30 + 21 * k) for k in range(len(LABELLED))]
+    colours = ["black", "0.5", "tab:blue", "black", "#aa3377", "0.2", "black", "0.3", "black"]
     if with_labels:
         for ha, va in {(ha, va) for _, ha, va in LABELLED}:
             mine = [k for k, (_, h, v) in enumerate(LABELLED) if (h, v) == (ha, va)]

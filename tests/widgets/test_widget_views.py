@@ -10,6 +10,7 @@ import dataclasses
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
@@ -33,7 +34,7 @@ import widgets.saturation as sat
 import widgets.transformer_explainer as te
 from lessons.chapters import pretrained
 from lessons.chapters.ch05_toward_dl import race
-from widgets.base import figure_png, state_string
+from widgets.base import axis_ticks, figure_png, state_string
 
 # (factory, a field to move, a new value for it): every widget of the course
 WIDGETS = {
@@ -331,3 +332,20 @@ def test_a_diverging_run_says_so_instead_of_raising():
                          ids=lambda f: f"{f.__module__}.{f.__name__}")
 def test_static_figures_draw(static):
     assert figure_png(static()).startswith(PNG)
+
+
+@pytest.mark.parametrize("scale, limits", [("linear", (-2.2, 3.1)), ("linear", (0.0, 1e-3)),
+                                           ("symlog", (-1.3, 518.0)), ("log", (3e-4, 70.0))])
+def test_axis_ticks_are_the_ticks_matplotlib_draws(scale, limits):
+    # a layer that sets an axis' limits draws its ticks with axis_ticks: the same places and
+    # texts (10^k as mathtext) as the axis' own, which the frame hides
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.set(yscale=scale, ylim=limits)
+    ticks = [(t.get_loc(), t.label1.get_text()) for t in ax.yaxis._update_ticks()
+             if t in ax.yaxis.majorTicks]  # a log axis' minor ticks have no labels
+    axis_ticks(ax, "y", marks=True)
+    labels, marks = ax.artists[-1], ax.lines[-1]
+    assert [s for s, _ in labels._strings] == [text for _, text in ticks]
+    np.testing.assert_allclose(labels._xy[:, 1], [loc for loc, _ in ticks])
+    np.testing.assert_allclose(marks.get_ydata(), [loc for loc, _ in ticks])
