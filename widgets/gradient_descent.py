@@ -16,11 +16,13 @@ import math
 import ipywidgets as W
 import matplotlib
 import numpy as np
+from matplotlib.collections import PathCollection
 from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from lessons.chapters.ch02_descent import SURFACES, descend, surface
-from widgets.base import View, argument, factory, new_figure
+from widgets.base import View, argument, axis_ticks, factory, new_figure
 from widgets.layers import Layers
 
 PATH = "#E69F00"  # Okabe-Ito orange: the walk, visible on the blue contours
@@ -139,32 +141,44 @@ def _surface_box(surf, box):
     return ws, fs, (fs.min() - pad, fs.max() + pad)
 
 
+@functools.lru_cache(maxsize=32)
+def _contours(name, box):
+    """The 2-D surface's filled contours over `box`, with thin lines between them, as
+    matplotlib's contourf and contour draw them (22 levels; Rosenbrock's on a log scale), as
+    two PathCollections' arguments: made once per surface and box, added by every move."""
+    gx, gy, gz = _grid(name, box)
+    ax = Figure().subplots()
+    if name == "rosenbrock":
+        levels = np.geomspace(max(gz.min(), 1e-2), gz.max(), 22)
+        filled = ax.contourf(gx, gy, gz, levels=levels, norm=LogNorm(), cmap=CONTOURS)
+    else:
+        filled = ax.contourf(gx, gy, gz, levels=22, cmap=CONTOURS)
+    lines = ax.contour(filled, colors="white", linewidths=0.3, alpha=0.5)
+    return tuple(dict(paths=cs.get_paths(), facecolors=cs.get_facecolor(),
+                      edgecolors=cs.get_edgecolor(), linewidths=cs.get_linewidth(),
+                      zorder=cs.get_zorder())
+                 for cs in (filled, lines))
+
+
 def _draw_surface(ax, surf, box):
-    """What stays while the learning rate, momentum, steps, rule and start (within the box)
-    move: the surface, the minima, the limits, and legend entries for the walk, its start
-    and its end."""
+    """The surface (contours, or the curve f(w) for a 1-D one), its minima and the limits."""
     curve = _surface_box(surf, box)
     if curve is not None:
         ws, fs, y_box = curve
         ax.plot(ws, fs, color="black", lw=1.5)
         minima = [(m[0], float(surf.f(np.array(m)))) for m in surf.minima]
-        ax.set(xlim=box[0], ylim=y_box, xlabel="w", ylabel="f(w)")
+        ax.set(xlim=box[0], ylim=y_box)
     else:
-        gx, gy, gz = _grid(surf.name, box)
-        if surf.name == "rosenbrock":
-            levels = np.geomspace(max(gz.min(), 1e-2), gz.max(), 22)
-            cs = ax.contourf(gx, gy, gz, levels=levels, norm=LogNorm(), cmap=CONTOURS)
-        else:
-            cs = ax.contourf(gx, gy, gz, levels=22, cmap=CONTOURS)
-        ax.contour(cs, colors="white", linewidths=0.3, alpha=0.5)
+        for collection in _contours(surf.name, box):
+            ax.add_collection(PathCollection(**collection), autolim=False)
         minima = surf.minima
-        ax.set(xlim=box[0], ylim=box[1], xlabel="x", ylabel="y")
-    ax.plot([], [], "-o", color=PATH, ms=4.0, mec="black", mew=0.4, lw=1, label="walk")
-    ax.plot([], [], "o", **START, label="start")
-    ax.plot([], [], "s", ms=8, mfc="white", mec="black", label="end")
-    for i, m in enumerate(minima):
-        ax.plot(*m, "*", ms=16, mfc="white", mec="black", zorder=6,
-                label="global minimum" if i == 0 else None)
+        ax.set(xlim=box[0], ylim=box[1])
+    for m in minima:
+        ax.plot(*m, "*", ms=16, mfc="white", mec="black", zorder=6)
+
+
+def _axis_labels(ax, surf):
+    ax.set(xlabel="w", ylabel="f(w)") if surf.dim == 1 else ax.set(xlabel="x", ylabel="y")
 
 
 def _draw_start(ax, surf, start):
@@ -205,6 +219,7 @@ def draw_walk(ax, surf, walk, state=None):
     surf = surface(surf)
     box = _view_box(surf, walk.points[0])
     _draw_surface(ax, surf, box)
+    _axis_labels(ax, surf)
     _draw_start(ax, surf, walk.points[0])
     _draw_path(ax, surf, walk, state, box)
     return ax
@@ -256,9 +271,19 @@ def _start(state):
 
 
 def _frame(state):
+    """What stays for every surface of the state's dimension: the axes, their labels, and a
+    legend for the walk, its start, its end and the minimum. The surface and the ticks,
+    whose limits follow it, are drawn by the layer."""
     surf = surface(state.surface)
     fig, (left, _) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
-    _draw_surface(left, surf, _view_box(surf, _start(state)))
+    left.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
+    _axis_labels(left, surf)
+    left.xaxis.labelpad = 21  # under and beside the tick labels the layer draws
+    left.yaxis.labelpad = 30 if surf.dim == 1 else 42
+    left.plot([], [], "-o", color=PATH, ms=4.0, mec="black", mew=0.4, lw=1, label="walk")
+    left.plot([], [], "o", **START, label="start")
+    left.plot([], [], "s", ms=8, mfc="white", mec="black", label="end")
+    left.plot([], [], "*", ms=16, mfc="white", mec="black", label="global minimum")
     left.legend(loc="upper center" if surf.dim == 1 else "lower left", fontsize=8,
                 framealpha=0.85)
     return fig
@@ -268,20 +293,23 @@ def _walk_layer(fig, state):
     surf = surface(state.surface)
     walk = walk_of(state)
     left, right = fig.axes
+    box = _view_box(surf, _start(state))
+    _draw_surface(left, surf, box)
     _draw_start(left, surf, _start(state))
-    _draw_path(left, surf, walk, state, _view_box(surf, _start(state)))
+    _draw_path(left, surf, walk, state, box)
+    axis_ticks(left, "x")
+    axis_ticks(left, "y")
     left.set_title(f"{surf.name}: f = {surf.formula}\n{_describe(state)}", fontsize=10)
     _draw_losses(right, surf, walk)
     text, colour = _headline(walk)
     fig.suptitle(text, color=colour, fontweight="bold" if walk.diverged else "normal")
 
 
-# the surface stays while the learning rate, momentum, steps, rule and the start move (as long
-# as the start stays in the surface's window: the window widens to keep it in view); the loss
-# panel's scale follows the walk, so it is redrawn whole
-LAYERS = Layers(key=lambda state: (state.surface,
-                                   _view_box(surface(state.surface), _start(state))),
-                static=_frame, dynamic=_walk_layer, redrawn=(1,))
+# one frame for the 1-D surface and one for the 2-D ones: a move, a new surface or a start
+# that widens the window draw the layer alone; the loss panel's scale follows the walk, so it
+# is redrawn whole
+LAYERS = Layers(key=lambda state: surface(state.surface).dim, static=_frame,
+                dynamic=_walk_layer, redrawn=(1,))
 
 
 def render(state):
