@@ -39,6 +39,10 @@ BATCH = pretrained.CNN_BATCH
 LAYERS = ((0, "conv 1"), (1, "ReLU 1"), (2, "max-pool 1"),
           (3, "conv 2"), (4, "ReLU 2"), (5, "max-pool 2"))
 N_CHANNELS = 32
+# The panels' shapes (height / width), fixed in the frame for every layer: the 32 maps in 8
+# columns of square maps (103 x 207 pixels in the first stage, 23 x 47 after the last pool),
+# and conv 2's filters, 32 kernels of 3 x 3 in 8 columns (15 x 31)
+MAPS_ASPECT, FILTER_ASPECT = 0.5, 15 / 31
 
 
 @dataclass(frozen=True)
@@ -80,29 +84,40 @@ def filters(layer):
     return model.layers[0 if layer < 3 else 3].K
 
 
+def _show(ax, image, width=None, **imshow):
+    """image filling ax's box, whose shape the frame fixed (maps of every layer in the same
+    panel; a shape within 2 % of the box's is stretched that little); with `width` (in
+    pixels of the image), a square image is shown square in the middle of a wider box."""
+    h, w = image.shape
+    ax.imshow(image, aspect="auto", interpolation="nearest", **imshow)
+    ax.set_ylim(h - 0.5, -0.5)  # set, not autoscaled: a blitted move draws no axes
+    ax.set_xlim((w - 1) / 2 - (width or w) / 2, (w - 1) / 2 + (width or w) / 2)
+
+
+def _diverging(ax, image, width=None):
+    lim = symmetric_limit(image)
+    _show(ax, image, width, cmap=DIVERGING, vmin=-lim, vmax=lim)
+
+
 def _draw_maps(ax, maps, channel, title):
     image, corners = mosaic(maps, 8)
-    lim = symmetric_limit(image)
-    ax.imshow(image, cmap=DIVERGING, vmin=-lim, vmax=lim, interpolation="nearest")
+    _diverging(ax, image)
     x, y = corners[channel]
     h, w = maps.shape[1:]
     ax.add_patch(Rectangle((x - 0.5, y - 0.5), w, h, fill=False, edgecolor=ACCENT,
                            linewidth=2.5))
-    ax.set(xticks=[], yticks=[])
     ax.set_title(title, fontsize=9)
 
 
 def _draw_filter(ax, K, channel, stage):
     kernels = K[channel]  # [C, k, k]
-    if len(kernels) == 1:
-        image = kernels[0]
-        title = f"conv {stage} filter {channel}: 4 × 4 weights"
+    if len(kernels) == 1:  # a square, in the middle of the panel
+        k = kernels.shape[1]
+        _diverging(ax, kernels[0], width=k / FILTER_ASPECT)
+        title = f"conv {stage} filter {channel}: {k} × {k} weights"
     else:
-        image, _ = mosaic(kernels, 8)
+        _diverging(ax, mosaic(kernels, 8)[0])
         title = f"conv {stage} filter {channel}: a 3 × 3 kernel per input map"
-    lim = symmetric_limit(image)
-    ax.imshow(image, cmap=DIVERGING, vmin=-lim, vmax=lim, interpolation="nearest")
-    ax.set(xticks=[], yticks=[])
     ax.set_title(title, fontsize=9)
 
 
@@ -117,12 +132,13 @@ def _draw_probabilities(ax, p, label):
 
 
 def _frame(state):
-    """The five panels' axes: what stays while the image and channel move."""
+    """The five panels' axes, the same for every image, layer and channel."""
     fig = new_figure(12, 4.2)[0]
     fig.clear()
     grid = fig.add_gridspec(2, 3, width_ratios=[1, 2.6, 1.6], height_ratios=[1, 1])
-    for cell in (grid[0, 0], grid[1, 0], grid[:, 1], grid[0, 2]):
-        fig.add_subplot(cell).set(xticks=[], yticks=[])
+    for cell, aspect in ((grid[0, 0], 1), (grid[1, 0], 1), (grid[:, 1], MAPS_ASPECT),
+                         (grid[0, 2], FILTER_ASPECT)):
+        fig.add_subplot(cell, box_aspect=aspect).set(xticks=[], yticks=[])
     ax_p = fig.add_subplot(grid[1, 2])
     ax_p.set(xticks=np.arange(10), ylim=(0, 1.05), xlabel="digit", ylabel="softmax probability")
     ax_p.set_title("outputs (filled: predicted, outlined: true)", fontsize=9)
@@ -138,11 +154,10 @@ def _picture(fig, state):
     label = int(net.test_labels[state.index])
     p = net.probabilities[state.index]
     ax_img, ax_one, ax_maps, ax_filter, ax_p = fig.axes
-    ax_img.imshow(net.test_images[state.index], cmap="gray_r", vmin=0, vmax=255)
+    _show(ax_img, net.test_images[state.index], cmap="gray_r", vmin=0, vmax=255)
     ax_img.set_title(f"test image {state.index}: a {label}", fontsize=9)
     lim = symmetric_limit(maps)
-    ax_one.imshow(maps[state.channel], cmap=DIVERGING, vmin=-lim, vmax=lim,
-                  interpolation="nearest")
+    _show(ax_one, maps[state.channel], cmap=DIVERGING, vmin=-lim, vmax=lim)
     ax_one.set_title(f"{name}, channel {state.channel}", fontsize=9, color=ACCENT)
     shape = " × ".join(str(s) for s in maps.shape)
     _draw_maps(ax_maps, maps, state.channel,
@@ -156,8 +171,8 @@ def _picture(fig, state):
                  color=matplotlib.rcParams["text.color"] if predicted == label else WARNING)
 
 
-# another layer changes the maps' shapes: a new frame; images and channels are blitted
-PICTURE = Layers(key=lambda state: state.layer, static=_frame, dynamic=_picture)
+# one frame for every state: each panel keeps its shape while the maps' shapes change
+PICTURE = Layers(key=lambda state: None, static=_frame, dynamic=_picture)
 
 
 def render(state):

@@ -52,7 +52,8 @@ LAYERED = {
     "digit_explorer": (de.digit_explorer, de.render, [
         dict(index=1), dict(index=9999), dict(misclassified=True), dict(index=5)]),
     "cnn_inspector": (ci.cnn_inspector, ci.render, [
-        dict(index=3), dict(channel=5), dict(index=1, channel=0)]),
+        dict(index=3), dict(channel=5), dict(index=1, channel=0), dict(layer=2),
+        dict(layer=3, channel=31), dict(layer=5, index=7), dict(layer=1)]),  # every shape
     "cnn_inspector stage 2": (lambda: ci.cnn_inspector(layer=4), ci.render, [
         dict(channel=7), dict(index=42)]),
     "feature_maps": (fm.feature_maps, fm.render, [
