@@ -220,15 +220,21 @@ def ticks_within(locator, low, high):
     return ticks[(ticks >= low) & (ticks <= high)]
 
 
-def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None):
+TICK_MARKS = "tick marks"
+
+
+def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None, minor=False):
     """labels where tick labels sit, at the data positions along ax's x axis (under it) or its
     y axis (left of it), and with marks=True the tick marks too, as matplotlib draws its major
-    ticks (one Line2D of tick markers). One artist, or two, not ticks: a tick is five artists
-    (making 2 x 45 of them took 70 ms of a new frame), and ticks belong to the axes' frame,
-    while these can be drawn by a widget's dynamic layer."""
+    ticks, or its minor ones with minor=True (one Line2D of tick markers). An empty label
+    marks its tick only. One artist, or two, not ticks: a tick is five artists (making 2 x 45
+    of them took 70 ms of a new frame), and ticks belong to the axes' frame, while these can
+    be drawn by a widget's dynamic layer. The marks' gid is TICK_MARKS (to tell them from a
+    widget's data lines)."""
     rc = matplotlib.rcParams
-    size = rc[f"{axis}tick.major.size"] if marks else 0.0
-    away = -(size + rc[f"{axis}tick.major.pad"])  # points, from the axes' edge outwards
+    tick = f"{axis}tick.{'minor' if minor else 'major'}"
+    size = rc[f"{tick}.size"] if marks else 0.0
+    away = -(size + rc[f"{tick}.pad"])  # points, from the axes' edge outwards
     zeros = np.zeros(len(positions))
     if axis == "x":
         along, xy, ha, va = ax.get_xaxis_transform(), (positions, zeros), "center", "top"
@@ -236,27 +242,31 @@ def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None):
     else:
         along, xy, ha, va = ax.get_yaxis_transform(), (zeros, positions), "right", "center"
         where = offset_copy(along, fig=ax.figure, x=away, units="points")
-    ax.add_artist(Labels(np.transpose(xy), labels, transform=where, ha=ha, va=va,
-                         fontsize=fontsize))
+    shown = [k for k, label in enumerate(labels) if label]
+    ax.add_artist(Labels(np.transpose(xy)[shown], [labels[k] for k in shown], transform=where,
+                         ha=ha, va=va, fontsize=fontsize))
     if marks:
         ax.add_artist(Line2D(*xy, transform=along, linestyle="none", clip_on=False,
                              marker=TICKDOWN if axis == "x" else TICKLEFT, markersize=size,
-                             markeredgewidth=rc[f"{axis}tick.major.width"],
-                             color=rc[f"{axis}tick.color"]))
+                             markeredgewidth=rc[f"{tick}.width"],
+                             color=rc[f"{axis}tick.color"], gid=TICK_MARKS))
 
 
 def axis_ticks(ax, axis="x", marks=True, fontsize=None):
-    """The major ticks matplotlib draws at ax's current limits along its x or y axis, from
-    the axis' own locator and formatter (a log scale's 10^k too), drawn by tick_labels: for
-    axes whose limits a dynamic layer sets, while the frame hides the axis' own ticks. Not
-    the offset text a linear axis may add (x 1e-3): for limits whose labels need none."""
+    """The ticks matplotlib draws at ax's current limits along its x or y axis, major and
+    minor (a log axis' 2 x 10^-1 too), from the axis' own locators and formatters, drawn by
+    tick_labels: for axes whose limits a dynamic layer sets, while the frame hides the axis'
+    own ticks. Not the offset text a linear axis may add (x 1e-3): for limits whose labels
+    need none."""
     along = ax.xaxis if axis == "x" else ax.yaxis
-    ticks = along.get_majorticklocs()
-    labels = along.get_major_formatter().format_ticks(ticks)  # as Axis draws: all, then cut
     low, high = sorted(along.get_view_interval())
-    shown = [k for k, t in enumerate(ticks) if low <= t <= high]
-    tick_labels(ax, ticks[shown], [labels[k] for k in shown], axis=axis, marks=marks,
-                fontsize=fontsize)
+    for minor, ticker in ((False, along.major), (True, along.minor)):
+        ticks = along.get_minorticklocs() if minor else along.get_majorticklocs()
+        labels = ticker.formatter.format_ticks(ticks)  # as Axis draws: all, then cut
+        shown = [k for k, t in enumerate(ticks) if low <= t <= high]
+        if shown:
+            tick_labels(ax, np.asarray(ticks)[shown], [labels[k] for k in shown], axis=axis,
+                        marks=marks, fontsize=fontsize, minor=minor)
 
 
 def mosaic(maps, ncols, gap=1):

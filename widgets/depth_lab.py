@@ -21,7 +21,8 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, flag, new_figure
+from widgets.base import (ACCENT, NEGATIVE, POSITIVE, View, argument, autoscaled, axis_ticks,
+                          factory, flag, new_figure)
 from widgets.layers import Layers
 
 DATA = Path(__file__).resolve().parent.parent / "lessons" / "data" / "ch09" / "depth_lab.npz"
@@ -99,52 +100,57 @@ def _norm_limits(state):
 
 
 def _frame(state):
-    """What stays while the step moves: the loss curves of both networks, the gradient-norm
-    axes."""
-    table, batches = runs()
+    """What stays for every state: the two axes, their labels and scales. Their limits and
+    ticks follow the depth, so the layer draws them."""
     fig, (ax_g, ax_l) = new_figure(12, 4.2, ncols=2)
-    layers = table[state.depth, True, state.batchnorm][1].shape[1]
-    ax_g.set(yscale="log", ylim=_norm_limits(state), xlim=(0.5, layers + 0.5),
-             xlabel="weight layer (1 = first conv, last = Dense head)",
-             ylabel="gradient norm ||dK|| (log scale)")
+    for ax in (ax_g, ax_l):
+        ax.tick_params(which="both", bottom=False, labelbottom=False, left=False,
+                       labelleft=False)
+    ax_g.set(yscale="log")
     ax_g.xaxis.set_major_locator(MaxNLocator(integer=True))
-    bn = " + batch norm" if state.batchnorm else ""
-    for skip, colour, name in ((False, NEGATIVE, "plain"), (True, POSITIVE, "residual")):
-        losses = table[state.depth, skip, state.batchnorm][0]
-        other = table[state.depth, skip, not state.batchnorm][0]
-        bold = skip == state.skip
-        ax_l.plot(batches, losses, color=colour, lw=2.5 if bold else 1,
-                  alpha=1 if bold else 0.35, label=name + bn)
-        ax_l.plot(batches, other, color=colour, lw=1, ls=":", alpha=0.6,
-                  label=f"{name} {'without' if state.batchnorm else 'with'} batch norm")
-    ax_l.set(xlabel="training step (batches of 32)", ylabel="loss on 100 training images",
-             title="loss: plain vs residual (dotted: batch norm switched)",
-             xlim=ax_l.get_xlim(), ylim=ax_l.get_ylim())
-    ax_l.legend(fontsize=8)
+    ax_g.set_xlabel("weight layer (1 = first conv, last = Dense head)", labelpad=21)
+    ax_g.set_ylabel("gradient norm ||dK|| (log scale)", labelpad=52)  # beside 10^-k, and 2 x 10^-1
+    ax_l.set_xlabel("training step (batches of 32)", labelpad=21)
+    ax_l.set_ylabel("loss on 100 training images", labelpad=27)
+    ax_l.set_title("loss: plain vs residual (dotted: batch norm switched)")
     return fig
 
 
 def _step_layer(fig, state):
-    """The gradient norm per layer at the step, and the step's mark on the loss curves."""
+    """The gradient norm per layer at the step; the loss curves of both networks, with and
+    without batch norm, and the step's mark on them; the limits and ticks of both axes."""
     table, batches = runs()
     ax_g, ax_l = fig.axes
     bn = " + batch norm" if state.batchnorm else ""
     step = max(state.step, 1)  # no gradient before the first step
+    curves = []
     for skip, colour, name in ((False, NEGATIVE, "plain"), (True, POSITIVE, "residual")):
-        _, norms, accuracy = table[state.depth, skip, state.batchnorm]
+        losses, norms, accuracy = table[state.depth, skip, state.batchnorm]
+        other = table[state.depth, skip, not state.batchnorm][0]
         bold = skip == state.skip
         layers = np.arange(1, norms.shape[1] + 1)
         ax_g.plot(layers, np.maximum(norms[step], 1e-12), "o-", color=colour,
                   lw=2.5 if bold else 1, alpha=1 if bold else 0.35,
                   label=f"{name}{bn} (test accuracy {accuracy:.3f})")
+        ax_l.plot(batches, losses, color=colour, lw=2.5 if bold else 1,
+                  alpha=1 if bold else 0.35, label=name + bn)
+        ax_l.plot(batches, other, color=colour, lw=1, ls=":", alpha=0.6,
+                  label=f"{name} {'without' if state.batchnorm else 'with'} batch norm")
+        curves += [losses, other]
+    ax_g.set(ylim=_norm_limits(state), xlim=(0.5, len(layers) + 0.5))
+    ax_l.set(xlim=autoscaled(batches.min(), batches.max()),
+             ylim=autoscaled(min(map(np.min, curves)), max(map(np.max, curves))))
+    for ax in (ax_g, ax_l):
+        axis_ticks(ax, "x")
+        axis_ticks(ax, "y")
     ax_g.set_title(f"{state.depth} layers{bn}, after step {batches[step]}")
     ax_g.legend(fontsize=8)
+    ax_l.legend(fontsize=8)
     ax_l.axvline(batches[state.step], color=ACCENT, ls="--")
 
 
-# scrubbing or playing the step keeps the frame; depth, skip and batch norm draw a new one
-LAYERS = Layers(key=lambda state: (state.depth, state.skip, state.batchnorm), static=_frame,
-                dynamic=_step_layer)
+# one frame for every state: a move of any control draws the layer alone
+LAYERS = Layers(key=lambda state: None, static=_frame, dynamic=_step_layer)
 
 
 def render(state):

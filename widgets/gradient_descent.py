@@ -276,7 +276,8 @@ def _frame(state):
     whose limits follow it, are drawn by the layer."""
     surf = surface(state.surface)
     fig, (left, _) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
-    left.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
+    left.tick_params(which="both", bottom=False, labelbottom=False, left=False,
+                     labelleft=False)
     _axis_labels(left, surf)
     left.xaxis.labelpad = 21  # under and beside the tick labels the layer draws
     left.yaxis.labelpad = 30 if surf.dim == 1 else 42

@@ -133,7 +133,8 @@ def _frame(state):
     surface, are drawn by the layer."""
     fig, (ax, ax_loss) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
     for a in (ax, ax_loss):
-        a.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
+        a.tick_params(which="both", bottom=False, labelbottom=False, left=False,
+                      labelleft=False)
     ax_loss.set(yscale="symlog", title="loss against step")
     ax_loss.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))  # whole steps
     ax.set_xlabel("x", labelpad=21)  # under (and beside) the tick labels the layer draws

@@ -64,7 +64,9 @@ LAYERED = {
     "optimizer_race": (orace.optimizer_race, orace.render, [
         dict(lr=0.05), dict(steps=30), dict(noise=2.0, seed=3), dict(momentum=0.5),
         dict(surface="rosenbrock"), dict(surface="two wells", lr=0.2, steps=400)]),
-    "depth_lab": (dl.depth_lab, dl.render, [dict(step=5), dict(step=0), dict(step=1)]),
+    "depth_lab": (dl.depth_lab, dl.render, [
+        dict(step=5), dict(step=0), dict(step=1), dict(depth=4), dict(batchnorm=True),
+        dict(skip=False, depth=30, step=23)]),
     "augmentation_explorer": (ae.augmentation_explorer, ae.render, [
         dict(angle=-30.0), dict(flip=True), dict(shift_down=2.5, shift_right=-1.0),
         dict(index=7), dict(index=1, angle=50.0)]),

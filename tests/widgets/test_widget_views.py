@@ -335,17 +335,28 @@ def test_static_figures_draw(static):
 
 
 @pytest.mark.parametrize("scale, limits", [("linear", (-2.2, 3.1)), ("linear", (0.0, 1e-3)),
-                                           ("symlog", (-1.3, 518.0)), ("log", (3e-4, 70.0))])
+                                           ("symlog", (-1.3, 518.0)), ("log", (3e-4, 70.0)),
+                                           ("log", (0.02, 0.99))])
 def test_axis_ticks_are_the_ticks_matplotlib_draws(scale, limits):
     # a layer that sets an axis' limits draws its ticks with axis_ticks: the same places and
-    # texts (10^k as mathtext) as the axis' own, which the frame hides
+    # texts, major and minor (10^k and 2 x 10^-1 as mathtext), as the axis' own, which the
+    # frame hides
     fig = Figure(figsize=(4, 3))
     ax = fig.subplots()
     ax.set(yscale=scale, ylim=limits)
-    ticks = [(t.get_loc(), t.label1.get_text()) for t in ax.yaxis._update_ticks()
-             if t in ax.yaxis.majorTicks]  # a log axis' minor ticks have no labels
+    drawn = ax.yaxis._update_ticks()
     axis_ticks(ax, "y", marks=True)
-    labels, marks = ax.artists[-1], ax.lines[-1]
-    assert [s for s, _ in labels._strings] == [text for _, text in ticks]
-    np.testing.assert_allclose(labels._xy[:, 1], [loc for loc, _ in ticks])
-    np.testing.assert_allclose(marks.get_ydata(), [loc for loc, _ in ticks])
+    labels = iter(ax.artists)
+    marks = iter(ax.lines)
+    for ticks in (ax.yaxis.majorTicks, ax.yaxis.minorTicks):
+        mine = [t for t in drawn if t in ticks]
+        if not mine:
+            continue
+        texts = [(t.get_loc(), t.label1.get_text()) for t in mine if t.label1.get_text()]
+        shown = next(labels)
+        assert [s for s, _ in shown._strings] == [text for _, text in texts]
+        np.testing.assert_allclose(shown._xy[:, 1], [loc for loc, _ in texts])
+        line = next(marks)
+        np.testing.assert_allclose(line.get_ydata(), [t.get_loc() for t in mine])
+        assert line.get_markersize() == mine[0].tick1line.get_markersize()
+    assert next(labels, None) is None and next(marks, None) is None
