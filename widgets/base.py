@@ -221,6 +221,7 @@ def ticks_within(locator, low, high):
 
 
 TICK_MARKS = "tick marks"
+AUTO_TICKS = 9  # matplotlib's most ticks for an "auto" locator (an axis over about 270 pt)
 
 
 def tick_labels(ax, positions, labels, axis="x", marks=False, fontsize=None, minor=False):
@@ -257,8 +258,15 @@ def axis_ticks(ax, axis="x", marks=True, fontsize=None):
     minor (a log axis' 2 x 10^-1 too), from the axis' own locators and formatters, drawn by
     tick_labels: for axes whose limits a dynamic layer sets, while the frame hides the axis'
     own ticks. Not the offset text a linear axis may add (x 1e-3): for limits whose labels
-    need none."""
+    need none. A locator that fits its count to the axes' size ("auto") is given
+    AUTO_TICKS: a static render lays its figure out after the layer ran, so the size is not
+    known yet, and the count must not depend on it."""
     along = ax.xaxis if axis == "x" else ax.yaxis
+    locator = along.get_major_locator()
+    if getattr(locator, "_nbins", None) == "auto":  # AutoLocator, MaxNLocator("auto")
+        locator.set_params(nbins=AUTO_TICKS)
+    if getattr(locator, "numticks", None) == "auto":  # LogLocator
+        locator.set_params(numticks=AUTO_TICKS)
     low, high = sorted(along.get_view_interval())
     for minor, ticker in ((False, along.major), (True, along.minor)):
         ticks = along.get_minorticklocs() if minor else along.get_majorticklocs()

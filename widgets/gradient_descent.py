@@ -226,28 +226,42 @@ def draw_walk(ax, surf, walk, state=None):
 
 
 def _draw_losses(ax, surf, walk):
+    """The loss after every step, on the scale that reads it (set here: the frame keeps the
+    axes for every walk), with the limits autoscaling gives and the ticks they hold."""
     steps = np.arange(len(walk.losses))
     f_min = min(float(surf.f(np.array(m))) for m in surf.minima)
     losses = walk.losses
+    ax.set_autoscale_on(True)  # a symlog walk before set the bottom limit
     ax.plot(steps, losses, "-", color=PATH, lw=1.8)
     ax.plot(steps[-1:], losses[-1:], "s", ms=7, mfc="white", mec="black")
+    scale, bottom = "linear", None
     if f_min >= 0.0:  # bowls and Rosenbrock: the loss falls towards 0, read it on a log axis
         if np.any(losses > 0):
-            ax.set_yscale("log")
-            ax.yaxis.set_minor_locator(NullLocator())  # decades only: a third of the ticks
+            scale = "log"
         if np.any(losses == 0):
             ax.text(0.98, 0.02, "loss reached exactly 0", transform=ax.transAxes,
                     ha="right", va="bottom", fontsize=8)
-        ax.set_ylabel("f (log scale)")
     else:  # the wells dip below 0: a linear axis, symlog when the loss explodes
         ax.axhline(f_min, ls="--", color="black", lw=1, label=f"global minimum {f_min:.4f}")
         if np.nanmax(np.abs(losses)) > 1e3:
-            ax.set_yscale("symlog")
-            ax.set_ylim(bottom=f_min - 1.0)  # nothing lies below the minimum: no empty half
-        ax.set_ylabel("f")
+            scale, bottom = "symlog", f_min - 1.0  # nothing lies below the minimum
         ax.legend(loc="upper right", fontsize=8)
-    ax.set_xlabel("step")
-    ax.set_title("loss after each step")
+    ax.set_yscale(scale)
+    if scale == "log":
+        ax.yaxis.set_minor_locator(NullLocator())  # decades only: a third of the ticks
+    # the limits of the walk's losses (and the wells' minimum), as a new axes would find
+    # them; not relim(), which after a scale change read the minimum's line as -16,385
+    points = np.column_stack([steps, losses])
+    if f_min < 0.0:
+        points = np.vstack([points, [0.0, f_min]])
+    ax.ignore_existing_data_limits = True
+    ax.update_datalim(points[np.all(np.isfinite(points), axis=1)])
+    ax.autoscale_view()
+    if bottom is not None:
+        ax.set_ylim(bottom=bottom)
+    axis_ticks(ax, "x")
+    axis_ticks(ax, "y")
+    ax.set_title("loss after each step" + (" (log scale)" if scale == "log" else ""))
 
 
 def _headline(walk):
@@ -275,9 +289,12 @@ def _frame(state):
     legend for the walk, its start, its end and the minimum. The surface and the ticks,
     whose limits follow it, are drawn by the layer."""
     surf = surface(state.surface)
-    fig, (left, _) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
-    left.tick_params(which="both", bottom=False, labelbottom=False, left=False,
-                     labelleft=False)
+    fig, (left, right) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
+    for ax in (left, right):
+        ax.tick_params(which="both", bottom=False, labelbottom=False, left=False,
+                       labelleft=False)
+    right.set_xlabel("step", labelpad=21)
+    right.set_ylabel("f", labelpad=32)
     _axis_labels(left, surf)
     left.xaxis.labelpad = 21  # under and beside the tick labels the layer draws
     left.yaxis.labelpad = 30 if surf.dim == 1 else 42
@@ -307,10 +324,9 @@ def _walk_layer(fig, state):
 
 
 # one frame for the 1-D surface and one for the 2-D ones: a move, a new surface or a start
-# that widens the window draw the layer alone; the loss panel's scale follows the walk, so it
-# is redrawn whole
+# that widens the window draw the layer alone (the loss panel's scale and limits too)
 LAYERS = Layers(key=lambda state: surface(state.surface).dim, static=_frame,
-                dynamic=_walk_layer, redrawn=(1,))
+                dynamic=_walk_layer)
 
 
 def render(state):
