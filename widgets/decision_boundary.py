@@ -15,13 +15,16 @@ from dataclasses import dataclass
 import ipywidgets as W
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.transforms import offset_copy
 
 from lessons.data import blobs, gate
 from lessons.kernels import perceptron_predict
 from lessons.chapters.ch01_perceptron import BOOK_NAND_SEED, book_orders, shuffled_orders, train
 from widgets.base import (
-    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, factory, new_figure, state_call,
+    ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, axis_ticks, factory, new_figure,
+    state_call,
 )
+from widgets.glyphs import Labels
 from widgets.layers import Layers
 
 DATASETS = ("NAND", "AND", "OR", "XOR", "blobs", "noisy blobs")
@@ -155,28 +158,23 @@ def _size(rep):
     return 70 if len(rep.y) <= 8 else 28
 
 
-def _draw_frame(ax, rep, *, compact=False):
-    """What stays while the weights and the step move: the points, their legend entries, the
-    seed's visiting order, the limits and labels."""
+def _draw_points(ax, rep, *, compact=False):
+    """The points, for a gate the first pass's visiting order (the seed's visible effect),
+    and the limits."""
     lo, hi = _limits(rep.X)
     size = _size(rep)
     for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
         mine = rep.y == label
         ax.scatter(rep.X[mine, 1], rep.X[mine, 2], s=size, c=colour, marker=marker,
-                   edgecolors="white", linewidths=0.8, zorder=3,
-                   label=None if compact else f"class {label:+.0f}")
-    if not compact:  # the rings come and go with the step; their legend entry stays
-        ax.scatter([], [], s=size * 3.2, facecolors="none", edgecolors=WARNING, linewidths=2,
-                   label="misclassified")
-    if not compact and len(rep.y) <= 8:  # the seed's visible effect on a gate: visiting order
-        for rank, i in enumerate(rep.first_order, start=1):
-            ax.annotate(f"{rank}", rep.X[i, 1:], xytext=(9, 9), textcoords="offset points",
-                        fontsize=9, color="0.2")
+                   edgecolors="white", linewidths=0.8, zorder=3)
+    if not compact and len(rep.y) <= 8:
+        ax.add_artist(Labels(rep.X[rep.first_order, 1:],
+                             [str(rank) for rank in range(1, len(rep.first_order) + 1)],
+                             transform=offset_copy(ax.transData, fig=ax.figure, x=9, y=9,
+                                                   units="points"),
+                             fontsize=9, color="0.2"))
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
 
 
 def _draw_step(ax, rep, step, *, compact=False):
@@ -226,8 +224,20 @@ def _status(rep, k):
 
 
 def _frame(state):
+    """What stays for every dataset whose points have this size (the gates', the blobs'):
+    the axes, their labels and the legend, off the data. The points, the limits and the
+    ticks are drawn by the layer."""
+    size = _size(replay(state))
     fig, ax = new_figure(7.4, 5.4)
-    _draw_frame(ax, replay(state))
+    ax.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
+    ax.set_aspect("equal")  # the limits are a square: the axes' box stays
+    ax.set_xlabel("x1", labelpad=21)  # under and beside the tick labels the layer draws
+    ax.set_ylabel("x2", labelpad=35)
+    for label, colour, marker in ((1.0, POSITIVE, "o"), (-1.0, NEGATIVE, "s")):
+        ax.scatter([], [], s=size, c=colour, marker=marker, edgecolors="white",
+                   linewidths=0.8, label=f"class {label:+.0f}")
+    ax.scatter([], [], s=size * 3.2, facecolors="none", edgecolors=WARNING, linewidths=2,
+               label="misclassified")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)  # off the data
     return fig
 
@@ -236,6 +246,9 @@ def _step(fig, state):
     rep = replay(state)
     k = min(state.step, rep.n_updates)
     ax = fig.axes[0]
+    _draw_points(ax, rep)
+    axis_ticks(ax, "x")
+    axis_ticks(ax, "y")
     wrong = _draw_step(ax, rep, k)
     w = rep.history[k]
     visits = (f"; seed {state.seed}: pass 1 visits rows {rep.first_order.tolist()} "
@@ -244,8 +257,9 @@ def _step(fig, state):
                  f"w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f}){visits}", fontsize=10)
 
 
-# the frame depends on the data only: moving a weight, lr or the step redraws the step's layer
-LAYERS = Layers(key=lambda state: (state.dataset, state.seed), static=_frame, dynamic=_step)
+# one frame for the gates and one for the blobs (their points' sizes differ, in the legend
+# too): every control, the dataset and the seed included, redraws the layer alone
+LAYERS = Layers(key=lambda state: _size(replay(state)), static=_frame, dynamic=_step)
 
 
 def render(state):
@@ -282,13 +296,12 @@ def small_multiples(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOOK_
     for ax in axes[len(steps):]:
         ax.set_axis_off()
     for ax, k in zip(axes, steps):
-        _draw_frame(ax, rep, compact=True)
+        _draw_points(ax, rep, compact=True)
+        ax.set_aspect("equal")
         wrong = _draw_step(ax, rep, k, compact=True)
         w = rep.history[k]
         ax.set_title(f"update {k}: {wrong} wrong\n({w[0]:.2f}, {w[1]:.2f}, {w[2]:.2f})",
                      fontsize=9)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
     fig.suptitle(f"{dataset}, lr {lr:g}, seed {seed}: {_status(rep, rep.n_updates)}", fontsize=10)
     return fig
 
