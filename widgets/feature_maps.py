@@ -227,7 +227,9 @@ def _draw_output(ax, state, Y):
     v = symmetric_limit(Y)
     ax.imshow(Y, cmap=DIVERGING, vmin=-v, vmax=v, interpolation="nearest")
     ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec=ACCENT, lw=2.2))
-    ax.set(xticks=[], yticks=[])
+    # set, not autoscaled: the output's size follows the stride and padding, and a blitted
+    # move draws no axes (the panel stays square)
+    ax.set(xlim=(-0.5, n_out - 0.5), ylim=(n_out - 0.5, -0.5), xticks=[], yticks=[])
     ax.set_title(f"feature map {n_out} × {n_out} = ({SIZE} + 2·{pad} − {K}) // {stride} + 1"
                  f"\noutput ({row}, {col}) = {Y[row, col] + 0.0:.4f}", fontsize=9)
 
@@ -274,9 +276,9 @@ def _maps(fig, state):
         fig.suptitle(_notes(state), color=WARNING, fontsize=10, fontweight="bold")
 
 
-# stride and padding change the panels' extents, a warning the layout: a new frame for those
-PICTURE = Layers(key=lambda state: (state.stride, state.pad, bool(_notes(state))),
-                 static=_frame, dynamic=_maps)
+# the panels stay square while the stride and padding change their extents (the layer sets
+# the limits); a warning changes the layout: a frame with it and one without
+PICTURE = Layers(key=lambda state: bool(_notes(state)), static=_frame, dynamic=_maps)
 
 
 def render(state):

@@ -63,7 +63,8 @@ LAYERED = {
         dict(index=7), dict(kernel="blur"), dict(row=3, col=20), dict(kernel="random", seed=4),
         dict(source="circle"), dict(kernel="custom", custom="1,2,3;0,0,0;-1,-2,-3")]),
     "feature_maps strided": (lambda: fm.feature_maps(stride=2, pad=1), fm.render, [
-        dict(row=2, col=9), dict(kernel="laplacian")]),
+        dict(row=2, col=9), dict(kernel="laplacian"), dict(stride=3), dict(pad=0, row=1),
+        dict(stride=1, pad=2, col=29)]),  # every panel's extent changes
     "optimizer_race": (orace.optimizer_race, orace.render, [
         dict(lr=0.05), dict(steps=30), dict(noise=2.0, seed=3), dict(momentum=0.5),
         dict(surface="rosenbrock"), dict(surface="two wells", lr=0.2, steps=400)]),
@@ -158,21 +159,21 @@ def test_in_a_kernel_a_new_frames_background_is_taken_after_its_picture(monkeypa
 
 
 def test_a_frame_drawn_before_is_kept_and_blitted_again():
-    # feature_maps draws a frame per stride and padding (the panels' extents)
-    view = fm.feature_maps()
+    # attention_heatmap draws a frame per input (its digits along both axes)
+    view = ah.attention_heatmap()
     first = view._blitter
-    geometries = [dict(stride=s, pad=p) for s, p in ((2, 0), (3, 0), (3, 1), (3, 2), (2, 2))]
-    for geometry in geometries[:KEPT_FRAMES + 1]:  # one frame too many: the first is dropped
-        view.set(**geometry)
+    inputs = [str(k) * ah.LENGTH for k in range(1, KEPT_FRAMES + 2)]
+    for digits in inputs:  # one frame too many: the first is dropped
+        view.set(digits=digits)
     assert first not in view._blitters.values() and len(view._blitters) == KEPT_FRAMES
-    view.set(**geometries[2], row=1)  # back to a kept frame: blitted over it
+    view.set(digits=inputs[2], step=1)  # back to a kept frame: blitted over it
     kept = view._blitter
-    assert kept.key[0][:2] == (3, 1) and kept.background is not None
-    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(fm.render, view)))
-    view.set(**geometries[1])
-    view.set(**geometries[2], row=2)
+    assert kept.key[0] == inputs[2] and kept.background is not None
+    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(ah.render, view)))
+    view.set(digits=inputs[1])
+    view.set(digits=inputs[2], step=2)
     assert view._blitter is kept
-    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(fm.render, view)))
+    np.testing.assert_array_equal(pixels(view.picture.png), pixels(whole_draw(ah.render, view)))
 
 
 def test_a_state_shown_before_is_not_drawn_again(monkeypatch):
