@@ -528,7 +528,7 @@ class View:
         fig = self.layers.static(state)
         artists = dynamic_artists(fig, lambda: self.layers.dynamic(fig, state))
         png = self._png(fig)
-        self._blitter = self._blitters.put(key, Blitter(key, fig, artists, self.layers.redrawn))
+        self._blitter = self._blitters.put(key, Blitter(key, fig, artists))
         return fig, png
 
     def _png(self, fig):

@@ -31,7 +31,6 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import FT2Font, RenderMode
-from matplotlib.mathtext import MathTextParser
 from matplotlib.transforms import Bbox
 
 LIMIT = 100_000  # entries of each cache (a glyph's bitmap is a few hundred bytes)

@@ -178,7 +178,9 @@ def _draw_surface(ax, surf, box):
 
 
 def _axis_labels(ax, surf):
-    ax.set(xlabel="w", ylabel="f(w)") if surf.dim == 1 else ax.set(xlabel="x", ylabel="y")
+    """w and f(w) along the 1-D well; x and y over a surface."""
+    xlabel, ylabel = ("w", "f(w)") if surf.dim == 1 else ("x", "y")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
 
 
 def _draw_start(ax, surf, start):

@@ -23,14 +23,13 @@ from matplotlib.axis import Axis
 
 @dataclasses.dataclass(frozen=True)
 class Layers:
-    """key(state) -> anything comparable: what the static layer depends on. redrawn: indices
-    of axes the dynamic layer fills from scratch (a loss curve whose scale follows the data):
-    a move clears them and draws them whole, ticks included."""
+    """key(state) -> anything comparable: what the static layer depends on. An axis whose
+    limits follow the state keeps its frame too: the dynamic layer sets the limits and draws
+    the ticks (widgets.base.axis_ticks), while the frame hides the axis' own."""
 
     key: object
     static: object
     dynamic: object
-    redrawn: tuple = ()
 
     def render(self, state):
         fig = self.static(state)
@@ -92,10 +91,8 @@ class Blitter:
     artist a whole draw would put over a dynamic one (higher z-order, over the same axes:
     spines, points drawn once); those are drawn again, in z-order, on every frame."""
 
-    def __init__(self, key, fig, artists, redrawn=()):
-        self.key, self.fig = key, fig
-        self.whole = [fig.axes[i] for i in redrawn]
-        self.artists = [a for a in artists if a.axes not in self.whole]
+    def __init__(self, key, fig, artists):
+        self.key, self.fig, self.artists = key, fig, artists
         fig.set_layout_engine("none")  # the frame keeps the positions it was drawn with
         self.over = self.background = None  # taken by prepare(), at the latest by the first blit
 
@@ -108,7 +105,7 @@ class Blitter:
         canvas = self.fig.canvas
         self.over = self._static_over(canvas.get_renderer())
         titles = _titles(self.fig)
-        hidden = [a for a in self.artists + self.over + titles + self.whole if a.get_visible()]
+        hidden = [a for a in self.artists + self.over + titles if a.get_visible()]
         placed = [(t, t.get_position()) for t in titles]
         for a in hidden:
             a.set_visible(False)
@@ -123,7 +120,7 @@ class Blitter:
         mine = {id(a) for a in self.artists}
         titles = {id(t) for t in _titles(self.fig)}
         over = []
-        for ax in (ax for ax in self.fig.axes if ax not in self.whole):
+        for ax in self.fig.axes:
             children = ax.get_children()
             if not (ax.axison and ax.get_frame_on()):  # Axes.draw leaves the spines out
                 children = [c for c in children if c not in ax.spines.values()]
@@ -141,21 +138,16 @@ class Blitter:
         self.prepare()
         for a in self.artists:
             a.remove()
-        for ax in self.whole:
-            ax.cla()
-        self.artists = [a for a in dynamic_artists(self.fig, draw) if a.axes not in self.whole]
+        self.artists = dynamic_artists(self.fig, draw)
         canvas = self.fig.canvas
         canvas.restore_region(self.background)
         renderer = canvas.get_renderer()
         drawn = {id(a) for a in self.artists + self.over}
-        for ax in self.whole:
-            ax.draw(renderer)
         for ax in self.fig.axes:  # as Axes.draw: children sorted by z-order, ties kept in order
             for c in sorted((c for c in ax.get_children() if id(c) in drawn),
                             key=lambda c: c.get_zorder()):
                 c.draw(renderer)
-        figure_texts = [t for t in _titles(self.fig) if t.axes not in self.whole] + [
-            t for t in self.fig.texts if id(t) in drawn]
+        figure_texts = _titles(self.fig) + [t for t in self.fig.texts if id(t) in drawn]
         for t in {id(t): t for t in figure_texts}.values():  # a suptitle is in both lists
             if t.get_visible() and t.get_text():
                 t.draw(renderer)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 from matplotlib.transforms import Bbox, IdentityTransform
 
 from widgets import glyphs
@@ -64,7 +65,7 @@ def test_a_glyph_at_a_new_whole_pixel_is_the_cached_bitmap_moved():
 
 @pytest.mark.skipif(not glyphs.SUPPORTED, reason="this matplotlib lacks Agg's private text API")
 def test_a_new_figure_reuses_the_mathtext_parses_of_the_last():
-    parses = glyphs.MathTextParser._parse_cached.cache_info
+    parses = MathTextParser._parse_cached.cache_info
     renderers, misses = [], []
     for _ in range(2):
         fig = Figure(figsize=(3, 2), dpi=91)  # a dpi no other test draws at: parsed anew
