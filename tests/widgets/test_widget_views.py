@@ -34,7 +34,7 @@ import widgets.saturation as sat
 import widgets.transformer_explainer as te
 from lessons.chapters import pretrained
 from lessons.chapters.ch05_toward_dl import race
-from widgets.base import axis_ticks, figure_png, state_string
+from widgets.base import axis_ticks, figure_png, plain_math, state_string
 
 # (factory, a field to move, a new value for it): every widget of the course
 WIDGETS = {
@@ -339,7 +339,7 @@ def test_static_figures_draw(static):
                                            ("log", (0.02, 0.99))])
 def test_axis_ticks_are_the_ticks_matplotlib_draws(scale, limits):
     # a layer that sets an axis' limits draws its ticks with axis_ticks: the same places and
-    # texts, major and minor (10^k and 2 x 10^-1 as mathtext), as the axis' own, which the
+    # texts, major and minor (10^k and 2 x 10^-1 as plain text), as the axis' own, which the
     # frame hides
     fig = Figure(figsize=(4, 3))
     ax = fig.subplots()
@@ -354,9 +354,19 @@ def test_axis_ticks_are_the_ticks_matplotlib_draws(scale, limits):
             continue
         texts = [(t.get_loc(), t.label1.get_text()) for t in mine if t.label1.get_text()]
         shown = next(labels)
-        assert [s for s, _ in shown._strings] == [text for _, text in texts]
+        assert [s for s, _ in shown._strings] == [plain_math(text) for _, text in texts]
         np.testing.assert_allclose(shown._xy[:, 1], [loc for loc, _ in texts])
         line = next(marks)
         np.testing.assert_allclose(line.get_ydata(), [t.get_loc() for t in mine])
         assert line.get_markersize() == mine[0].tick1line.get_markersize()
     assert next(labels, None) is None and next(marks, None) is None
+
+
+@pytest.mark.parametrize("label, text", [
+    (r"$\mathdefault{10^{-3}}$", "10⁻³"), (r"$\mathdefault{10^{12}}$", "10¹²"),
+    (r"$\mathdefault{2\times10^{-1}}$", "2×10⁻¹"), (r"$\mathdefault{-10^{0}}$", "−10⁰"),
+    (r"$\mathdefault{0}$", "0"), ("0.5", "0.5"), ("−1.5", "−1.5"),
+    (r"$\mathdefault{10^{-1.50}}$", r"$\mathdefault{10^{-1.50}}$"),  # kept: no plain form
+    (r"$x_t^2$", r"$x_t^2$")])
+def test_log_tick_labels_read_as_plain_text(label, text):
+    assert plain_math(label) == text
