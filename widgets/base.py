@@ -295,6 +295,15 @@ def axis_ticks(ax, axis="x", marks=True, fontsize=None):
                         axis=axis, marks=marks, fontsize=fontsize, minor=minor)
 
 
+def contour_paths(contours):
+    """A ContourSet's paths and look, as arguments for a PathCollection: contours made once
+    (on a scratch Figure's axes) that a dynamic layer adds on every move, as
+    ax.add_collection(PathCollection(**arguments), autolim=False)."""
+    return dict(paths=contours.get_paths(), facecolors=contours.get_facecolor(),
+                edgecolors=contours.get_edgecolor(), linewidths=contours.get_linewidth(),
+                zorder=contours.get_zorder())
+
+
 def mosaic(maps, ncols, gap=1):
     """maps[n, h, w] -> (one image with the maps in a grid of `ncols` columns, `gap` NaN
     (blank) pixels between tiles, the top-left (x, y) of each tile): one imshow instead of one

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from lessons.chapters.ch02_descent import SURFACES, descend, surface
-from widgets.base import View, argument, axis_ticks, factory, new_figure
+from widgets.base import View, argument, axis_ticks, contour_paths, factory, new_figure
 from widgets.layers import Layers
 
 PATH = "#E69F00"  # Okabe-Ito orange: the walk, visible on the blue contours
@@ -154,10 +154,7 @@ def _contours(name, box):
     else:
         filled = ax.contourf(gx, gy, gz, levels=22, cmap=CONTOURS)
     lines = ax.contour(filled, colors="white", linewidths=0.3, alpha=0.5)
-    return tuple(dict(paths=cs.get_paths(), facecolors=cs.get_facecolor(),
-                      edgecolors=cs.get_edgecolor(), linewidths=cs.get_linewidth(),
-                      zorder=cs.get_zorder())
-                 for cs in (filled, lines))
+    return contour_paths(filled), contour_paths(lines)
 
 
 def _draw_surface(ax, surf, box):

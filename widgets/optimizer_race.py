@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
-from widgets.base import View, argument, autoscaled, axis_ticks, factory, new_figure
+from widgets.base import (View, argument, autoscaled, axis_ticks, contour_paths, factory,
+                          new_figure)
 from widgets.layers import Layers
 
 MAX_STEPS = 500
@@ -122,10 +123,8 @@ def loss_limits(surface):
 def _contours(surface):
     """The contour lines of `heights(surface)`, as matplotlib's contour draws them (25 levels
     of grey), as a PathCollection's arguments: made once per surface, added by every move."""
-    ax = Figure().subplots()
-    lines = ax.contour(*heights(surface), levels=25, cmap="Greys", linewidths=0.6)
-    return dict(paths=lines.get_paths(), edgecolors=lines.get_edgecolor(), facecolors="none",
-                linewidths=lines.get_linewidth(), zorder=lines.get_zorder())
+    return contour_paths(Figure().subplots().contour(*heights(surface), levels=25,
+                                                     cmap="Greys", linewidths=0.6))
 
 
 def _frame(state):
