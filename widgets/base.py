@@ -274,11 +274,11 @@ def plain_math(label):
 def axis_ticks(ax, axis="x", marks=True, fontsize=None):
     """The ticks matplotlib draws at ax's current limits along its x or y axis, major and
     minor (a log axis' 2 x 10^-1 too), from the axis' own locators and formatters (their
-    mathtext as plain_math's text), drawn by tick_labels: for axes whose limits a dynamic layer sets, while the frame hides the axis'
-    own ticks. Not the offset text a linear axis may add (x 1e-3): for limits whose labels
-    need none. A locator that fits its count to the axes' size ("auto") is given
-    AUTO_TICKS: a static render lays its figure out after the layer ran, so the size is not
-    known yet, and the count must not depend on it."""
+    mathtext as plain_math's text), drawn by tick_labels: for axes whose limits a dynamic
+    layer sets, while the frame hides the axis' own ticks. Not the offset text a linear axis
+    may add (x 1e-3): for limits whose labels need none. A locator that fits its count to
+    the axes' size ("auto") is given AUTO_TICKS: a static render lays its figure out after
+    the layer ran, so the size is not known yet, and the count must not depend on it."""
     along = ax.xaxis if axis == "x" else ax.yaxis
     locator = along.get_major_locator()
     if getattr(locator, "_nbins", None) == "auto":  # AutoLocator, MaxNLocator("auto")

@@ -109,7 +109,7 @@ def _frame(state):
     ax_g.set(yscale="log")
     ax_g.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_g.set_xlabel("weight layer (1 = first conv, last = Dense head)", labelpad=21)
-    ax_g.set_ylabel("gradient norm ||dK|| (log scale)", labelpad=52)  # beside 10^-k, and 2 x 10^-1
+    ax_g.set_ylabel("gradient norm ||dK|| (log scale)", labelpad=52)  # beside 2×10⁻¹
     ax_l.set_xlabel("training step (batches of 32)", labelpad=21)
     ax_l.set_ylabel("loss on 100 training images", labelpad=27)
     ax_l.set_title("loss: plain vs residual (dotted: batch norm switched)")
