@@ -5,12 +5,14 @@ A widget whose frame stays put while a slider moves splits its render into two l
 
     static(state) -> Figure     the frame: axes, limits, labels, legend (depends on key(state))
     dynamic(fig, state)         adds the artists that follow the controls, sets the titles
+                                (and may set the axis labels: their text, not their place)
 
 and `Layers.render(state)`, the two in turn, is its pure static path. The View draws the first
-frame whole, keeps a picture of the frame without the dynamic artists and titles (the
-background), and on a move that keeps `key(state)` removes the old dynamic artists, calls
-`dynamic` again and draws only them over the background (matplotlib's blitting), with the
-frame's own artists that lie over the axes above them in z-order (spines, static points).
+frame whole, keeps a picture of the frame without the dynamic artists, titles and axis labels
+(the background), and on a move that keeps `key(state)` removes the old dynamic artists, calls
+`dynamic` again and draws only them, the titles and the labels over the background
+(matplotlib's blitting), with the frame's own artists that lie over the axes above them in
+z-order (spines, static points).
 The picture is the one a whole draw gives: tests/widgets/test_fast_path.py compares pixels.
 """
 import dataclasses
@@ -65,8 +67,10 @@ def canvas_png(canvas):
             + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _chunk(b"IEND", b""))
 
 
-def _titles(fig):
-    texts = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]
+def _set_texts(fig):
+    """The texts a layer sets rather than adds: titles, axis labels, the suptitle."""
+    texts = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title,
+                                            ax.xaxis.label, ax.yaxis.label)]
     if fig._suptitle is not None:
         texts.append(fig._suptitle)
     return texts
@@ -77,19 +81,21 @@ def _children(fig):
 
 
 def dynamic_artists(fig, draw):
-    """Run draw() on fig; the artists it added (titles it sets are redrawn on every frame)."""
-    before = {id(c) for c in _children(fig)} | {id(t) for t in _titles(fig)}
+    """Run draw() on fig; the artists it added (the texts it sets are redrawn on every
+    frame)."""
+    before = {id(c) for c in _children(fig)} | {id(t) for t in _set_texts(fig)}
     draw()
-    titles = {id(t) for t in _titles(fig)}  # set, not added: a suptitle stays and is redrawn
-    return [c for c in _children(fig) if id(c) not in before and id(c) not in titles]
+    kept = {id(t) for t in _set_texts(fig)}  # set, not added: a suptitle stays and is redrawn
+    return [c for c in _children(fig) if id(c) not in before and id(c) not in kept]
 
 
 class Blitter:
     """A drawn figure whose dynamic artists can be replaced and redrawn alone.
 
-    The background holds the frame without the dynamic artists, the titles and every static
-    artist a whole draw would put over a dynamic one (higher z-order, over the same axes:
-    spines, points drawn once); those are drawn again, in z-order, on every frame."""
+    The background holds the frame without the dynamic artists, the titles, the axis labels
+    and every static artist a whole draw would put over a dynamic one (higher z-order, over
+    the same axes: spines, points drawn once); those are drawn again, in z-order, on every
+    frame."""
 
     def __init__(self, key, fig, artists):
         self.key, self.fig, self.artists = key, fig, artists
@@ -104,9 +110,9 @@ class Blitter:
     def _take_background(self):
         canvas = self.fig.canvas
         self.over = self._static_over(canvas.get_renderer())
-        titles = _titles(self.fig)
-        hidden = [a for a in self.artists + self.over + titles if a.get_visible()]
-        placed = [(t, t.get_position()) for t in titles]
+        texts = _set_texts(self.fig)
+        hidden = [a for a in self.artists + self.over + texts if a.get_visible()]
+        placed = [(t, t.get_position()) for t in texts]
         for a in hidden:
             a.set_visible(False)
         canvas.draw()
@@ -118,7 +124,7 @@ class Blitter:
 
     def _static_over(self, renderer):
         mine = {id(a) for a in self.artists}
-        titles = {id(t) for t in _titles(self.fig)}
+        texts = {id(t) for t in _set_texts(self.fig)}
         over = []
         for ax in self.fig.axes:
             children = ax.get_children()
@@ -126,7 +132,7 @@ class Blitter:
                 children = [c for c in children if c not in ax.spines.values()]
             low = min((c.get_zorder() for c in children if id(c) in mine), default=None)
             if low is not None:
-                over += [c for c in children if id(c) not in mine and id(c) not in titles
+                over += [c for c in children if id(c) not in mine and id(c) not in texts
                          and c is not ax.patch and not isinstance(c, Axis)
                          and c.get_visible() and c.get_zorder() > low
                          and c.get_window_extent(renderer).overlaps(ax.bbox.padded(2))]
@@ -147,7 +153,7 @@ class Blitter:
             for c in sorted((c for c in ax.get_children() if id(c) in drawn),
                             key=lambda c: c.get_zorder()):
                 c.draw(renderer)
-        figure_texts = _titles(self.fig) + [t for t in self.fig.texts if id(t) in drawn]
+        figure_texts = _set_texts(self.fig) + [t for t in self.fig.texts if id(t) in drawn]
         for t in {id(t): t for t in figure_texts}.values():  # a suptitle is in both lists
             if t.get_visible() and t.get_text():
                 t.draw(renderer)
