@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.collections import PathCollection
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator
 
 from lessons.chapters.ch02_descent import SURFACES, descend, surface
@@ -241,10 +242,12 @@ def _draw_losses(ax, surf, walk):
             ax.text(0.98, 0.02, "loss reached exactly 0", transform=ax.transAxes,
                     ha="right", va="bottom", fontsize=8)
     else:  # the wells dip below 0: a linear axis, symlog when the loss explodes
-        ax.axhline(f_min, ls="--", color="black", lw=1, label=f"global minimum {f_min:.4f}")
+        ax.axhline(f_min, ls="--", color="black", lw=1)
+        ax.annotate(f"global minimum {f_min:.4f}", (1, f_min), xycoords=("axes fraction", "data"),
+                    xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
+                    fontsize=8)
         if np.nanmax(np.abs(losses)) > 1e3:
             scale, bottom = "symlog", f_min - 1.0  # nothing lies below the minimum
-        ax.legend(loc="upper right", fontsize=8)
     ax.set_yscale(scale)
     if scale == "log":
         ax.yaxis.set_minor_locator(NullLocator())  # decades only: a third of the ticks
@@ -284,25 +287,25 @@ def _start(state):
 
 
 def _frame(state):
-    """What stays for every surface of the state's dimension: the axes, their labels, and a
-    legend for the walk, its start, its end and the minimum. The surface and the ticks,
-    whose limits follow it, are drawn by the layer."""
-    surf = surface(state.surface)
+    """What stays for every surface: the axes, the labels' places, and the legend of the walk,
+    its start, its end and the minimum (beside the panels, off the data: inside them it was
+    drawn again over the walk on every move). The surface, the ticks and the axis labels,
+    which follow the surface, are drawn by the layer."""
     fig, (left, right) = new_figure(11, 4.4, ncols=2, width_ratios=(1.25, 1))
     for ax in (left, right):
         ax.tick_params(which="both", bottom=False, labelbottom=False, left=False,
                        labelleft=False)
     right.set_xlabel("step", labelpad=21)
     right.set_ylabel("f", labelpad=32)
-    _axis_labels(left, surf)
-    left.xaxis.labelpad = 21  # under and beside the tick labels the layer draws
-    left.yaxis.labelpad = 30 if surf.dim == 1 else 42
-    left.plot([], [], "-o", color=PATH, ms=4.0, mec="black", mew=0.4, lw=1, label="walk")
-    left.plot([], [], "o", **START, label="start")
-    left.plot([], [], "s", ms=8, mfc="white", mec="black", label="end")
-    left.plot([], [], "*", ms=16, mfc="white", mec="black", label="global minimum")
-    left.legend(loc="upper center" if surf.dim == 1 else "lower left", fontsize=8,
-                framealpha=0.85)
+    left.xaxis.labelpad = 21  # under and beside the tick labels the layer draws,
+    left.yaxis.labelpad = 42  # placed for the widest (a surface's "−1.5")
+    handles = [Line2D([], [], marker="o", color=PATH, ms=4.0, mec="black", mew=0.4, lw=1,
+                      label="walk"),
+               Line2D([], [], marker="o", ls="", **START, label="start"),
+               Line2D([], [], marker="s", ls="", ms=8, mfc="white", mec="black", label="end"),
+               Line2D([], [], marker="*", ls="", ms=16, mfc="white", mec="black",
+                      label="global minimum")]
+    fig.legend(handles=handles, loc="outside right upper", fontsize=8)
     return fig
 
 
@@ -311,6 +314,7 @@ def _walk_layer(fig, state):
     walk = walk_of(state)
     left, right = fig.axes
     box = _view_box(surf, _start(state))
+    _axis_labels(left, surf)
     _draw_surface(left, surf, box)
     _draw_start(left, surf, _start(state))
     _draw_path(left, surf, walk, state, box)
@@ -322,10 +326,9 @@ def _walk_layer(fig, state):
     fig.suptitle(text, color=colour, fontweight="bold" if walk.diverged else "normal")
 
 
-# one frame for the 1-D surface and one for the 2-D ones: a move, a new surface or a start
-# that widens the window draw the layer alone (the loss panel's scale and limits too)
-LAYERS = Layers(key=lambda state: surface(state.surface).dim, static=_frame,
-                dynamic=_walk_layer)
+# one frame for every surface: a move, a new surface or a start that widens the window draw
+# the layer alone (the loss panel's scale and limits too)
+LAYERS = Layers(key=lambda state: None, static=_frame, dynamic=_walk_layer)
 
 
 def render(state):

@@ -45,9 +45,10 @@ LAYERED = {
             dict(rule="book", momentum=0.9), dict(lr=0.0001, momentum=0.0, rule="classical"),
             dict(start_x=1.0), dict(start_y=0.5, lr=0.02)])  # the start, inside the window
        for surface in gd.SURFACES},
-    "descent_explorer 2-D surfaces": (gd.descent_explorer, gd.render, [  # one frame for all
+    "descent_explorer surfaces": (gd.descent_explorer, gd.render, [  # one frame for all
         dict(surface="round bowl"), dict(surface="rosenbrock"), dict(start_x=-3.5),
-        dict(surface="ill-conditioned bowl", lr=0.1)]),  # after a window widened by the start
+        dict(surface="ill-conditioned bowl", lr=0.1),  # after a window widened by the start
+        dict(surface="tilted well 1-D"), dict(lr=1.2), dict(surface="double well")]),
     "mlp_playground": (mp.mlp_playground, mp.render, [
         dict(epoch=0), dict(epoch=10), dict(epoch=75), dict(epoch=150)]),
     "mlp_playground relu": (lambda: mp.mlp_playground(activation="relu", hidden=9),
