@@ -14,6 +14,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
@@ -129,8 +130,10 @@ def _contours(surface):
 
 def _frame(state):
     """What stays for every surface and setting: the two axes and their labels, the loss on a
-    symlog scale (linear near 0, logarithmic above 2). The ticks, whose limits follow the
-    surface, are drawn by the layer."""
+    symlog scale (linear near 0, logarithmic above 2), the racers' legend beside the loss
+    (off the data, and drawn once: in the loss axes it was redrawn over the curves on every
+    move, a third of a move's time). The ticks, whose limits follow the surface, are drawn
+    by the layer."""
     fig, (ax, ax_loss) = new_figure(10.5, 4.4, ncols=2, width_ratios=[1.3, 1])
     for a in (ax, ax_loss):
         a.tick_params(which="both", bottom=False, labelbottom=False, left=False,
@@ -141,6 +144,8 @@ def _frame(state):
     ax.set_ylabel("y", labelpad=35)
     ax_loss.set_xlabel("step", labelpad=20)
     ax_loss.set_ylabel("loss", labelpad=29)
+    fig.legend(handles=[Line2D([], [], color=COLOURS[name], label=name) for name in RACERS],
+               loc="outside right upper", fontsize=8)
     return fig
 
 
@@ -160,7 +165,6 @@ def _race_layer(fig, state):
     for a, axis in ((ax, "x"), (ax, "y"), (ax_loss, "x"), (ax_loss, "y")):
         axis_ticks(a, axis)
     ax.set_title(f"{state.surface}: the same start (star), noise {state.noise:g}")
-    ax_loss.legend(fontsize=8)
 
 
 # one frame for every surface and setting: a move draws the layer alone

@@ -230,17 +230,20 @@ def test_a_line_outside_the_view_says_so():
 
 
 @pytest.mark.parametrize("fig", [db.render(db.State()), db.render_xor(db.XorState()),
-                                 mp.render(mp.PlaygroundState())],
-                         ids=["decision_boundary", "two_layer_xor", "mlp_playground"])
+                                 mp.render(mp.PlaygroundState()),
+                                 gd.render(gd.DescentState(surface="tilted well 1-D")),
+                                 orace.render(orace.State(noise=2.0))],
+                         ids=["decision_boundary", "two_layer_xor", "mlp_playground",
+                              "descent_explorer", "optimizer_race"])
 def test_legends_sit_off_the_data(fig):
     figure_png(fig)  # lay out
     renderer = fig.canvas.get_renderer()
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        if legend is not None:
-            box, data = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
-            assert (box.x0 >= data.x1 or box.y0 >= data.y1 or box.x1 <= data.x0
-                    or box.y1 <= data.y0), ax.get_title()
+    for ax in fig.axes:  # an axes' own legend, and the figure's beside every axes
+        for legend in [ax.get_legend(), *fig.legends]:
+            if legend is not None:
+                box, data = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+                assert (box.x0 >= data.x1 or box.y0 >= data.y1 or box.x1 <= data.x0
+                        or box.y1 <= data.y0), ax.get_title()
 
 
 AVAILABLE_PX = 1100  # a notebook's output width at 1366 x 768 with the side bar open
