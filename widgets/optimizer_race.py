@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, race
+from lessons.chapters.ch05_toward_dl import RACERS, SURFACES, make_optimizer, race
 from widgets.base import (View, argument, autoscaled, axis_ticks, contour_paths, factory,
                           new_figure)
 from widgets.layers import Layers
@@ -54,26 +54,37 @@ class State:
                                                   integer=True))
 
 
-_races = {}  # the racers' settings -> (steps, the longest race run for them, its losses)
+_runs = {}  # (surface, noise, seed, a racer as repr shows it) -> (steps run, path, losses)
+
+
+def _racer(state, name):
+    """What a racer's path depends on: the surface, the noise draws and the racer with its own
+    settings (SGD's repr holds lr and momentum, Adam's adaptive_lr: a move of one slider
+    runs again only the racers it changes)."""
+    opt = make_optimizer(name, state.lr, state.adaptive_lr, state.momentum)
+    return state.surface, state.noise, state.seed, repr(opt)
 
 
 def _longest(state):
-    """(paths, losses) of the longest race run so far for the state's settings, at least
-    state.steps long. A race of n steps is the first n steps of a longer one (the same noise
-    draws, step for step), so the steps slider and the play button cut it; it grows by
-    doubling rather than step by step."""
-    key = (state.surface, state.lr, state.adaptive_lr, state.momentum, state.noise, state.seed)
-    run, full, losses = _races.get(key, (0, None, None))
-    if run < state.steps:
-        run = min(max(state.steps, 2 * run), MAX_STEPS)
-        full = race(state.surface, steps=run, lr=state.lr, adaptive_lr=state.adaptive_lr,
-                    momentum=state.momentum, noise=state.noise, seed=state.seed)
+    """(paths, losses) of the longest runs so far of the state's racers, at least state.steps
+    long. A race of n steps is the first n steps of a longer one (the same noise draws, step
+    for step), so the steps slider and the play button cut it; it grows by doubling rather
+    than step by step. Every racer's path is its own (it sees the same draws whoever runs
+    beside it), so only the racers not yet run that far are run."""
+    if len(_runs) >= 192:
+        _runs.clear()
+    keys = {name: _racer(state, name) for name in RACERS}
+    short = [name for name in RACERS if _runs.get(keys[name], (0,))[0] < state.steps]
+    if short:
+        run = min(max(state.steps, 2 * max(_runs.get(keys[name], (0,))[0] for name in short)),
+                  MAX_STEPS)
         func = SURFACES[state.surface][0]
-        losses = {name: np.array([func(p)[0] for p in path]) for name, path in full.items()}
-        if len(_races) >= 32:
-            _races.clear()
-        _races[key] = run, full, losses
-    return full, losses
+        for name, path in race(state.surface, steps=run, lr=state.lr,
+                               adaptive_lr=state.adaptive_lr, momentum=state.momentum,
+                               noise=state.noise, seed=state.seed, racers=short).items():
+            _runs[keys[name]] = run, path, np.array([func(p)[0] for p in path])
+    return ({name: _runs[keys[name]][1] for name in RACERS},
+            {name: _runs[keys[name]][2] for name in RACERS})
 
 
 def paths(state):

@@ -324,6 +324,28 @@ def test_the_race_cut_from_a_longer_one_is_that_race(settings):
             np.testing.assert_array_equal(cut[name], direct[name])
 
 
+def test_a_move_runs_again_only_the_racers_it_changes(monkeypatch):
+    # lr drives SGD and the momentum pair, adaptive_lr the adaptive three: each keeps its run
+    monkeypatch.setattr(orace, "_runs", {})
+    orace.paths(orace.State(surface="two wells", noise=1.0, lr=0.03))
+    ran = []
+    real = orace.race
+    monkeypatch.setattr(orace, "race", lambda *a, racers, **k: ran.append(racers) or
+                        real(*a, racers=racers, **k))
+    moves = [dict(lr=0.05), dict(adaptive_lr=0.3), dict(momentum=0.5), dict(lr=0.03)]
+    state = orace.State(surface="two wells", noise=1.0, lr=0.03)
+    for move in moves:
+        state = dataclasses.replace(state, **move)
+        got = orace.paths(state)
+        direct = real(state.surface, steps=state.steps, lr=state.lr,
+                      adaptive_lr=state.adaptive_lr, momentum=state.momentum,
+                      noise=state.noise, seed=state.seed)
+        for name in direct:
+            np.testing.assert_array_equal(got[name], direct[name])
+    assert ran == [["SGD", "momentum", "Nesterov"], ["AdaGrad", "RMSprop", "Adam"],
+                   ["momentum", "Nesterov"], ["momentum", "Nesterov"]]
+
+
 def test_a_diverging_run_says_so_instead_of_raising():
     view = sat.saturation_explorer(depth=5, activation="relu", init="normal(1)")
     assert "diverged at step" in view.picture.summary
