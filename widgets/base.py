@@ -263,11 +263,11 @@ def plain_math(label):
     Plain text is drawn from widgets.glyphs' caches, where a mathtext string new to the
     process is parsed first (about 5 ms each: 160 ms of a move to a surface whose loss axis
     reaches new powers of ten). Any other label is returned as it is."""
-    math = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", label)
-    if math is None:
+    inner = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", label)
+    if inner is None:
         return label
     text = re.sub(r"\^\{(-?\d+)\}", lambda power: power.group(1).translate(_SUPERSCRIPT),
-                  math.group(1).replace("\\times", "×"))
+                  inner.group(1).replace("\\times", "×"))
     return label if re.search(r"[\\{}^$]", text) else text.replace("-", "\N{MINUS SIGN}")
 
 
