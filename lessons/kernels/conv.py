@@ -346,8 +346,8 @@ def _winograd_output_grads(dY, th, tw, dM, db):
                     y11 = dY[n, f, r + 1, s + 1] if down and right else zero
                     db[f] += (y00 + y01) + (y10 + y11)
                     w0, w1 = _a(y00, y10), _a(y01, y11)  # columns times A
+                    t = first + f
                     for p in range(4):  # then A^T along each row
-                        t = first + f
                         dM[4 * p, t], dM[4 * p + 1, t], dM[4 * p + 2, t], dM[4 * p + 3, t] = _a(
                             w0[p], w1[p])
     return dM
@@ -434,7 +434,8 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
     dM = A dy A^T per output tile, dU[e]^T = V[e] @ dM[e] (each block's share kept apart and
     added in block order), dV[e] = dM[e] @ U[e], dX = B dv B^T tile by tile. dM and dV are
     stored [tiles, channels], so that both products read their operands row-major: with one
-    operand transposed, BLAS ran them at 65-75 GFLOP/s instead of 105-115 (32->64 on 7x7)."""
+    operand transposed, OpenBLAS ran one at 65-79 GFLOP/s; now both run at 105-114 (32->64
+    and 64->64 on 7x7)."""
     N, C, H, W = X.shape
     F = K.shape[0]
     OH, OW = dY.shape[2], dY.shape[3]
