@@ -170,10 +170,12 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
 #     y = A^T [ sum over c of (G g_c G^T) * (B^T d_c B) ] A       (* elementwise, 4x4)
 # with 16 multiplications per channel where the direct sum takes 36: the transforms A, B, G
 # only add, subtract and halve. Gathered over the channels, the 16 elementwise products become
-# 16 independent matrix products M[e] = U[e][F, C] @ V[e][C, tiles], e = 4 a + b the entry of
-# the 4x4 tile, each run by BLAS. Every step is linear, so the backward is its adjoint,
-# computed with the same 16 products transposed. lessons/reference/conv.py holds the readable
-# version (winograd_conv2d_forward/backward), with the matrices written out.
+# 16 independent matrix products M[e] = V[e][tiles, C] @ U[e][C, F], e = 4 a + b the entry of
+# the 4x4 tile, each run by BLAS. The channels are innermost in V and M, so that the input
+# transform runs along whole runs of values in vector instructions (a tile at a time, it was
+# bound by its 16 scalar stores per tile and channel). Every step is linear, so the backward is
+# its adjoint, computed with the same 16 products transposed. lessons/reference/conv.py holds
+# the readable version (winograd_conv2d_forward/backward), with the matrices written out.
 # The images go in blocks of _WINOGRAD_IMAGES, the blocks shared among Numba's threads: a
 # block is computed alone and dK's and db's shares are added in block order, so the results do
 # not depend on the thread count. A block pads its own images and writes its own outputs (or
@@ -185,16 +187,18 @@ _WINOGRAD_IMAGES = 4
 
 
 @njit(cache=True)
-def _winograd_kernels(K):
-    """U[e, f*C + c] = (G g G^T)[e] of every 3x3 kernel g = K[f, c] (4x4, flattened), each
-    entry e a matrix [F, C] in a row of _stack(F, C): rows a power of two bytes apart made the
-    16 stores of each kernel fall on the same cache sets (3x slower at 64->64)."""
+def _winograd_kernels(K, by_channel):
+    """U[e] = (G g G^T)[e] of every 3x3 kernel g = K[f, c] (4x4, flattened), each entry e a
+    matrix in a row of _stack: [C, F] (U[e, c*F + f]) if by_channel, for the forward's
+    V[e] @ U[e], else [F, C] (U[e, f*C + c]), for the backward's dM[e] @ U[e]. Rows a power of
+    two bytes apart made the 16 stores of each kernel fall on the same cache sets (3x slower at
+    64->64)."""
     F, C = K.shape[0], K.shape[1]
-    U = _stack(F, C, K.dtype)
+    U = _stack(C, F, K.dtype)
     t = np.empty((4, 3))
     for f in range(F):
         for c in range(C):
-            g, i = K[f, c], f * C + c
+            g, i = K[f, c], c * F + f if by_channel else f * C + c
             for v in range(3):  # t = G g
                 t[0, v] = g[0, v]
                 t[1, v] = 0.5 * (g[0, v] + g[1, v] + g[2, v])
@@ -233,49 +237,85 @@ def _a(y0, y1):
 
 
 @njit(cache=True)
-def _winograd_tiles(Xp, th, tw, V):
-    """V[e, c*T + t] = (B^T d B)[e] for the 4x4 tile d of channel c at tile t of the images
-    of Xp (a block), t = (n*th + ti)*tw + tj (tiles every 2 pixels)."""
-    N, C = Xp.shape[0], Xp.shape[1]
-    T = N * th * tw
+def _split_pad(X, ph, pw, th, tw):
+    """Xs[n, r, k, j, c] = Xp[n, c, r, 2j + k]: the images of X (a block) with ph zero rows
+    above, pw zero columns left and zeros below and right up to [2*th + 2, 2*tw + 2] (th x tw
+    tiles of 4x4 every 2 pixels, all inside), channels last, each row's even columns (k = 0)
+    apart from its odd ones (k = 1). Tile j of a row reads columns 2j, 2j + 1, 2j + 2, 2j + 3:
+    even j, odd j, even j + 1, odd j + 1, so each of its four columns, over a whole row of
+    tiles and every channel, is one run of values."""
+    N, C, H, W = X.shape
+    Xs = np.zeros((N, 2 * th + 2, 2, tw + 1, C), dtype=X.dtype)
     for n in range(N):
-        for c in range(C):
-            x = Xp[n, c]
-            for ti in range(th):
-                r = 2 * ti
-                for tj in range(tw):
-                    t, s = c * T + (n * th + ti) * tw + tj, 2 * tj
-                    w0 = _bt(x[r, s], x[r, s + 1], x[r, s + 2], x[r, s + 3])  # rows times B
-                    w1 = _bt(x[r + 1, s], x[r + 1, s + 1], x[r + 1, s + 2], x[r + 1, s + 3])
-                    w2 = _bt(x[r + 2, s], x[r + 2, s + 1], x[r + 2, s + 2], x[r + 2, s + 3])
-                    w3 = _bt(x[r + 3, s], x[r + 3, s + 1], x[r + 3, s + 2], x[r + 3, s + 3])
-                    for q in range(4):  # then B^T down each column
-                        v = _bt(w0[q], w1[q], w2[q], w3[q])
-                        V[q, t], V[4 + q, t], V[8 + q, t], V[12 + q, t] = v
+        for i in range(H):
+            for j in range(W):
+                s = j + pw
+                x = Xs[n, i + ph, s % 2, s // 2]
+                for c in range(C):
+                    x[c] = X[n, c, i, j]
+    return Xs
+
+
+@njit(cache=True)
+def _bt_rows(d0, d1, d2, d3, v0, v1, v2, v3):
+    """(v0[k], v1[k], v2[k], v3[k]) = B^T (d0[k], d1[k], d2[k], d3[k]) for every k: _bt on whole
+    runs of values, a loop the compiler turns into vector instructions."""
+    for k in range(v0.size):
+        v0[k], v1[k], v2[k], v3[k] = _bt(d0[k], d1[k], d2[k], d3[k])
+
+
+@njit(cache=True)
+def _winograd_tiles(X, ph, pw, th, tw, V):
+    """V[e, t*C + c] = (B^T d B)[e] for the 4x4 tile d of channel c at tile t of the images of
+    X (a block), padded, t = (n*th + ti)*tw + tj: each entry a matrix [tiles, C], channels
+    innermost. Every step runs along whole runs of tiles and channels (_bt_rows): first each
+    row of the padded images times B, every tile of the row at once (_split_pad's layout), then
+    B^T down the columns, every tile of an image at once (the rows kept apart by parity, so
+    that the rows 2*ti + a of the tiles follow one another). Padding and transform took 1.17 ms
+    tile by tile, with 16 scalar stores per tile and channel, and take 0.56 ms so (64->64 on
+    7x7, batch 128, one thread; 0.78 -> 0.57 at 16->32 on 14x14)."""
+    N, C = X.shape[0], X.shape[1]
+    Xs = _split_pad(X, ph, pw, th, tw)
+    L, S = tw * C, th * tw * C  # a row of tiles, an image's tiles; channels innermost
+    w = np.empty((2, 4, (th + 1) * L), dtype=X.dtype)  # row r times B: w[r % 2, :, (r // 2)*L:]
+    for n in range(N):
+        for r in range(2 * th + 2):
+            even, odd = Xs[n, r, 0].reshape(-1), Xs[n, r, 1].reshape(-1)
+            k, o = r % 2, (r // 2) * L
+            _bt_rows(even[:L], odd[:L], even[C:], odd[C:], w[k, 0, o:o + L], w[k, 1, o:o + L],
+                     w[k, 2, o:o + L], w[k, 3, o:o + L])
+        first = n * S
+        for q in range(4):  # the tiles of row ti take the rows 2 ti, 2 ti + 1, 2 ti + 2, 2 ti + 3
+            _bt_rows(w[0, q, :S], w[1, q, :S], w[0, q, L:], w[1, q, L:], V[q, first:first + S],
+                     V[4 + q, first:first + S], V[8 + q, first:first + S],
+                     V[12 + q, first:first + S])
     return V
 
 
 @njit(cache=True)
 def _winograd_outputs(M, b, th, tw, Y):
-    """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, f*T + t] as 4x4 (layout of V), for
-    the images of Y (a block); a tile's outputs past Y's last row or column (an odd size) are
-    left out."""
+    """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, t*F + f] as 4x4 (each entry stored
+    [tiles, F]), for the images of Y (a block); a tile's outputs past Y's last row or column
+    (an odd size) are left out. The filters innermost, along a row of M (0.90 -> 0.84 ms at
+    16->32 on 14x14, batch 128, against the tiles innermost along M stored [F, tiles])."""
     N, F, OH, OW = Y.shape
-    T = N * th * tw
     for n in range(N):
-        for f in range(F):
-            for ti in range(th):
-                for tj in range(tw):
-                    t = f * T + (n * th + ti) * tw + tj
+        for ti in range(th):
+            r = 2 * ti
+            for tj in range(tw):
+                s = 2 * tj
+                first = ((n * th + ti) * tw + tj) * F
+                for f in range(F):
+                    t = first + f
                     z0 = _at(M[0, t], M[1, t], M[2, t], M[3, t])  # rows times A
                     z1 = _at(M[4, t], M[5, t], M[6, t], M[7, t])
                     z2 = _at(M[8, t], M[9, t], M[10, t], M[11, t])
                     z3 = _at(M[12, t], M[13, t], M[14, t], M[15, t])
-                    for q in range(min(2, OW - 2 * tj)):  # then A^T down each column
+                    for q in range(min(2, OW - s)):  # then A^T down each column
                         y = _at(z0[q], z1[q], z2[q], z3[q])
-                        Y[n, f, 2 * ti, 2 * tj + q] = y[0] + b[f]
-                        if 2 * ti + 1 < OH:
-                            Y[n, f, 2 * ti + 1, 2 * tj + q] = y[1] + b[f]
+                        Y[n, f, r, s + q] = y[0] + b[f]
+                        if r + 1 < OH:
+                            Y[n, f, r + 1, s + q] = y[1] + b[f]
     return Y
 
 
@@ -287,36 +327,25 @@ def _stack(rows, cols, dtype):
     return np.empty((16, rows * cols + 16), dtype=dtype)
 
 
-@njit(cache=True)
-def _tile_pad(X, ph, pw, th, tw):
-    """X[N, C, H, W] with ph zero rows above, pw zero columns left, and zeros below and right
-    up to [2*th + 2, 2*tw + 2]: th x tw tiles of 4x4 every 2 pixels, all inside."""
-    N, C, H, W = X.shape
-    Xp = np.zeros((N, C, 2 * th + 2, 2 * tw + 2), dtype=X.dtype)
-    Xp[:, :, ph:ph + H, pw:pw + W] = X
-    return Xp
-
-
 @njit(cache=True, parallel=True)
 def _winograd_forward_kernel(X, K, b, ph, pw):
     """Y[N, F, OH, OW] of a 3x3 kernel at stride 1, by Winograd F(2x2, 3x3), a block of
-    _WINOGRAD_IMAGES images at a time: M[e] = U[e] @ V[e] for the 16 entries e of a tile."""
+    _WINOGRAD_IMAGES images at a time: M[e] = V[e] @ U[e] for the 16 entries e of a tile."""
     N, C, H, W = X.shape
     F = K.shape[0]
     OH, OW = H + 2 * ph - 2, W + 2 * pw - 2
     th, tw = (OH + 1) // 2, (OW + 1) // 2
-    U = _winograd_kernels(K)
+    U = _winograd_kernels(K, True)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
     for k in prange(blocks):
         first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
         T = (last - first) * th * tw
-        V = _winograd_tiles(_tile_pad(X[first:last], ph, pw, th, tw), th, tw,
-                            _stack(C, T, X.dtype))
-        M = _stack(F, T, X.dtype)
+        V = _winograd_tiles(X[first:last], ph, pw, th, tw, _stack(T, C, X.dtype))
+        M = _stack(T, F, X.dtype)
         for e in range(16):
-            np.dot(U[e, :F * C].reshape(F, C), V[e, :C * T].reshape(C, T),
-                   M[e, :F * T].reshape(F, T))
+            np.dot(V[e, :T * C].reshape(T, C), U[e, :C * F].reshape(C, F),
+                   M[e, :T * F].reshape(T, F))
         _winograd_outputs(M, b, th, tw, Y[first:last])
     return Y
 
@@ -325,8 +354,8 @@ def _winograd_forward_kernel(X, K, b, ph, pw):
 def _winograd_output_grads(dY, th, tw, dM, db):
     """dM[:, t*F + f] = A dy A^T for the 2x2 tile dy of dY[n, f] at tile t (zeros past an odd
     size's last row or column), for the images of dY (a block): the adjoint of
-    _winograd_outputs, each entry stored [tiles, F] (row t holds the tile's F filters) so that
-    both backward products read it row-major. And db[f] = the sum of dY[:, f] (the bias input
+    _winograd_outputs, each entry stored [tiles, F] (row t holds the tile's F filters), the
+    layout of M. And db[f] = the sum of dY[:, f] (the bias input
     is 1), tile by tile in order, each tile's four values in a fixed order."""
     N, F, OH, OW = dY.shape
     zero = np.zeros(1, dtype=dY.dtype)[0]
@@ -431,16 +460,18 @@ def _bias_gradient(dY, db):
 @njit(cache=True, parallel=True)
 def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
     """(dX, dK, db) of a 3x3 kernel at stride 1: the adjoint of every step of the forward,
-    dM = A dy A^T per output tile, dU[e]^T = V[e] @ dM[e] (each block's share kept apart and
-    added in block order), dV[e] = dM[e] @ U[e], dX = B dv B^T tile by tile. dM and dV are
-    stored [tiles, channels], so that both products read their operands row-major: with one
-    operand transposed, OpenBLAS ran one at 65-79 GFLOP/s; now both run at 105-114 (32->64
-    and 64->64 on 7x7)."""
+    dM = A dy A^T per output tile, dU[e]^T = V[e]^T @ dM[e] (each block's share kept apart and
+    added in block order), dV[e] = dM[e] @ U[e], dX = B dv B^T tile by tile. V, dM and dV are
+    stored [tiles, channels] like the forward's V and M, and dV takes V's place once dU's
+    product has read it (a block's matrices are most of the L2 cache at 16->32 on 14x14). U is
+    stored [F, C] here: as the forward's U[C, F], transposed in the product, OpenBLAS ran
+    dM[e] @ U[e] 1.45x slower (V[e]^T @ dM[e], transposed too, runs as fast as a product of
+    row-major operands)."""
     N, C, H, W = X.shape
     F = K.shape[0]
     OH, OW = dY.shape[2], dY.shape[3]
     th, tw = (OH + 1) // 2, (OW + 1) // 2
-    U = _winograd_kernels(K)
+    U = _winograd_kernels(K, False)
     blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
     dUTs = np.empty((16, blocks, C * F), dtype=X.dtype)
     dbs = np.empty((blocks, F), dtype=X.dtype)
@@ -448,14 +479,13 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
     for k in prange(blocks):
         first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
         T = (last - first) * th * tw
-        V = _winograd_tiles(_tile_pad(X[first:last], ph, pw, th, tw), th, tw,
-                            _stack(C, T, X.dtype))
+        V = _winograd_tiles(X[first:last], ph, pw, th, tw, _stack(T, C, X.dtype))
         dM = _winograd_output_grads(dY[first:last], th, tw, _stack(T, F, X.dtype), dbs[k])
         for e in range(16):
-            np.dot(V[e, :C * T].reshape(C, T), dM[e, :T * F].reshape(T, F),
+            np.dot(V[e, :T * C].reshape(T, C).T, dM[e, :T * F].reshape(T, F),
                    dUTs[e, k].reshape(C, F))
         if input_grad:
-            dV = _stack(T, C, X.dtype)
+            dV = V
             for e in range(16):
                 np.dot(dM[e, :T * F].reshape(T, F), U[e, :F * C].reshape(F, C),
                        dV[e, :T * C].reshape(T, C))
