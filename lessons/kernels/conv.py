@@ -256,41 +256,29 @@ def _split_pad(X, ph, pw, th, tw):
     return Xs
 
 
-# The transforms run along whole runs of values (one entry of many tiles and channels), in
-# loops the compiler turns into vector instructions: one tile at a time, they were bound by
-# their 16 scalar loads or stores per tile and channel. Each loop writes at most 4 arrays: a
-# loop writing all 16 entries of a tile is not vectorized (LLVM gives up on the overlap checks
-# between so many arrays).
+# The input transform and its adjoint run along whole runs of values (one entry of many tiles
+# and channels), in loops the compiler turns into vector instructions: one tile at a time,
+# they were bound by their 16 scalar stores (or loads) per tile and channel. Each loop writes
+# at most 4 arrays: a loop writing all 16 entries of a tile is not vectorized (LLVM gives up on
+# the overlap checks between so many arrays). The loops are inlined into their callers: as
+# calls, each took about 50 ns to take its 8 arrays (reference counts), most of the time at 8
+# channels on 7x7.
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _bt_rows(d0, d1, d2, d3, v0, v1, v2, v3):
     """(v0[k], v1[k], v2[k], v3[k]) = B^T (d0[k], d1[k], d2[k], d3[k]) for every k."""
     for k in range(v0.size):
         v0[k], v1[k], v2[k], v3[k] = _bt(d0[k], d1[k], d2[k], d3[k])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _b_rows(v0, v1, v2, v3, d0, d1, d2, d3):
     """(d0[k], d1[k], d2[k], d3[k]) = B (v0[k], v1[k], v2[k], v3[k]) for every k."""
     for k in range(d0.size):
         d0[k], d1[k], d2[k], d3[k] = _b(v0[k], v1[k], v2[k], v3[k])
 
 
-@njit(cache=True)
-def _at_rows(m0, m1, m2, m3, y0, y1):
-    """(y0[k], y1[k]) = A^T (m0[k], m1[k], m2[k], m3[k]) for every k."""
-    for k in range(y0.size):
-        y0[k], y1[k] = _at(m0[k], m1[k], m2[k], m3[k])
-
-
-@njit(cache=True)
-def _a_rows(y0, y1, m0, m1, m2, m3):
-    """(m0[k], m1[k], m2[k], m3[k]) = A (y0[k], y1[k]) for every k."""
-    for k in range(m0.size):
-        m0[k], m1[k], m2[k], m3[k] = _a(y0[k], y1[k])
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _overlap_add(a, b, shift, out):
     """out = (a then `shift` zeros) + (`shift` zeros then b), for a and b of one size: the
     adjoint of reading a and b as two windows of out, `shift` values apart."""
@@ -337,26 +325,30 @@ def _winograd_tiles(X, ph, pw, th, tw, V):
 def _winograd_outputs(M, b, th, tw, Y):
     """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, t*F + f] as 4x4 (each entry stored
     [tiles, F]), for the images of Y (a block); a tile's outputs past Y's last row or column
-    (an odd size) are left out. Image by image: A along the rows of every tile at once, then
-    A^T down the columns (_at_rows), then each output pixel's F values copied into Y (0.83 ->
-    0.72 ms at 16->32 on 14x14, batch 128, against a tile at a time)."""
+    (an odd size) are left out. The filters innermost, along a row of M (0.90 -> 0.84 ms at
+    16->32 on 14x14, batch 128, against the tiles innermost along M stored [F, tiles]).
+    A tile at a time: along runs of values (as _winograd_tiles), with each pixel's F values
+    copied into Y after, it was 12-13% faster at 32 and 64 filters in float32 but 33% slower
+    at the depth lab's 8 filters and 2-17% slower in float64 at 8-64 filters: the copy between
+    the layouts costs about what the vector instructions save."""
     N, F, OH, OW = Y.shape
-    S = th * tw * F  # an image's tiles, the filters innermost
-    z = np.empty((4, 2, S), dtype=Y.dtype)  # z[p]: row p of the tiles times A
-    y = np.empty((2, 2, S), dtype=Y.dtype)  # y[i, j]: output (i, j) of the tiles
     for n in range(N):
-        o = n * S
-        for p in range(4):
-            _at_rows(M[4 * p, o:o + S], M[4 * p + 1, o:o + S], M[4 * p + 2, o:o + S],
-                     M[4 * p + 3, o:o + S], z[p, 0], z[p, 1])
-        for j in range(2):
-            _at_rows(z[0, j], z[1, j], z[2, j], z[3, j], y[0, j], y[1, j])
-        for r in range(OH):
-            for s in range(OW):
-                t = ((r // 2) * tw + s // 2) * F
-                out = y[r % 2, s % 2, t:t + F]
+        for ti in range(th):
+            r = 2 * ti
+            for tj in range(tw):
+                s = 2 * tj
+                first = ((n * th + ti) * tw + tj) * F
                 for f in range(F):
-                    Y[n, f, r, s] = out[f] + b[f]
+                    t = first + f
+                    z0 = _at(M[0, t], M[1, t], M[2, t], M[3, t])  # rows times A
+                    z1 = _at(M[4, t], M[5, t], M[6, t], M[7, t])
+                    z2 = _at(M[8, t], M[9, t], M[10, t], M[11, t])
+                    z3 = _at(M[12, t], M[13, t], M[14, t], M[15, t])
+                    for q in range(min(2, OW - s)):  # then A^T down each column
+                        y = _at(z0[q], z1[q], z2[q], z3[q])
+                        Y[n, f, r, s + q] = y[0] + b[f]
+                        if r + 1 < OH:
+                            Y[n, f, r + 1, s + q] = y[1] + b[f]
     return Y
 
 
@@ -395,31 +387,33 @@ def _winograd_forward_kernel(X, K, b, ph, pw):
 def _winograd_output_grads(dY, th, tw, dM, db):
     """dM[:, t*F + f] = A dy A^T for the 2x2 tile dy of dY[n, f] at tile t (zeros past an odd
     size's last row or column), for the images of dY (a block): the adjoint of
-    _winograd_outputs, each entry stored [tiles, F], the layout of M. And db[f] = the sum of
-    dY[:, f] (the bias input is 1), tile by tile in order, each tile's four values in a fixed
-    order. dY is copied channels last first (_split_pad, the tiles do not overlap), then A
-    runs down the columns and along the rows of a whole row of tiles at once (_a_rows): 1.11 ->
-    0.90 ms at 16->32 on 14x14, batch 128, against a tile at a time."""
-    N, F = dY.shape[0], dY.shape[1]
-    ys = _split_pad(dY, 0, 0, th - 1, tw - 1)  # ys[n, r, k, j] = dY[n, :, r, 2j + k]
-    L = tw * F  # a row of tiles, the filters innermost
-    w = np.empty((2, 4, L), dtype=dY.dtype)  # w[k]: column k of the tiles times A
+    _winograd_outputs, each entry stored [tiles, F] (row t holds the tile's F filters), the
+    layout of M. And db[f] = the sum of dY[:, f] (the bias input is 1), tile by tile in order,
+    each tile's four values in a fixed order. A tile at a time, like _winograd_outputs: along
+    runs of values, after copying dY channels last, it was 19-30% faster at 32 and 64 filters
+    in float32 (batch 128) and 76% slower at the depth lab's 8 filters (float64)."""
+    N, F, OH, OW = dY.shape
+    zero = np.zeros(1, dtype=dY.dtype)[0]
     db[:] = 0
     for n in range(N):
         for ti in range(th):
-            y00, y01 = ys[n, 2 * ti, 0].reshape(-1), ys[n, 2 * ti, 1].reshape(-1)
-            y10, y11 = ys[n, 2 * ti + 1, 0].reshape(-1), ys[n, 2 * ti + 1, 1].reshape(-1)
+            r = 2 * ti
+            down = r + 1 < OH
             for tj in range(tw):
-                a, b = y00[tj * F:(tj + 1) * F], y01[tj * F:(tj + 1) * F]
-                c, d = y10[tj * F:(tj + 1) * F], y11[tj * F:(tj + 1) * F]
-                for f in range(F):
-                    db[f] += (a[f] + b[f]) + (c[f] + d[f])
-            _a_rows(y00, y10, w[0, 0], w[0, 1], w[0, 2], w[0, 3])
-            _a_rows(y01, y11, w[1, 0], w[1, 1], w[1, 2], w[1, 3])
-            o = (n * th + ti) * L
-            for p in range(4):
-                _a_rows(w[0, p], w[1, p], dM[4 * p, o:o + L], dM[4 * p + 1, o:o + L],
-                        dM[4 * p + 2, o:o + L], dM[4 * p + 3, o:o + L])
+                s = 2 * tj
+                right = s + 1 < OW
+                first = ((n * th + ti) * tw + tj) * F
+                for f in range(F):  # along a row of dM
+                    y00 = dY[n, f, r, s]
+                    y01 = dY[n, f, r, s + 1] if right else zero
+                    y10 = dY[n, f, r + 1, s] if down else zero
+                    y11 = dY[n, f, r + 1, s + 1] if down and right else zero
+                    db[f] += (y00 + y01) + (y10 + y11)
+                    w0, w1 = _a(y00, y10), _a(y01, y11)  # columns times A
+                    t = first + f
+                    for p in range(4):  # then A^T along each row
+                        dM[4 * p, t], dM[4 * p + 1, t], dM[4 * p + 2, t], dM[4 * p + 3, t] = _a(
+                            w0[p], w1[p])
     return dM
 
 
