@@ -368,7 +368,7 @@ def _winograd_forward_kernel(X, K, b, ph, pw):
     F = K.shape[0]
     OH, OW = H + 2 * ph - 2, W + 2 * pw - 2
     th, tw = (OH + 1) // 2, (OW + 1) // 2
-    U = _winograd_kernels(K, True)
+    U = _winograd_kernels(K, by_channel=True)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
     blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
     for k in prange(blocks):
@@ -504,15 +504,15 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
     dM = A dy A^T per output tile, dU[e]^T = V[e]^T @ dM[e] (each block's share kept apart and
     added in block order), dV[e] = dM[e] @ U[e], dX = B dv B^T tile by tile. V, dM and dV are
     stored [tiles, channels] like the forward's V and M, and dV takes V's place once dU's
-    product has read it (a block's matrices are most of the L2 cache at 16->32 on 14x14). U is
-    stored [F, C] here: as the forward's U[C, F], transposed in the product, OpenBLAS ran
-    dM[e] @ U[e] 1.45x slower (V[e]^T @ dM[e], transposed too, runs as fast as a product of
-    row-major operands)."""
+    product has read it: a block's matrices are most of the L2 cache at 16->32 on 14x14 (the
+    gain was within the noise of the timings). U is stored [F, C] here: as the forward's
+    U[C, F], transposed in the product, OpenBLAS ran dM[e] @ U[e] 1.45x slower (V[e]^T @ dM[e],
+    transposed too, runs as fast as a product of row-major operands)."""
     N, C, H, W = X.shape
     F = K.shape[0]
     OH, OW = dY.shape[2], dY.shape[3]
     th, tw = (OH + 1) // 2, (OW + 1) // 2
-    U = _winograd_kernels(K, False)
+    U = _winograd_kernels(K, by_channel=False)
     blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
     dUTs = np.empty((16, blocks, C * F), dtype=X.dtype)
     dbs = np.empty((blocks, F), dtype=X.dtype)
