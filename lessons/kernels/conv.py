@@ -279,6 +279,32 @@ def _b_rows(v0, v1, v2, v3, d0, d1, d2, d3):
 
 
 @njit(cache=True, inline="always")
+def _ata_rows(j, M, o, y0, y1):
+    """(y0[k], y1[k]) = column j of A^T m A, m = M[:, o + k] as 4x4, for every k: rows times
+    A, then A^T down the column, in one pass (no array between the two steps)."""
+    e = o + y0.size
+    m0, m1, m2, m3 = M[0, o:e], M[1, o:e], M[2, o:e], M[3, o:e]
+    m4, m5, m6, m7 = M[4, o:e], M[5, o:e], M[6, o:e], M[7, o:e]
+    m8, m9, m10, m11 = M[8, o:e], M[9, o:e], M[10, o:e], M[11, o:e]
+    m12, m13, m14, m15 = M[12, o:e], M[13, o:e], M[14, o:e], M[15, o:e]
+    for k in range(y0.size):
+        z0 = _at(m0[k], m1[k], m2[k], m3[k])[j]
+        z1 = _at(m4[k], m5[k], m6[k], m7[k])[j]
+        z2 = _at(m8[k], m9[k], m10[k], m11[k])[j]
+        z3 = _at(m12[k], m13[k], m14[k], m15[k])[j]
+        y0[k], y1[k] = _at(z0, z1, z2, z3)
+
+
+@njit(cache=True, inline="always")
+def _aa_rows(p, y00, y10, y01, y11, m0, m1, m2, m3):
+    """(m0[k], m1[k], m2[k], m3[k]) = row p of A dy A^T, dy = [[y00[k], y01[k]],
+    [y10[k], y11[k]]], for every k: the columns times A, then A^T along the row, in one pass.
+    Called with p a constant, so each call compiles to a loop of its own."""
+    for k in range(m0.size):
+        m0[k], m1[k], m2[k], m3[k] = _a(_a(y00[k], y10[k])[p], _a(y01[k], y11[k])[p])
+
+
+@njit(cache=True, inline="always")
 def _overlap_add(a, b, shift, out):
     """out = (a then `shift` zeros) + (`shift` zeros then b), for a and b of one size: the
     adjoint of reading a and b as two windows of out, `shift` values apart."""
@@ -325,30 +351,24 @@ def _winograd_tiles(X, ph, pw, th, tw, V):
 def _winograd_outputs(M, b, th, tw, Y):
     """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, t*F + f] as 4x4 (each entry stored
     [tiles, F]), for the images of Y (a block); a tile's outputs past Y's last row or column
-    (an odd size) are left out. The filters innermost, along a row of M (0.90 -> 0.84 ms at
-    16->32 on 14x14, batch 128, against the tiles innermost along M stored [F, tiles]).
-    A tile at a time: along runs of values (as _winograd_tiles), with each pixel's F values
-    copied into Y after, it was 12-13% faster at 32 and 64 filters in float32 but 33% slower
-    at the depth lab's 8 filters and 2-17% slower in float64 at 8-64 filters: the copy between
-    the layouts costs about what the vector instructions save."""
+    (an odd size) are left out. Image by image, along runs of values: each column of every
+    tile's 2x2 outputs at once (_ata_rows), then each output pixel's F values copied into Y.
+    0.65 -> 0.42 ms at 16->32 on 14x14 and 0.38 -> 0.20 at 64->64 on 7x7 (batch 128, one
+    thread, Zen 5) against a tile at a time; 13 -> 14 us at the depth lab's 8 filters (float64,
+    batch 32). The rows times A to an array of their own first, then the columns, was 16-25%
+    slower at 32 and 64 filters and 21% slower at 8."""
     N, F, OH, OW = Y.shape
+    S = th * tw * F  # an image's tiles, the filters innermost
+    y = np.empty((2, 2, S), dtype=Y.dtype)  # y[i, j]: output (i, j) of every tile
     for n in range(N):
-        for ti in range(th):
-            r = 2 * ti
-            for tj in range(tw):
-                s = 2 * tj
-                first = ((n * th + ti) * tw + tj) * F
+        for j in range(2):
+            _ata_rows(j, M, n * S, y[0, j], y[1, j])
+        for r in range(OH):
+            for s in range(OW):
+                t = ((r // 2) * tw + s // 2) * F
+                out = y[r % 2, s % 2, t:t + F]
                 for f in range(F):
-                    t = first + f
-                    z0 = _at(M[0, t], M[1, t], M[2, t], M[3, t])  # rows times A
-                    z1 = _at(M[4, t], M[5, t], M[6, t], M[7, t])
-                    z2 = _at(M[8, t], M[9, t], M[10, t], M[11, t])
-                    z3 = _at(M[12, t], M[13, t], M[14, t], M[15, t])
-                    for q in range(min(2, OW - s)):  # then A^T down each column
-                        y = _at(z0[q], z1[q], z2[q], z3[q])
-                        Y[n, f, r, s + q] = y[0] + b[f]
-                        if r + 1 < OH:
-                            Y[n, f, r + 1, s + q] = y[1] + b[f]
+                    Y[n, f, r, s] = out[f] + b[f]
     return Y
 
 
@@ -389,31 +409,31 @@ def _winograd_output_grads(dY, th, tw, dM, db):
     size's last row or column), for the images of dY (a block): the adjoint of
     _winograd_outputs, each entry stored [tiles, F] (row t holds the tile's F filters), the
     layout of M. And db[f] = the sum of dY[:, f] (the bias input is 1), tile by tile in order,
-    each tile's four values in a fixed order. A tile at a time, like _winograd_outputs: along
-    runs of values, after copying dY channels last, it was 19-30% faster at 32 and 64 filters
-    in float32 (batch 128) and 76% slower at the depth lab's 8 filters (float64)."""
-    N, F, OH, OW = dY.shape
-    zero = np.zeros(1, dtype=dY.dtype)[0]
+    each tile's four values in a fixed order. dY is copied channels last first (_split_pad; the
+    tiles do not overlap), then each row of the transform runs along a whole row of tiles
+    (_aa_rows): 0.82 -> 0.42 ms at 16->32 on 14x14, 0.52 -> 0.23 at 64->64 on 7x7 (batch 128,
+    one thread, Zen 5) against a tile at a time; 19 -> 20 us at the depth lab's 8 filters
+    (float64, batch 32). The columns times A to an array of their own first, then the rows, was
+    84% slower than a tile at a time at 8 filters."""
+    N, F = dY.shape[0], dY.shape[1]
+    ys = _split_pad(dY, 0, 0, th - 1, tw - 1)  # ys[n, r, k, j] = dY[n, :, r, 2j + k]
+    L = tw * F  # a row of tiles, the filters innermost
     db[:] = 0
     for n in range(N):
         for ti in range(th):
-            r = 2 * ti
-            down = r + 1 < OH
+            y00, y01 = ys[n, 2 * ti, 0].reshape(-1), ys[n, 2 * ti, 1].reshape(-1)
+            y10, y11 = ys[n, 2 * ti + 1, 0].reshape(-1), ys[n, 2 * ti + 1, 1].reshape(-1)
             for tj in range(tw):
-                s = 2 * tj
-                right = s + 1 < OW
-                first = ((n * th + ti) * tw + tj) * F
-                for f in range(F):  # along a row of dM
-                    y00 = dY[n, f, r, s]
-                    y01 = dY[n, f, r, s + 1] if right else zero
-                    y10 = dY[n, f, r + 1, s] if down else zero
-                    y11 = dY[n, f, r + 1, s + 1] if down and right else zero
-                    db[f] += (y00 + y01) + (y10 + y11)
-                    w0, w1 = _a(y00, y10), _a(y01, y11)  # columns times A
-                    t = first + f
-                    for p in range(4):  # then A^T along each row
-                        dM[4 * p, t], dM[4 * p + 1, t], dM[4 * p + 2, t], dM[4 * p + 3, t] = _a(
-                            w0[p], w1[p])
+                a, b = y00[tj * F:(tj + 1) * F], y01[tj * F:(tj + 1) * F]
+                c, d = y10[tj * F:(tj + 1) * F], y11[tj * F:(tj + 1) * F]
+                for f in range(F):
+                    db[f] += (a[f] + b[f]) + (c[f] + d[f])
+            o, e = (n * th + ti) * L, (n * th + ti + 1) * L
+            _aa_rows(0, y00, y10, y01, y11, dM[0, o:e], dM[1, o:e], dM[2, o:e], dM[3, o:e])
+            _aa_rows(1, y00, y10, y01, y11, dM[4, o:e], dM[5, o:e], dM[6, o:e], dM[7, o:e])
+            _aa_rows(2, y00, y10, y01, y11, dM[8, o:e], dM[9, o:e], dM[10, o:e], dM[11, o:e])
+            _aa_rows(3, y00, y10, y01, y11, dM[12, o:e], dM[13, o:e], dM[14, o:e],
+                     dM[15, o:e])
     return dM
 
 
