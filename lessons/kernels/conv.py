@@ -171,11 +171,12 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
 # with 16 multiplications per channel where the direct sum takes 36: the transforms A, B, G
 # only add, subtract and halve. Gathered over the channels, the 16 elementwise products become
 # 16 independent matrix products M[e] = V[e][tiles, C] @ U[e][C, F], e = 4 a + b the entry of
-# the 4x4 tile, each run by BLAS. The channels are innermost in V and M, so that the input
-# transform runs along whole runs of values in vector instructions (a tile at a time, it was
-# bound by its 16 scalar stores per tile and channel). Every step is linear, so the backward is
-# its adjoint, computed with the same 16 products transposed. lessons/reference/conv.py holds
-# the readable version (winograd_conv2d_forward/backward), with the matrices written out.
+# the 4x4 tile, each run by BLAS. The channels are innermost in V and M, so that the
+# transforms run along whole runs of values in vector instructions (a tile at a time, they were
+# bound by their 16 scalar stores or loads per tile and channel). Every step is linear, so the
+# backward is its adjoint, computed with the same 16 products transposed.
+# lessons/reference/conv.py holds the readable version (winograd_conv2d_forward/backward),
+# with the matrices written out.
 # The images go in blocks of _WINOGRAD_IMAGES, the blocks shared among Numba's threads: a
 # block is computed alone and dK's and db's shares are added in block order, so the results do
 # not depend on the thread count. A block pads its own images and writes its own outputs (or
@@ -256,7 +257,7 @@ def _split_pad(X, ph, pw, th, tw):
     return Xs
 
 
-# The input transform and its adjoint run along whole runs of values (one entry of many tiles
+# The transforms and their adjoints run along whole runs of values (one entry of many tiles
 # and channels), in loops the compiler turns into vector instructions: one tile at a time,
 # they were bound by their 16 scalar stores (or loads) per tile and channel. Each loop writes
 # at most 4 arrays: a loop writing all 16 entries of a tile is not vectorized (LLVM gives up on
@@ -353,10 +354,10 @@ def _winograd_outputs(M, b, th, tw, Y):
     [tiles, F]), for the images of Y (a block); a tile's outputs past Y's last row or column
     (an odd size) are left out. Image by image, along runs of values: each column of every
     tile's 2x2 outputs at once (_ata_rows), then each output pixel's F values copied into Y.
-    0.65 -> 0.42 ms at 16->32 on 14x14 and 0.38 -> 0.20 at 64->64 on 7x7 (batch 128, one
-    thread, Zen 5) against a tile at a time; 13 -> 14 us at the depth lab's 8 filters (float64,
-    batch 32). The rows times A to an array of their own first, then the columns, was 16-25%
-    slower at 32 and 64 filters and 21% slower at 8."""
+    0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 -> 0.20 at 64->64 on 7x7 (batch 128, one
+    thread, Zen 5) against a tile at a time; 13 us either way at the depth lab's 8 filters
+    (float64, batch 32). The rows times A to an array of their own first, then the columns, was
+    4-25% slower at 32 and 64 filters and 21% slower at 8."""
     N, F, OH, OW = Y.shape
     S = th * tw * F  # an image's tiles, the filters innermost
     y = np.empty((2, 2, S), dtype=Y.dtype)  # y[i, j]: output (i, j) of every tile
@@ -411,8 +412,8 @@ def _winograd_output_grads(dY, th, tw, dM, db):
     layout of M. And db[f] = the sum of dY[:, f] (the bias input is 1), tile by tile in order,
     each tile's four values in a fixed order. dY is copied channels last first (_split_pad; the
     tiles do not overlap), then each row of the transform runs along a whole row of tiles
-    (_aa_rows): 0.82 -> 0.42 ms at 16->32 on 14x14, 0.52 -> 0.23 at 64->64 on 7x7 (batch 128,
-    one thread, Zen 5) against a tile at a time; 19 -> 20 us at the depth lab's 8 filters
+    (_aa_rows): 0.82 -> 0.42 ms at 16->32 on 14x14, 0.52 -> 0.25 at 64->64 on 7x7 (batch 128,
+    one thread, Zen 5) against a tile at a time; 19 -> 21 us at the depth lab's 8 filters
     (float64, batch 32). The columns times A to an array of their own first, then the rows, was
     84% slower than a tile at a time at 8 filters."""
     N, F = dY.shape[0], dY.shape[1]
