@@ -237,6 +237,13 @@ def _a(y0, y1):
     return y0, y0 + y1, y0 - y1, -y1
 
 
+# The copies between NCHW and channels last go _GROUP channels at a time, in a loop of that
+# constant length, which the compiler unrolls. A loop over all C channels of a pixel (compiled
+# as a vector loop, with its overlap checks and remainder, for 8 to 64 values) made _split_pad
+# 1.8x as slow at 16 channels on 14x14, 3x at 8 and 1.2x at 64 on 7x7 (Zen 5).
+_GROUP = 8
+
+
 @njit(cache=True)
 def _split_pad(X, ph, pw, th, tw):
     """Xs[n, r, k, j, c] = Xp[n, c, r, 2j + k]: the images of X (a block) with ph zero rows
@@ -249,12 +256,45 @@ def _split_pad(X, ph, pw, th, tw):
     Xs = np.zeros((N, 2 * th + 2, 2, tw + 1, C), dtype=X.dtype)
     for n in range(N):
         for i in range(H):
-            for j in range(W):
-                s = j + pw
-                x = Xs[n, i + ph, s % 2, s // 2]
-                for c in range(C):
-                    x[c] = X[n, c, i, j]
+            _to_channels_last(X[n, :, i], pw, Xs[n, i + ph])
     return Xs
+
+
+@njit(cache=True, inline="always")
+def _to_channels_last(x, pw, xs):
+    """xs[s % 2, s // 2, c] = x[c, j], s = j + pw, for every channel c and column j of x[C, W],
+    a row of an NCHW image: the row in _split_pad's layout, _GROUP channels at a time."""
+    C, W = x.shape
+    whole = C - C % _GROUP
+    for c0 in range(0, whole, _GROUP):
+        for j in range(W):
+            s = j + pw
+            v = xs[s % 2, s // 2, c0:c0 + _GROUP]
+            for c in range(_GROUP):
+                v[c] = x[c0 + c, j]
+    for j in range(W):  # the last C % _GROUP channels
+        s = j + pw
+        v = xs[s % 2, s // 2]
+        for c in range(whole, C):
+            v[c] = x[c, j]
+
+
+@njit(cache=True, inline="always")
+def _to_channels_first(xs, pw, x):
+    """x[c, j] = xs[s % 2, s // 2, c], s = j + pw: the reverse of _to_channels_last."""
+    C, W = x.shape
+    whole = C - C % _GROUP
+    for c0 in range(0, whole, _GROUP):
+        for j in range(W):
+            s = j + pw
+            v = xs[s % 2, s // 2, c0:c0 + _GROUP]
+            for c in range(_GROUP):
+                x[c0 + c, j] = v[c]
+    for j in range(W):  # the last C % _GROUP channels
+        s = j + pw
+        v = xs[s % 2, s // 2]
+        for c in range(whole, C):
+            x[c, j] = v[c]
 
 
 # The transforms and their adjoints run along whole runs of values (one entry of many tiles
@@ -353,23 +393,25 @@ def _winograd_outputs(M, b, th, tw, Y):
     """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, t*F + f] as 4x4 (each entry stored
     [tiles, F]), for the images of Y (a block); a tile's outputs past Y's last row or column
     (an odd size) are left out. Image by image, along runs of values: each column of every
-    tile's 2x2 outputs at once (_ata_rows), then each output pixel's F values copied into Y.
-    0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 -> 0.20 at 64->64 on 7x7 (batch 128, one
-    thread, Zen 5) against a tile at a time; 13 us either way at the depth lab's 8 filters
-    (float64, batch 32). The rows times A to an array of their own first, then the columns, was
-    4-25% slower at 32 and 64 filters and 21% slower at 8."""
+    tile's 2x2 outputs at once (_ata_rows), the bias added along the filters, then each row of
+    outputs copied into Y (_to_channels_first). 0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 ->
+    0.20 at 64->64 on 7x7 (batch 128, one thread, Zen 5) against a tile at a time; 13 us either
+    way at the depth lab's 8 filters (float64, batch 32). The rows times A to an array of their
+    own first, then the columns, was 4-25% slower at 32 and 64 filters and 21% slower at 8.
+    The copy _GROUP filters at a time, with the bias added before it, took 0.44 -> 0.34 ms at
+    16->32 (the same at 64->64) against a loop over F per pixel adding the bias."""
     N, F, OH, OW = Y.shape
     S = th * tw * F  # an image's tiles, the filters innermost
-    y = np.empty((2, 2, S), dtype=Y.dtype)  # y[i, j]: output (i, j) of every tile
+    y = np.empty((2, 2, th, tw, F), dtype=Y.dtype)  # y[i, j]: output (i, j) of every tile
+    yb = y.reshape(-1, F)
     for n in range(N):
         for j in range(2):
-            _ata_rows(j, M, n * S, y[0, j], y[1, j])
+            _ata_rows(j, M, n * S, y[0, j].reshape(-1), y[1, j].reshape(-1))
+        for t in range(4 * th * tw):
+            for f in range(F):
+                yb[t, f] += b[f]
         for r in range(OH):
-            for s in range(OW):
-                t = ((r // 2) * tw + s // 2) * F
-                out = y[r % 2, s % 2, t:t + F]
-                for f in range(F):
-                    Y[n, f, r, s] = out[f] + b[f]
+            _to_channels_first(y[r % 2, :, r // 2], 0, Y[n, :, r])
     return Y
 
 
@@ -445,8 +487,9 @@ def _winograd_input_grads(dV, th, tw, ph, pw, dX):
     falls on the padding: the adjoint of _winograd_tiles, step by step in reverse. The tiles
     overlap by 2 pixels, so the shares of two neighbours add up (_overlap_add): B down the
     columns of every tile of an image at once, then B along each row of the padded image,
-    whose C values per pixel are then copied into dX (0.81 -> 0.64 ms at 16->32 on 14x14,
-    0.95 -> 0.60 at 64->64 on 7x7, batch 128, against a tile at a time)."""
+    whose C values per pixel are then copied into dX (_to_channels_first; 0.81 -> 0.64 ms at
+    16->32 on 14x14, 0.95 -> 0.60 at 64->64 on 7x7, batch 128, against a tile at a time, and
+    0.42 -> 0.34 at 16->32 on Zen 5 with the copy _GROUP channels at a time)."""
     N, C, H, W = dX.shape
     L, S = tw * C, th * tw * C  # a row of tiles, an image's tiles; channels innermost
     g = np.empty((4, S), dtype=dX.dtype)  # B down the columns: row a of every tile
@@ -466,11 +509,7 @@ def _winograd_input_grads(dV, th, tw, ph, pw, dX):
                     h[0], h[1], h[2], h[3])
             _overlap_add(h[0], h[2], C, row[0].reshape(-1))  # columns 2j and 2j + 2: even j
             _overlap_add(h[1], h[3], C, row[1].reshape(-1))
-            for j in range(W):
-                s = j + pw
-                share = row[s % 2, s // 2]
-                for c in range(C):
-                    dX[n, c, r - ph, j] = share[c]
+            _to_channels_first(row, pw, dX[n, :, r - ph])
     return dX
 
 
