@@ -256,14 +256,16 @@ def _split_pad(X, ph, pw, th, tw):
     Xs = np.zeros((N, 2 * th + 2, 2, tw + 1, C), dtype=X.dtype)
     for n in range(N):
         for i in range(H):
-            _to_channels_last(X[n, :, i], pw, Xs[n, i + ph])
+            _copy_row(X[n, :, i], pw, Xs[n, i + ph], True)
     return Xs
 
 
 @njit(cache=True, inline="always")
-def _to_channels_last(x, pw, xs):
-    """xs[s % 2, s // 2, c] = x[c, j], s = j + pw, for every channel c and column j of x[C, W],
-    a row of an NCHW image: the row in _split_pad's layout, _GROUP channels at a time."""
+def _copy_row(x, pw, xs, to_channels_last):
+    """xs[s % 2, s // 2, c] = x[c, j] if to_channels_last, else x[c, j] = xs[s % 2, s // 2, c],
+    s = j + pw, for every channel c and column j of x[C, W], a row of an NCHW image, and xs
+    the row in _split_pad's layout: _GROUP channels at a time, then the last C % _GROUP.
+    Called with to_channels_last a constant, so each call compiles to its own loops."""
     C, W = x.shape
     whole = C - C % _GROUP
     for c0 in range(0, whole, _GROUP):
@@ -271,30 +273,18 @@ def _to_channels_last(x, pw, xs):
             s = j + pw
             v = xs[s % 2, s // 2, c0:c0 + _GROUP]
             for c in range(_GROUP):
-                v[c] = x[c0 + c, j]
-    for j in range(W):  # the last C % _GROUP channels
+                if to_channels_last:
+                    v[c] = x[c0 + c, j]
+                else:
+                    x[c0 + c, j] = v[c]
+    for j in range(W):
         s = j + pw
         v = xs[s % 2, s // 2]
         for c in range(whole, C):
-            v[c] = x[c, j]
-
-
-@njit(cache=True, inline="always")
-def _to_channels_first(xs, pw, x):
-    """x[c, j] = xs[s % 2, s // 2, c], s = j + pw: the reverse of _to_channels_last."""
-    C, W = x.shape
-    whole = C - C % _GROUP
-    for c0 in range(0, whole, _GROUP):
-        for j in range(W):
-            s = j + pw
-            v = xs[s % 2, s // 2, c0:c0 + _GROUP]
-            for c in range(_GROUP):
-                x[c0 + c, j] = v[c]
-    for j in range(W):  # the last C % _GROUP channels
-        s = j + pw
-        v = xs[s % 2, s // 2]
-        for c in range(whole, C):
-            x[c, j] = v[c]
+            if to_channels_last:
+                v[c] = x[c, j]
+            else:
+                x[c, j] = v[c]
 
 
 # The transforms and their adjoints run along whole runs of values (one entry of many tiles
@@ -394,7 +384,7 @@ def _winograd_outputs(M, b, th, tw, Y):
     [tiles, F]), for the images of Y (a block); a tile's outputs past Y's last row or column
     (an odd size) are left out. Image by image, along runs of values: each column of every
     tile's 2x2 outputs at once (_ata_rows), the bias added along the filters, then each row of
-    outputs copied into Y (_to_channels_first). 0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 ->
+    outputs copied into Y (_copy_row). 0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 ->
     0.20 at 64->64 on 7x7 (batch 128, one thread, Zen 5) against a tile at a time; 13 us either
     way at the depth lab's 8 filters (float64, batch 32). The rows times A to an array of their
     own first, then the columns, was 4-25% slower at 32 and 64 filters and 21% slower at 8.
@@ -411,7 +401,7 @@ def _winograd_outputs(M, b, th, tw, Y):
             for f in range(F):
                 yb[t, f] += b[f]
         for r in range(OH):
-            _to_channels_first(y[r % 2, :, r // 2], 0, Y[n, :, r])
+            _copy_row(Y[n, :, r], 0, y[r % 2, :, r // 2], False)
     return Y
 
 
@@ -487,7 +477,7 @@ def _winograd_input_grads(dV, th, tw, ph, pw, dX):
     falls on the padding: the adjoint of _winograd_tiles, step by step in reverse. The tiles
     overlap by 2 pixels, so the shares of two neighbours add up (_overlap_add): B down the
     columns of every tile of an image at once, then B along each row of the padded image,
-    whose C values per pixel are then copied into dX (_to_channels_first; 0.81 -> 0.64 ms at
+    whose C values per pixel are then copied into dX (_copy_row; 0.81 -> 0.64 ms at
     16->32 on 14x14, 0.95 -> 0.60 at 64->64 on 7x7, batch 128, against a tile at a time, and
     0.42 -> 0.34 at 16->32 on Zen 5 with the copy _GROUP channels at a time)."""
     N, C, H, W = dX.shape
@@ -509,7 +499,7 @@ def _winograd_input_grads(dV, th, tw, ph, pw, dX):
                     h[0], h[1], h[2], h[3])
             _overlap_add(h[0], h[2], C, row[0].reshape(-1))  # columns 2j and 2j + 2: even j
             _overlap_add(h[1], h[3], C, row[1].reshape(-1))
-            _to_channels_first(row, pw, dX[n, :, r - ph])
+            _copy_row(dX[n, :, r - ph], pw, row, False)
     return dX
 
 
