@@ -14,7 +14,8 @@ LESSONS = ROOT / "lessons"
 KERNELS, REFERENCE = "lessons.kernels", "lessons.reference"
 CHAPTERS = ("lessons.chapters", "lessons.exercises", "lessons.solutions")
 THIRD_PARTY = {
-    KERNELS: {"numpy", "numba", "scipy", "threadpoolctl"},  # threadpoolctl: kernels/threads.py
+    # threadpoolctl: kernels/threads.py; llvmlite (Numba's code generator): kernels/prefetch.py
+    KERNELS: {"numpy", "numba", "scipy", "threadpoolctl", "llvmlite"},
     REFERENCE: {"numpy", "scipy"},
 }
 
