@@ -585,15 +585,16 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
         V = _winograd_tiles(X[first:last], ph, pw, th, tw, _stack(T, C, X.dtype))
         dM = _winograd_output_grads(dY[first:last], th, tw, _stack(T, F, X.dtype), dbs[k])
         following = min(N, last + _WINOGRAD_IMAGES)  # the next block's images
+        dY_parts = 32 if input_grad else 16  # dY's hints spread over the products that run
         for e in range(16):
             prefetch_images(X, last, following, e, 16, False)
-            prefetch_images(dY, last, following, e, 32, False)
+            prefetch_images(dY, last, following, e, dY_parts, False)
             np.dot(V[e, :T * C].reshape(T, C).T, dM[e, :T * F].reshape(T, F),
                    dUTs[e, k].reshape(C, F))
         if input_grad:
             dV = V
             for e in range(16):
-                prefetch_images(dY, last, following, 16 + e, 32, False)
+                prefetch_images(dY, last, following, 16 + e, dY_parts, False)
                 prefetch_images(dX, last, following, e, 16, True)
                 np.dot(dM[e, :T * F].reshape(T, F), U[e, :F * C].reshape(F, C),
                        dV[e, :T * C].reshape(T, C))
