@@ -191,9 +191,12 @@ def test_training_runs_in_the_background_with_progress():
     view.picture.observe(lambda c: busy.append(c["new"]), names="busy")
 
     async def main():
-        view.controls["seed"].value = 17  # not trained yet
-        await asyncio.sleep(0)
-        assert view.picture.busy  # the progress bar shows at once
+        # Holding the trainers' lock keeps the run from ending before the check: 20 epochs of
+        # XOR can finish in the background before this task resumes.
+        with pretrained._lock:
+            view.controls["seed"].value = 17  # not trained yet
+            await asyncio.sleep(0)
+            assert view.picture.busy  # the progress bar shows at once
         for _ in range(600):
             await asyncio.sleep(0.05)
             if not view.picture.busy and view.state.seed == 17 and "seed 17" in \
