@@ -330,6 +330,24 @@ def test_winograd_float32_rounds_about_as_much_as_the_direct_sum(C, H, F):
         np.testing.assert_allclose(g, e, rtol=0, atol=4e-6 * np.abs(e).max())
 
 
+@pytest.mark.parametrize("K, I, J",
+                         [(196, 16, 32), (64, 64, 64), (10, 3, 8), (7, 1, 5), (1, 2, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_kernels_gradient_product_adds_the_tiles_in_order(K, I, J, dtype):
+    """dU[e]^T = V[e]^T @ dM[e] in the backward: each product rounded, then added to the sum
+    of the ones before it, tile after tile: the bits of a plain loop, whatever the CPU (no fused
+    multiply-adds, no reordering), and whatever K % 4."""
+    from lessons.kernels import conv
+    rng = np.random.default_rng(K)
+    A, B = rng.standard_normal((K, I)).astype(dtype), rng.standard_normal((K, J)).astype(dtype)
+    O = np.full((I, J), np.nan, dtype)
+    conv._transposed_product(A, B, O)
+    want = np.zeros((I, J), dtype)
+    for k in range(K):
+        want = want + np.outer(A[k], B[k])
+    np.testing.assert_array_equal(O, want)
+
+
 WINOGRAD_CHECK = """
 import json
 import numba
