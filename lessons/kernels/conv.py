@@ -619,8 +619,8 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
             prefetch_images(X, last, following, e, 16, False)
             prefetch_images(dY, last, following, e, dY_parts, False)
             if C == 1:  # a vector times a matrix (a first layer): BLAS's is faster
-                np.dot(V[e, :T].reshape(T, 1).T, dM[e, :T * F].reshape(T, F),
-                       dUTs[e, k].reshape(1, F))
+                np.dot(V[e, :T * C].reshape(T, C).T, dM[e, :T * F].reshape(T, F),
+                       dUTs[e, k].reshape(C, F))
             else:
                 _transposed_product(V[e, :T * C].reshape(T, C), dM[e, :T * F].reshape(T, F),
                                     dUTs[e, k].reshape(C, F))
