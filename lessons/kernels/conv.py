@@ -179,7 +179,7 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
 # 16 products transposed.
 # lessons/reference/conv.py holds the readable version (winograd_conv2d_forward/backward),
 # with the matrices written out.
-# The images go in blocks of _WINOGRAD_IMAGES, the blocks shared among Numba's threads: a
+# The images go in blocks (_block_images), the blocks shared among Numba's threads: a
 # block is computed alone and dK's and db's shares are added in block order, so the results do
 # not depend on the thread count. A block pads its own images and writes its own outputs (or
 # input gradients), so that little but those sums runs on one thread: the whole batch padded,
@@ -188,7 +188,24 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
 # hints the caches to fetch the next block's images (lessons/kernels/prefetch.py), which its
 # copies would otherwise wait for: 1.19x as fast at 16->32 on 14x14, batch 128, one thread.
 
-_WINOGRAD_IMAGES = 4
+# A block holds 4 images, or more where the images are small: the 16 products of a block have
+# a row per tile, and OpenBLAS ran products of 64 rows (4 images of 7x7, 16 tiles each) well
+# below its speed at 196 (4 of 14x14). Doubled while the block has at most 256 tiles, up to 16
+# images: at 7x7, 16 images, forward + backward 1.16-1.25x as fast on one thread and
+# 1.08-1.14x on two (32->64 and 64->64, batch 32 and 128, Zen 3). 14x14 and larger keep 4: 8
+# images there were level on the Zen 3 and 0.97x on a Zen 5.
+_WINOGRAD_IMAGES, _WINOGRAD_MOST_IMAGES, _WINOGRAD_TILES = 4, 16, 256
+
+
+@njit(cache=True)
+def _block_images(th, tw):
+    """Images in a block of th x tw tiles each: 4, doubled while the doubled block holds at
+    most _WINOGRAD_TILES tiles, up to _WINOGRAD_MOST_IMAGES. A function of the image size
+    alone, so the blocks, and the order of dK's sums, do not depend on the thread count."""
+    images = _WINOGRAD_IMAGES
+    while 2 * images * th * tw <= _WINOGRAD_TILES and 2 * images <= _WINOGRAD_MOST_IMAGES:
+        images *= 2
+    return images
 
 
 @njit(cache=True)
@@ -424,20 +441,21 @@ def _stack(rows, cols, dtype):
 @njit(cache=True, parallel=True)
 def _winograd_forward_kernel(X, K, b, ph, pw):
     """Y[N, F, OH, OW] of a 3x3 kernel at stride 1, by Winograd F(2x2, 3x3), a block of
-    _WINOGRAD_IMAGES images at a time: M[e] = V[e] @ U[e] for the 16 entries e of a tile."""
+    images at a time (_block_images): M[e] = V[e] @ U[e] for the 16 entries e of a tile."""
     N, C, H, W = X.shape
     F = K.shape[0]
     OH, OW = H + 2 * ph - 2, W + 2 * pw - 2
     th, tw = (OH + 1) // 2, (OW + 1) // 2
     U = _winograd_kernels(K, by_channel=True)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
-    blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
+    images = _block_images(th, tw)
+    blocks = (N + images - 1) // images
     for k in prange(blocks):
-        first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
+        first, last = k * images, min(N, k * images + images)
         T = (last - first) * th * tw
         V = _winograd_tiles(X[first:last], ph, pw, th, tw, _stack(T, C, X.dtype))
         M = _stack(T, F, X.dtype)
-        following = min(N, last + _WINOGRAD_IMAGES)  # the next block's images
+        following = min(N, last + images)  # the next block's images
         for e in range(16):
             prefetch_images(X, last, following, e, 16, False)
             prefetch_images(Y, last, following, e, 16, True)
@@ -604,16 +622,17 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
     OH, OW = dY.shape[2], dY.shape[3]
     th, tw = (OH + 1) // 2, (OW + 1) // 2
     U = _winograd_kernels(K, by_channel=False)
-    blocks = (N + _WINOGRAD_IMAGES - 1) // _WINOGRAD_IMAGES
+    images = _block_images(th, tw)
+    blocks = (N + images - 1) // images
     dUTs = np.empty((16, blocks, C * F), dtype=X.dtype)
     dbs = np.empty((blocks, F), dtype=X.dtype)
     dX = np.empty((N if input_grad else 0, C, H, W), dtype=X.dtype)
     for k in prange(blocks):
-        first, last = k * _WINOGRAD_IMAGES, min(N, k * _WINOGRAD_IMAGES + _WINOGRAD_IMAGES)
+        first, last = k * images, min(N, k * images + images)
         T = (last - first) * th * tw
         V = _winograd_tiles(X[first:last], ph, pw, th, tw, _stack(T, C, X.dtype))
         dM = _winograd_output_grads(dY[first:last], th, tw, _stack(T, F, X.dtype), dbs[k])
-        following = min(N, last + _WINOGRAD_IMAGES)  # the next block's images
+        following = min(N, last + images)  # the next block's images
         dY_parts = 32 if input_grad else 16  # dY's hints spread over the products that run
         for e in range(16):
             prefetch_images(X, last, following, e, 16, False)

@@ -75,7 +75,7 @@ def test_conv1d_matches_twin(N, C, F, k, L, stride, pad, dtype, seed):
 @pytest.mark.parametrize("ndim, x_shape, k_shape, stride, pad", [
     (2, (2, 2, 5, 6), (3, 2, 3, 2), 1, 1),
     (2, (1, 3, 7, 7), (2, 3, 3, 3), 2, 0),
-    (2, (5, 2, 7, 6), (3, 2, 3, 3), 1, 1),  # Winograd (3x3, stride 1), two blocks of images
+    (2, (5, 2, 12, 11), (3, 2, 3, 3), 1, 1),  # Winograd (3x3, stride 1), blocks of 4 and 1
     (2, (2, 2, 4, 5), (2, 2, 3, 3), 1, 2),
     (2, (2, 1, 4, 4), (2, 1, 2, 2), 3, 2),
     (1, (2, 2, 7), (3, 2, 3), 1, 1),
@@ -348,6 +348,17 @@ def test_the_kernels_gradient_product_adds_the_tiles_in_order(K, I, J, dtype):
     np.testing.assert_array_equal(O, want)
 
 
+@pytest.mark.parametrize("size, images", [(28, 4), (14, 4), (13, 4), (7, 16), (8, 16), (9, 8),
+                                           (12, 4), (4, 16), (1, 16)])
+def test_winograd_blocks_hold_more_images_where_the_images_are_small(size, images):
+    """4 images a block, doubled while the block holds at most 256 tiles, up to 16: a function
+    of the image size alone (the order of dK's sums must not follow the thread count)."""
+    from lessons.kernels import conv
+    tiles = (size + 1) // 2  # tiles along a side at padding 1
+    assert conv._block_images(tiles, tiles) == images
+    assert images * tiles * tiles <= 256 or images == 4
+
+
 WINOGRAD_CHECK = """
 import json
 import numba
@@ -357,9 +368,10 @@ rng = np.random.default_rng(0)
 out = []
 for dtype in (np.float32, np.float64):
     for C, H, F in ((16, 14, 8), (32, 7, 8)):
-        X = rng.standard_normal((5, C, H, H)).astype(dtype)
+        X = rng.standard_normal((17, C, H, H)).astype(dtype)  # blocks of 4 at 14x14, 16 at 7x7
         K = (0.1 * rng.standard_normal((F, C, 3, 3))).astype(dtype)
-        b, dY = rng.standard_normal(F).astype(dtype), rng.standard_normal((5, F, H, H)).astype(dtype)
+        b = rng.standard_normal(F).astype(dtype)
+        dY = rng.standard_normal((17, F, H, H)).astype(dtype)
         runs = []
         for threads in (1, numba.config.NUMBA_NUM_THREADS):
             numba.set_num_threads(threads)
