@@ -192,8 +192,9 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
 # a row per tile, and OpenBLAS ran products of 64 rows (4 images of 7x7, 16 tiles each) well
 # below its speed at 196 (4 of 14x14). Doubled while the block has at most 256 tiles, up to 16
 # images: at 7x7, 16 images, forward + backward 1.16-1.25x as fast on one thread and
-# 1.08-1.14x on two (32->64 and 64->64, batch 32 and 128, Zen 3). 14x14 and larger keep 4: 8
-# images there were level on the Zen 3 and 0.97x on a Zen 5.
+# 1.08-1.14x on two (32->64 and 64->64, batch 32 and 128, Zen 3), but for 32->64 at batch 32
+# on two threads, a block for each: 0.88x and 1.10x in two sets of rounds. 14x14 and larger
+# keep 4: 8 images there were level on the Zen 3 and 0.97x on a Zen 5.
 _WINOGRAD_IMAGES, _WINOGRAD_MOST_IMAGES, _WINOGRAD_TILES = 4, 16, 256
 
 
