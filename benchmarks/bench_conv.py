@@ -15,7 +15,8 @@ Implementations:
     - the same Numba kernels called directly, without the input checks (what Conv2D and
       MaxPool2D call), BLAS held to one thread: for 3x3 kernels at stride 1 (every 3x3 shape
       here) Winograd F(2x2, 3x3), 16 products per block of images (4, up to 16 at 7x7), the
-      blocks shared among the threads; otherwise im2col, prange over the images, one small product per image;
+      blocks shared among the threads; otherwise im2col, prange over the images, one small
+      product per image;
     - at full size only (--tiny leaves them out), two variants without checks, defined here
       since no chapter calls them: the forward as one product over the whole batch (a column
       matrix of N*OH*OW columns, BLAS threading it; the backward is the lessons kernel), and
