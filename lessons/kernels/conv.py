@@ -191,20 +191,24 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
 # A block holds 4 images, or more where the images are small: the 16 products of a block have
 # a row per tile, and OpenBLAS ran products of 64 rows (4 images of 7x7, 16 tiles each) well
 # below its speed at 196 (4 of 14x14). Doubled while the block has at most 256 tiles, up to 16
-# images: at 7x7, 16 images, forward + backward 1.16-1.25x as fast on one thread and
-# 1.08-1.14x on two (32->64 and 64->64, batch 32 and 128, Zen 3), but for 32->64 at batch 32
-# on two threads, a block for each: 0.88x and 1.10x in two sets of rounds. 14x14 and larger
-# keep 4: 8 images there were level on the Zen 3 and 0.97x on a Zen 5.
-_WINOGRAD_IMAGES, _WINOGRAD_MOST_IMAGES, _WINOGRAD_TILES = 4, 16, 256
+# images, and while the batch fills at least 4 blocks, so that the blocks still go round two
+# threads (or more): one block of 16 at batch 16 ran 0.83-0.87x as fast on two threads as 4
+# blocks of 4. Forward + backward at 7x7 (32->64 and 64->64, Zen 3), against blocks of 4: at
+# batch 128 (blocks of 16) 1.14-1.17x as fast on one thread, 1.12-1.16x on two; at batch 32
+# (blocks of 8) 1.06-1.10x and 1.07-1.09x; at batch 8 and 16 (blocks of 4) 0.99-1.02x. 14x14
+# and larger keep 4: 8 images there were level on the Zen 3 and 0.97x on a Zen 5.
+_WINOGRAD_IMAGES, _WINOGRAD_MOST_IMAGES, _WINOGRAD_TILES, _WINOGRAD_BLOCKS = 4, 16, 256, 4
 
 
 @njit(cache=True)
-def _block_images(th, tw):
-    """Images in a block of th x tw tiles each: 4, doubled while the doubled block holds at
-    most _WINOGRAD_TILES tiles, up to _WINOGRAD_MOST_IMAGES. A function of the image size
-    alone, so the blocks, and the order of dK's sums, do not depend on the thread count."""
+def _block_images(N, th, tw):
+    """Images in a block, for N images of th x tw tiles each: 4, doubled while the doubled
+    block holds at most _WINOGRAD_TILES tiles and at most _WINOGRAD_MOST_IMAGES images, and N
+    fills _WINOGRAD_BLOCKS of them. A function of the batch's shape alone, so the blocks, and
+    the order of dK's sums, do not depend on the thread count."""
     images = _WINOGRAD_IMAGES
-    while 2 * images * th * tw <= _WINOGRAD_TILES and 2 * images <= _WINOGRAD_MOST_IMAGES:
+    while (2 * images * th * tw <= _WINOGRAD_TILES and 2 * images <= _WINOGRAD_MOST_IMAGES
+           and _WINOGRAD_BLOCKS * 2 * images <= N):
         images *= 2
     return images
 
@@ -449,7 +453,7 @@ def _winograd_forward_kernel(X, K, b, ph, pw):
     th, tw = (OH + 1) // 2, (OW + 1) // 2
     U = _winograd_kernels(K, by_channel=True)
     Y = np.empty((N, F, OH, OW), dtype=X.dtype)
-    images = _block_images(th, tw)
+    images = _block_images(N, th, tw)
     blocks = (N + images - 1) // images
     for k in prange(blocks):
         first, last = k * images, min(N, k * images + images)
@@ -623,7 +627,7 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
     OH, OW = dY.shape[2], dY.shape[3]
     th, tw = (OH + 1) // 2, (OW + 1) // 2
     U = _winograd_kernels(K, by_channel=False)
-    images = _block_images(th, tw)
+    images = _block_images(N, th, tw)
     blocks = (N + images - 1) // images
     dUTs = np.empty((16, blocks, C * F), dtype=X.dtype)
     dbs = np.empty((blocks, F), dtype=X.dtype)

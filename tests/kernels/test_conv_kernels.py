@@ -348,15 +348,18 @@ def test_the_kernels_gradient_product_adds_the_tiles_in_order(K, I, J, dtype):
     np.testing.assert_array_equal(O, want)
 
 
-@pytest.mark.parametrize("size, images", [(28, 4), (14, 4), (13, 4), (7, 16), (8, 16), (9, 8),
-                                           (12, 4), (4, 16), (1, 16)])
-def test_winograd_blocks_hold_more_images_where_the_images_are_small(size, images):
-    """4 images a block, doubled while the block holds at most 256 tiles, up to 16: a function
-    of the image size alone (the order of dK's sums must not follow the thread count)."""
+@pytest.mark.parametrize("N, size, images", [
+    (128, 28, 4), (128, 14, 4), (128, 13, 4), (128, 12, 4), (128, 9, 8), (128, 8, 16),
+    (128, 7, 16), (128, 4, 16), (128, 1, 16), (64, 7, 16), (63, 7, 8), (32, 7, 8), (31, 7, 4),
+    (16, 7, 4), (1, 7, 4)])
+def test_winograd_blocks_hold_more_images_where_the_images_are_small(N, size, images):
+    """4 images a block, doubled while the block holds at most 256 tiles and 16 images and the
+    batch fills 4 blocks: a function of the batch's shape alone (the order of dK's sums must
+    not follow the thread count)."""
     from lessons.kernels import conv
     tiles = (size + 1) // 2  # tiles along a side at padding 1
-    assert conv._block_images(tiles, tiles) == images
-    assert images * tiles * tiles <= 256 or images == 4
+    assert conv._block_images(N, tiles, tiles) == images
+    assert images == 4 or (images * tiles * tiles <= 256 and 4 * images <= N)
 
 
 WINOGRAD_CHECK = """
@@ -368,10 +371,10 @@ rng = np.random.default_rng(0)
 out = []
 for dtype in (np.float32, np.float64):
     for C, H, F in ((16, 14, 8), (32, 7, 8)):
-        X = rng.standard_normal((17, C, H, H)).astype(dtype)  # blocks of 4 at 14x14, 16 at 7x7
+        X = rng.standard_normal((37, C, H, H)).astype(dtype)  # blocks of 4 at 14x14, 8 at 7x7
         K = (0.1 * rng.standard_normal((F, C, 3, 3))).astype(dtype)
         b = rng.standard_normal(F).astype(dtype)
-        dY = rng.standard_normal((17, F, H, H)).astype(dtype)
+        dY = rng.standard_normal((37, F, H, H)).astype(dtype)
         runs = []
         for threads in (1, numba.config.NUMBA_NUM_THREADS):
             numba.set_num_threads(threads)
