@@ -3,8 +3,9 @@
 `lessons.kernels` holds the Numba kernels (and `lessons.reference` their NumPy twins);
 the rest validates input, holds parameters and trains. Nothing here imports ipywidgets.
 """
-from lessons._numba_cache import configure_numba_cache
+from lessons._numba_cache import configure_numba_cache, drop_stale_kernels
 
 configure_numba_cache()
+drop_stale_kernels()
 
 __all__ = ["configure_numba_cache"]

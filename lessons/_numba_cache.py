@@ -10,15 +10,26 @@ anyone can create /tmp/dl-lessons-numba-<uid> before its owner does and plant fi
 a fallback folder is created with mode 0700 and refused if another user owns it or if others
 may write to it. With nowhere safe to write at all, the course runs uncached (each kernel
 compiles again in every new Python process, 0.5-3 s each) and says so once.
+
+Numba checks a cached kernel against its own source file only, while a compiled kernel holds
+its own copy of every kernel it calls in another file. So after `git pull` brought a new
+fixed_order.py, recurrent.py's cached kernels would go on running the old sums, with no error.
+drop_stale_kernels() deletes the cache files of every kernel file that changed, or that
+imports (through any chain of kernel files) one that changed, since the cache was stamped.
 """
+import hashlib
+import json
 import os
+import re
 import stat
 import sys
 import tempfile
 import warnings
 from pathlib import Path
 
-_KERNELS = Path(__file__).resolve().parent / "kernels"
+# Numba names its cache folder under NUMBA_CACHE_DIR after os.path.abspath of the sources'
+# folder, not its resolved path: kernels_cache_folder() must name it the same way
+_KERNELS = Path(os.path.abspath(__file__)).parent / "kernels"
 _uncached = False  # set when no folder was usable and `cache=True` was switched off
 
 
@@ -129,3 +140,83 @@ def _compile_without_cache():
         pass
 
     Dispatcher.enable_caching = enable_caching
+
+
+# the stamp: for each kernel file, the digest its cache files were compiled from
+_STAMP = "kernel-sources.json"
+# a top-level import of kernel files: `from lessons.kernels.a import ...`, `import
+# lessons.kernels.a`, `from lessons.kernels import a, b` or the same with (a, b) over lines
+_KERNEL_IMPORT = re.compile(r"^(?:from lessons\.kernels\.(\w+) import|import lessons\.kernels\.(\w+)"
+                            r"|from lessons\.kernels import (?:\(([^)]*)\)|([\w, ]+)))", re.M)
+
+
+def kernels_cache_folder() -> Path | None:
+    """The folder Numba writes the kernels' cache files to: beside the sources, or, under
+    NUMBA_CACHE_DIR, the subfolder Numba names after the sources' folder (its name and the
+    SHA-1 of its absolute path). None when the kernels run uncached."""
+    where = numba_cache_dir()
+    if where is None or where == _KERNELS / "__pycache__":
+        return where
+    folder = str(_KERNELS)
+    return where / f"{_KERNELS.name}_{hashlib.sha1(folder.encode()).hexdigest()}"
+
+
+def kernel_digests() -> dict[str, str]:
+    """For each kernel file (module name -> digest): the SHA-256 of its source and of the
+    sources of every kernel file it imports at its top level, directly or through others."""
+    sources = {path.stem: path.read_bytes() for path in sorted(_KERNELS.glob("*.py"))}
+    imports = {}
+    for name, source in sources.items():
+        found = set()
+        for module, imported, listed, names in _KERNEL_IMPORT.findall(source.decode("utf-8")):
+            names = re.sub(r"#.*", "", listed or names).split(",")
+            found.update([module or imported] if module or imported else map(str.strip, names))
+        imports[name] = found & sources.keys()
+    digests = {}
+    for name in sources:
+        closure, todo = set(), [name]
+        while todo:  # every kernel file `name` depends on, itself included
+            module = todo.pop()
+            if module not in closure:
+                closure.add(module)
+                todo.extend(imports[module])
+        digest = hashlib.sha256()
+        for module in sorted(closure):
+            digest.update(module.encode() + b"\0" + sources[module] + b"\0")
+        digests[name] = digest.hexdigest()
+    return digests
+
+
+def drop_stale_kernels() -> list[str]:
+    """Delete the Numba cache files of each kernel file whose digest (kernel_digests) differs
+    from the one stamped in the cache folder, then stamp the folder with the current digests.
+    Without a stamp (a cache from before this check), every cache file goes. Returns the kernel
+    files whose cache was dropped. A folder it cannot clean gets a warning: Numba would run
+    its stale kernels."""
+    folder = kernels_cache_folder()
+    if folder is None:
+        return []
+    digests = kernel_digests()
+    stamp = folder / _STAMP
+    try:
+        stamped = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        stamped = {}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # stamped before Numba first writes to it
+        dropped = set()
+        for path in folder.iterdir():
+            module = path.name.split(".")[0]
+            if path.suffix in (".nbi", ".nbc") and stamped.get(module) != digests.get(module):
+                path.unlink(missing_ok=True)
+                dropped.add(module)
+        if stamped != digests:  # atomic, for processes that start together (pytest -n 2)
+            fresh = folder / f"{_STAMP}.{os.getpid()}"
+            fresh.write_text(json.dumps(digests, indent=0, sort_keys=True))
+            os.replace(fresh, stamp)
+    except OSError as error:
+        warnings.warn(f"dl-lessons could not clear the stale Numba cache in {folder} ({error}). "
+                      "Kernels whose sources changed may run their old code: delete that folder.",
+                      RuntimeWarning, stacklevel=2)
+        return []
+    return sorted(dropped)

@@ -135,3 +135,108 @@ def test_nowhere_writable_still_imports_and_runs_with_one_warning(tmp_path):
                                           "[0.5, 0.5] None"]
     assert result.stderr.count("Warning") == 1, result.stderr
     assert "RuntimeWarning: dl-lessons found no safe folder" in result.stderr
+
+
+# --- stale kernels: Numba checks a cached kernel against its own file only -------------------
+
+@pytest.fixture
+def kernels(tmp_path, monkeypatch):
+    """A kernels folder of our own, cached beside its sources, with four files:
+    a imports from b, b imports c (in parentheses, over lines), d imports c as a module, and
+    e imports a only inside a function (which no compiled kernel can see)."""
+    folder = tmp_path / "kernels"
+    folder.mkdir()
+    sources = {
+        "a": "from lessons.kernels.b import g\n",
+        "b": "from lessons.kernels import (\n    c,  # the constants\n)\n",
+        "c": "x = 1\n",
+        "d": "import lessons.kernels.c\n",
+        "e": "def f():\n    from lessons.kernels import a\n",
+    }
+    for name, source in sources.items():
+        (folder / f"{name}.py").write_text(source)
+    monkeypatch.setattr(_numba_cache, "_KERNELS", folder)
+    monkeypatch.setattr(_numba_cache, "_uncached", False)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    return folder
+
+
+def cache(folder, *modules):
+    """Numba's files for one kernel of each module (an index and a data file), and a .pyc."""
+    cached = folder / "__pycache__"
+    cached.mkdir(exist_ok=True)
+    for module in modules:
+        for suffix in ("nbi", "1.nbc"):
+            (cached / f"{module}.kernel-3.py311.{suffix}").write_text("")
+        (cached / f"{module}.cpython-311.pyc").write_text("")
+    return sorted(path.name for path in cached.iterdir())
+
+
+def test_a_digest_covers_the_kernel_files_imported_through_any_chain(kernels):
+    before = _numba_cache.kernel_digests()
+    (kernels / "c.py").write_text("x = 2\n")
+    after = _numba_cache.kernel_digests()
+    assert {name for name in before if before[name] != after[name]} == {"a", "b", "c", "d"}
+    (kernels / "e.py").write_text("def f():\n    return 1\n")
+    assert {name for name in after if after[name] != _numba_cache.kernel_digests()[name]} == {"e"}
+
+
+def test_the_cache_of_a_changed_file_and_of_its_importers_is_dropped(kernels):
+    files = cache(kernels, "a", "c", "e")
+    # an unstamped cache may predate any source: all of Numba's files go, nothing else
+    assert _numba_cache.drop_stale_kernels() == ["a", "c", "e"]
+    assert sorted(p.name for p in (kernels / "__pycache__").glob("*.nb?")) == []
+    assert (kernels / "__pycache__" / "a.cpython-311.pyc").exists()
+    assert cache(kernels, "a", "c", "e") == files + ["kernel-sources.json"]
+    assert _numba_cache.drop_stale_kernels() == []  # nothing changed
+    (kernels / "c.py").write_text("x = 2\n")
+    assert _numba_cache.drop_stale_kernels() == ["a", "c"]
+    left = sorted(p.name for p in (kernels / "__pycache__").glob("*.nb?"))
+    assert left == ["e.kernel-3.py311.1.nbc", "e.kernel-3.py311.nbi"]
+
+
+def test_a_cache_folder_it_cannot_clean_is_named_in_a_warning(kernels):
+    cache(kernels, "a")
+    (kernels / "__pycache__" / "kernel-sources.json").mkdir()  # in the way of the stamp
+    with pytest.warns(RuntimeWarning, match=r"could not clear the stale Numba cache in .*"
+                                            r"__pycache__.* delete that folder"):
+        assert _numba_cache.drop_stale_kernels() == []
+
+
+CALLER = ("from numba import njit\nfrom lessons.kernels.zz_callee import g\n\n\n"
+          "@njit(cache=True)\ndef f(x):\n    return g(x) + 1\n")
+CALLEE = "from numba import njit\n\n\n@njit(cache=True)\ndef g(x):\n    return x * {}\n"
+
+
+@pytest.mark.parametrize("numba_cache_dir", [False, True],
+                         ids=["beside the sources", "NUMBA_CACHE_DIR"])
+def test_a_kernel_runs_the_new_code_of_a_kernel_it_calls_in_another_file(tmp_path,
+                                                                         numba_cache_dir):
+    """Before the fix, f kept the g it was first compiled with: it printed 21 twice."""
+    site = tmp_path / "site"
+    shutil.copytree(LESSONS, site / "lessons",
+                    ignore=shutil.ignore_patterns("__pycache__", "data", "*.egg-info"))
+    callee = site / "lessons" / "kernels" / "zz_callee.py"
+    callee.write_text(CALLEE.format(2))
+    (site / "lessons" / "kernels" / "zz_caller.py").write_text(CALLER)
+    env = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"}
+    env["PYTHONPATH"] = str(site)
+    if numba_cache_dir:
+        env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba")
+    code = ("import lessons\n"
+            "from lessons import _numba_cache\n"
+            "from lessons.kernels.zz_caller import f\n"
+            "print(f(10), sorted(p.name.split('.')[0] for p in\n"
+            "                    _numba_cache.kernels_cache_folder().glob('zz_*.nbi')))\n")
+
+    def run():
+        result = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split(maxsplit=1)
+
+    # the cache files are where kernels_cache_folder() says Numba writes them
+    assert run() == ["21", "['zz_callee', 'zz_caller']\n"]
+    assert run() == ["21", "['zz_callee', 'zz_caller']\n"]  # loaded from the cache
+    callee.write_text(CALLEE.format(3))
+    assert run() == ["31", "['zz_callee', 'zz_caller']\n"]
