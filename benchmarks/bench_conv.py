@@ -80,7 +80,9 @@ TINY_SHAPES = [("conv 1->2 3x3 on 8x8", 1, 8, 2, 3, 0),
                ("conv 2->3 3x3 on 6x6, pad 1", 2, 6, 3, 3, 1)]
 
 
-@numba.njit(cache=True)
+# Not cached: each calls the course's kernels in lessons/kernels, and Numba would check a cached
+# copy against this file only, so it could keep running their old code after they change.
+@numba.njit
 def whole_batch_forward(X, K, b, pad):
     """Stride-1 Y from one product K[F, C*kh*kw] @ cols[C*kh*kw, N*OH*OW] over the whole
     batch, BLAS free to thread it (what conv.py did before its per-image products)."""
@@ -99,7 +101,7 @@ def whole_batch_forward(X, K, b, pad):
     return Y
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(parallel=True)
 def direct_forward(X, K, b, pad):
     """Stride-1 Y = b + sum over c, u, v of K[f, c, u, v] times the shifted input plane."""
     N, C, H, W = X.shape
@@ -119,7 +121,7 @@ def direct_forward(X, K, b, pad):
     return Y
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(parallel=True)
 def direct_backward(X, K, dY, pad):
     """Stride-1 (dX, dK, db) by the scatter and the sums of the module docstring of conv.py."""
     N, C, H, W = X.shape
@@ -150,7 +152,7 @@ def direct_backward(X, K, dY, pad):
     return np.ascontiguousarray(dXp[:, :, pad:pad + H, pad:pad + W]), dK, db
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(parallel=True)
 def grouped_forward(X, K, b, pad, G):
     """Stride-1 Y, G images per product: K[F, C*kh*kw] @ cols[C*kh*kw, G*OH*OW], the groups
     shared among the threads (BLAS on one thread); small maps (7 x 7: 49 columns an image)
@@ -173,7 +175,7 @@ def grouped_forward(X, K, b, pad, G):
     return Y
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(parallel=True)
 def grouped_backward(X, K, dY, pad, G):
     """Stride-1 (dX, dK, db), G images per product: dK^T += cols dY^T per group (the groups'
     shares added in a fixed order), dcols = K^T dY, col2im image by image."""
