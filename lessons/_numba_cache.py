@@ -146,7 +146,8 @@ def _compile_without_cache():
 _STAMP = "kernel-sources.json"
 # a top-level import of kernel files: `from lessons.kernels.a import ...`, `import
 # lessons.kernels.a`, `from lessons.kernels import a, b` or the same with (a, b) over lines
-_KERNEL_IMPORT = re.compile(r"^(?:from lessons\.kernels\.(\w+) import|import lessons\.kernels\.(\w+)"
+_KERNEL_IMPORT = re.compile(r"^(?:from lessons\.kernels\.(\w+) import"
+                            r"|import lessons\.kernels\.(\w+)"
                             r"|from lessons\.kernels import (?:\(([^)]*)\)|([\w, ]+)))", re.M)
 
 

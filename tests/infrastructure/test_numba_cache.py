@@ -198,8 +198,8 @@ def test_the_cache_of_a_changed_file_and_of_its_importers_is_dropped(kernels):
 def test_a_cache_folder_it_cannot_clean_is_named_in_a_warning(kernels):
     cache(kernels, "a")
     (kernels / "__pycache__" / "kernel-sources.json").mkdir()  # in the way of the stamp
-    with pytest.warns(RuntimeWarning, match=r"could not clear the stale Numba cache in .*"
-                                            r"__pycache__.* delete that folder"):
+    warning = r"could not clear the stale Numba cache in .*__pycache__.* delete that folder"
+    with pytest.warns(RuntimeWarning, match=warning):
         assert _numba_cache.drop_stale_kernels() == []
 
 
