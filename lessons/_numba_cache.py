@@ -169,7 +169,7 @@ def kernel_digests() -> dict[str, str]:
     imports = {}
     for name, source in sources.items():
         found = set()
-        for module, imported, listed, names in _KERNEL_IMPORT.findall(source.decode("utf-8")):
+        for module, imported, listed, names in _KERNEL_IMPORT.findall(source.decode("utf-8", "replace")):
             names = re.sub(r"#.*", "", listed or names).split(",")
             found.update([module or imported] if module or imported else map(str.strip, names))
         imports[name] = found & sources.keys()
@@ -202,6 +202,8 @@ def drop_stale_kernels() -> list[str]:
     try:
         stamped = json.loads(stamp.read_text())
     except (OSError, ValueError):
+        stamped = None
+    if not isinstance(stamped, dict):  # none yet, or not ours
         stamped = {}
     try:
         folder.mkdir(parents=True, exist_ok=True)  # stamped before Numba first writes to it

@@ -195,6 +195,14 @@ def test_the_cache_of_a_changed_file_and_of_its_importers_is_dropped(kernels):
     assert left == ["e.kernel-3.py311.1.nbc", "e.kernel-3.py311.nbi"]
 
 
+@pytest.mark.parametrize("stamp", ["", "[1, 2]", "{not json"])
+def test_a_stamp_that_is_not_ours_counts_as_none(kernels, stamp):
+    cache(kernels, "a")
+    (kernels / "__pycache__" / "kernel-sources.json").write_text(stamp)
+    assert _numba_cache.drop_stale_kernels() == ["a"]
+    assert _numba_cache.drop_stale_kernels() == []
+
+
 def test_a_cache_folder_it_cannot_clean_is_named_in_a_warning(kernels):
     cache(kernels, "a")
     (kernels / "__pycache__" / "kernel-sources.json").mkdir()  # in the way of the stamp
