@@ -339,20 +339,24 @@ def _b_rows(v0, v1, v2, v3, d0, d1, d2, d3):
 
 
 @njit(cache=True, inline="always")
-def _ata_rows(j, M, o, y0, y1):
-    """(y0[k], y1[k]) = column j of A^T m A, m = M[:, o + k] as 4x4, for every k: rows times
-    A, then A^T down the column, in one pass (no array between the two steps)."""
-    e = o + y0.size
+def _ata_rows(M, o, bias, y00, y10, y01, y11):
+    """[[y00[k], y01[k]], [y10[k], y11[k]]] = A^T m A + bias[k], m = M[:, o + k] as 4x4, for
+    every k: each row times A, then A^T down both columns, and the bias, in one pass (no array
+    between the steps)."""
+    e = o + y00.size
     m0, m1, m2, m3 = M[0, o:e], M[1, o:e], M[2, o:e], M[3, o:e]
     m4, m5, m6, m7 = M[4, o:e], M[5, o:e], M[6, o:e], M[7, o:e]
     m8, m9, m10, m11 = M[8, o:e], M[9, o:e], M[10, o:e], M[11, o:e]
     m12, m13, m14, m15 = M[12, o:e], M[13, o:e], M[14, o:e], M[15, o:e]
-    for k in range(y0.size):
-        z0 = _at(m0[k], m1[k], m2[k], m3[k])[j]
-        z1 = _at(m4[k], m5[k], m6[k], m7[k])[j]
-        z2 = _at(m8[k], m9[k], m10[k], m11[k])[j]
-        z3 = _at(m12[k], m13[k], m14[k], m15[k])[j]
-        y0[k], y1[k] = _at(z0, z1, z2, z3)
+    for k in range(y00.size):
+        a0, b0 = _at(m0[k], m1[k], m2[k], m3[k])  # row i of m times A: (a_i, b_i)
+        a1, b1 = _at(m4[k], m5[k], m6[k], m7[k])
+        a2, b2 = _at(m8[k], m9[k], m10[k], m11[k])
+        a3, b3 = _at(m12[k], m13[k], m14[k], m15[k])
+        z00, z10 = _at(a0, a1, a2, a3)  # A^T down the first column
+        z01, z11 = _at(b0, b1, b2, b3)
+        c = bias[k]
+        y00[k], y10[k], y01[k], y11[k] = z00 + c, z10 + c, z01 + c, z11 + c
 
 
 @njit(cache=True, inline="always")
@@ -412,24 +416,23 @@ def _winograd_tiles(X, ph, pw, th, tw, V):
 def _winograd_outputs(M, b, th, tw, Y):
     """Y[n, f] tile by tile = A^T m A + b[f], m = M[:, t*F + f] as 4x4 (each entry stored
     [tiles, F]), for the images of Y (a block); a tile's outputs past Y's last row or column
-    (an odd size) are left out. Image by image, along runs of values: each column of every
-    tile's 2x2 outputs at once (_ata_rows), the bias added along the filters, then each row of
-    outputs copied into Y (_copy_row). 0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 ->
-    0.20 at 64->64 on 7x7 (batch 128, one thread, Zen 5) against a tile at a time; 13 us either
-    way at the depth lab's 8 filters (float64, batch 32). The rows times A to an array of their
-    own first, then the columns, was 4-25% slower at 32 and 64 filters and 21% slower at 8.
-    The copy _GROUP filters at a time, with the bias added before it, took 0.44 -> 0.34 ms at
-    16->32 (the same at 64->64) against a loop over F per pixel adding the bias."""
+    (an odd size) are left out. Image by image, along runs of values: every tile's 2x2 outputs
+    at once, with the bias (_ata_rows), then each row of outputs copied into Y (_copy_row).
+    0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 -> 0.20 at 64->64 on 7x7 (batch 128, one
+    thread, Zen 5) against a tile at a time; 13 us either way at the depth lab's 8 filters
+    (float64, batch 32). The rows times A to an array of their own first, then the columns,
+    was 4-25% slower at 32 and 64 filters and 21% slower at 8. One pass for both columns and
+    the bias took 20.6 -> 18.1 us for a block of 4 images at 16->32 (Zen 3) against a pass
+    per column and one adding the bias; the bias added in the copy instead was slower."""
     N, F, OH, OW = Y.shape
     S = th * tw * F  # an image's tiles, the filters innermost
     y = np.empty((2, 2, th, tw, F), dtype=Y.dtype)  # y[i, j]: output (i, j) of every tile
-    yb, yj = y.reshape(-1, F), y.reshape(2, 2, -1)
+    yj = y.reshape(2, 2, -1)
+    bias = np.empty((th * tw, F), dtype=Y.dtype)  # b[f] at every tile
+    bias[:] = b
+    bias = bias.reshape(-1)
     for n in range(N):
-        for j in range(2):
-            _ata_rows(j, M, n * S, yj[0, j], yj[1, j])
-        for t in range(4 * th * tw):
-            for f in range(F):
-                yb[t, f] += b[f]
+        _ata_rows(M, n * S, bias, yj[0, 0], yj[1, 0], yj[0, 1], yj[1, 1])
         for r in range(OH):
             _copy_row(Y[n, :, r], 0, y[r % 2, :, r // 2], False)
     return Y
