@@ -421,9 +421,11 @@ def _winograd_outputs(M, b, th, tw, Y):
     0.65 -> 0.37 ms at 16->32 on 14x14 and 0.38 -> 0.20 at 64->64 on 7x7 (batch 128, one
     thread, Zen 5) against a tile at a time; 13 us either way at the depth lab's 8 filters
     (float64, batch 32). The rows times A to an array of their own first, then the columns,
-    was 4-25% slower at 32 and 64 filters and 21% slower at 8. One pass for both columns and
-    the bias took 20.6 -> 18.1 us for a block of 4 images at 16->32 (Zen 3) against a pass
-    per column and one adding the bias; the bias added in the copy instead was slower."""
+    was 4-25% slower at 32 and 64 filters and 21% slower at 8. The copy _GROUP filters at a
+    time, with the bias added before it, took 0.44 -> 0.34 ms at 16->32 (the same at 64->64)
+    against a loop over F per pixel adding the bias. One pass for both columns and the bias
+    took 20.6 -> 18.1 us for a block of 4 images at 16->32 (Zen 3) against a pass per column
+    and one adding the bias; the bias added in the copy instead was slower."""
     N, F, OH, OW = Y.shape
     S = th * tw * F  # an image's tiles, the filters innermost
     y = np.empty((2, 2, th, tw, F), dtype=Y.dtype)  # y[i, j]: output (i, j) of every tile
