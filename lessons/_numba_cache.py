@@ -169,7 +169,8 @@ def kernel_digests() -> dict[str, str]:
     imports = {}
     for name, source in sources.items():
         found = set()
-        for module, imported, listed, names in _KERNEL_IMPORT.findall(source.decode("utf-8", "replace")):
+        text = source.decode("utf-8", "replace")
+        for module, imported, listed, names in _KERNEL_IMPORT.findall(text):
             names = re.sub(r"#.*", "", listed or names).split(",")
             found.update([module or imported] if module or imported else map(str.strip, names))
         imports[name] = found & sources.keys()
@@ -203,6 +204,8 @@ def drop_stale_kernels() -> list[str]:
         stamped = json.loads(stamp.read_text())
     except (OSError, ValueError):
         stamped = None
+    if stamped == digests:  # the usual case: nothing changed, nothing to list
+        return []
     if not isinstance(stamped, dict):  # none yet, or not ours
         stamped = {}
     try:
@@ -213,10 +216,9 @@ def drop_stale_kernels() -> list[str]:
             if path.suffix in (".nbi", ".nbc") and stamped.get(module) != digests.get(module):
                 path.unlink(missing_ok=True)
                 dropped.add(module)
-        if stamped != digests:  # atomic, for processes that start together (pytest -n 2)
-            fresh = folder / f"{_STAMP}.{os.getpid()}"
-            fresh.write_text(json.dumps(digests, indent=0, sort_keys=True))
-            os.replace(fresh, stamp)
+        fresh = folder / f"{_STAMP}.{os.getpid()}"  # then renamed: processes that start
+        fresh.write_text(json.dumps(digests, indent=0, sort_keys=True))  # together see it whole
+        os.replace(fresh, stamp)
     except OSError as error:
         warnings.warn(f"dl-lessons could not clear the stale Numba cache in {folder} ({error}). "
                       "Kernels whose sources changed may run their old code: delete that folder.",
