@@ -14,6 +14,7 @@ from lessons.kernels.activations import _relu_kernel as relu_unchecked
 from lessons.kernels.activations import _sigmoid_backward_kernel as sigmoid_backward_unchecked
 from lessons.kernels.activations import _sigmoid_kernel as sigmoid_unchecked
 from lessons.kernels.activations import _tanh_backward_kernel as tanh_backward_unchecked
+from lessons.kernels.activations import _tanh_kernel as tanh_unchecked
 from lessons.kernels.conv import _col2im as col2im
 from lessons.kernels.conv import _conv_backward_kernel as conv2d_backward_unchecked
 from lessons.kernels.conv import _conv_forward_kernel as conv2d_forward_unchecked
@@ -51,7 +52,8 @@ from lessons.kernels.embedding import _embedding_forward_kernel as embedding_for
 
 __all__ = [
     # activations: elementwise(kernel, *arrays) runs a 1-D kernel over arrays of any shape
-    "elementwise", "sigmoid_unchecked", "sigmoid_backward_unchecked", "tanh_backward_unchecked",
+    "elementwise", "sigmoid_unchecked", "sigmoid_backward_unchecked", "tanh_unchecked",
+    "tanh_backward_unchecked",
     "relu_unchecked", "relu_backward_unchecked",
     # dense layers and the plain SGD step
     "dense_forward_unchecked", "dense_backward_unchecked", "dense_param_grads_unchecked",

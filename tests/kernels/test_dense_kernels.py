@@ -166,6 +166,43 @@ def test_relu_derivative_is_one_at_zero():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tanh_is_odd_and_within_three_eps_of_the_exact_value(dtype):
+    """tanh comes from the polynomial e^-x of lessons.kernels.fixed_order, not from libm:
+    within 3 eps of tanh z (absolute: near 0, 1 - e^-2|z| cancels), odd to the bit, and the
+    Tanh layer computes the same bits."""
+    from lessons.layers import Tanh
+    rng = np.random.default_rng(7)
+    special = [0.0, 1e-30, 1e-7, 0.01, 0.3466, 0.3467, 1.0, 9.0, 9.1, 20.0, 44.0, 400.0, 1e30]
+    z = np.concatenate([special, rng.normal(scale=4, size=50_000)]).astype(dtype)
+    y = kernels.tanh(z)
+    assert y.dtype == dtype
+    np.testing.assert_array_less(np.abs(y - np.tanh(z.astype(np.longdouble))),
+                                 3 * np.finfo(dtype).eps)
+    assert np.array_equal(kernels.tanh(-z), -y)
+    assert np.all(np.abs(y) <= 1) and kernels.tanh(np.zeros(1, dtype))[0] == 0
+    assert np.array_equal(Tanh().forward(z[None]), y[None])
+
+
+TANH_FINGERPRINT = """
+import hashlib
+import numpy as np
+from lessons import kernels
+from lessons.layers import Tanh
+digest = hashlib.sha256()
+rng = np.random.default_rng(0)
+for dtype in (np.float32, np.float64):
+    z = rng.normal(scale=3, size=(60, 2, 7, 7)).astype(dtype)
+    digest.update(kernels.tanh(z).tobytes() + Tanh().forward(z, training=True).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_tanh_gives_the_same_bits_on_another_instruction_set(fingerprints):
+    here, other = fingerprints(TANH_FINGERPRINT)
+    assert here == other
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_extreme_inputs_stay_finite_without_warnings(dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
