@@ -178,14 +178,14 @@ def mnist_standardized():
 
 def test_one_full_epoch_with_the_books_gradient(mnist_standardized):
     """The band that holds the book's 90.50 %: one epoch with the book's kernel gradient, batch
-    60, SGD 0.01 with momentum 0.9, seed 20190402 (about 15 s). Over 12 seeds it lands at 78.4
-    to 91.9 %, and a single run is chaotic (one float rounding changed 88.5 % to 80.5 %), so
-    the band has room below. The right gradient's full epoch is the chapter's own cell: nbval
+    60, SGD 0.01 with momentum 0.9, seed 20190402 (about 20 s). Over 12 seeds it lands at 82.3
+    to 91.8 % (78.4 to 91.9 % with NumPy's tanh, a bit different), and a single run is chaotic
+    (one float rounding changed 88.5 % to 80.5 %), so the band has room below. The right gradient's full epoch is the chapter's own cell: nbval
     checks the 95.59 % it prints, on two instruction sets."""
     X, y, X_test, y_test = mnist_standardized
     model = cnn.weidman_cnn(seed=cnn.WEIDMAN_SEED, book_gradient=True)
     history = fit(model, softmax_cross_entropy, SGD(cnn.WEIDMAN_LR, momentum=cnn.WEIDMAN_MOMENTUM),
                   X, y, epochs=1, batch_size=60, seed=cnn.WEIDMAN_SEED, progress=False)
     assert not history.diverged
-    _, acc = evaluate(model, softmax_cross_entropy, X_test, y_test, batch_size=1000)
+    _, acc = evaluate(model, softmax_cross_entropy, X_test, y_test, batch_size=100)
     assert 0.70 <= acc <= 0.93
