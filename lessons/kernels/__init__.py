@@ -100,14 +100,17 @@ from lessons.kernels.activations import elu, elu_backward, leaky_relu, leaky_rel
 from lessons.kernels.normalization import (
     batchnorm2d_backward, batchnorm2d_forward, batchnorm_backward, batchnorm_forward,
 )
-from lessons.kernels.optimizers import adagrad_step, clip_by_global_norm, global_norm, nesterov_step
+from lessons.kernels.optimizers import (
+    adagrad_step, adam_step, clip_by_global_norm, global_norm, momentum_step, nesterov_step,
+    rmsprop_step,
+)
 from lessons.kernels.mlp_adam import mlp_adam_epoch, mlp_logits
 
 __all__ += [
     "leaky_relu", "leaky_relu_backward", "elu", "elu_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm2d_forward", "batchnorm2d_backward",
-    "nesterov_step", "adagrad_step", "global_norm", "clip_by_global_norm",
-    "mlp_adam_epoch", "mlp_logits",
+    "momentum_step", "rmsprop_step", "adam_step", "nesterov_step", "adagrad_step",
+    "global_norm", "clip_by_global_norm", "mlp_adam_epoch", "mlp_logits",
 ]
 
 # Chapter 09, Deeper CNNs

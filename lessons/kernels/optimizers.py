@@ -1,9 +1,18 @@
-"""Chapter 05, Toward Deep Learning: Nesterov and AdaGrad steps, and clipping by global norm.
+"""Chapter 05, Toward Deep Learning: optimizer steps (momentum, RMSprop, Adam, Nesterov,
+AdaGrad), and clipping by global norm.
 
 Each step updates a parameter array p and its optimizer state in place from the gradient g
 at p (all the same shape and float dtype). Ekman names these methods without formulas; these
 are the usual ones (and Keras'):
 
+    momentum_step   v <- mu v - lr g;   p <- p + v
+    rmsprop_step    s <- rho s + (1 - rho) g^2;   p <- p - lr g / (sqrt(s) + eps)
+    adam_step       m <- beta1 m + (1 - beta1) g;   v <- beta2 v + (1 - beta2) g^2;
+                    p <- p - lr (m / c1) / (sqrt(v / c2) + eps),  c = 1 - beta^t at step t
+        (lessons.optim's SGD, RMSprop and Adam explain them and call these.) Each is one pass
+        over memory with the operations of its NumPy twin in the same order, and every
+        constant in p's dtype, as NumPy rounds a Python float it meets: the same bits as
+        the twin, in a fifth to a sixteenth of its time (measured: lessons.optim).
     nesterov_step   v <- mu v - lr g;   p <- p + mu v - lr g
         Nesterov's momentum evaluates the gradient at the look-ahead point p + mu v. Keeping
         p at that look-ahead point (Sutskever et al. 2013) turns it into this step, which
@@ -22,6 +31,28 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
+
+
+@njit(cache=True, error_model="numpy")  # no zero-division check to keep the loops from SIMD
+def _momentum_kernel(p, g, v, lr, mu):
+    for i in range(p.shape[0]):
+        v[i] = v[i] * mu - lr * g[i]
+        p[i] += v[i]
+
+
+@njit(cache=True, error_model="numpy")
+def _rmsprop_kernel(p, g, s, lr, rho, one_minus_rho, eps):
+    for i in range(p.shape[0]):
+        s[i] = s[i] * rho + one_minus_rho * g[i] * g[i]
+        p[i] -= lr * g[i] / (np.sqrt(s[i]) + eps)
+
+
+@njit(cache=True, error_model="numpy")
+def _adam_kernel(p, g, m, v, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, c1, c2, eps):
+    for i in range(p.shape[0]):
+        m[i] = m[i] * beta1 + one_minus_beta1 * g[i]
+        v[i] = v[i] * beta2 + one_minus_beta2 * g[i] * g[i]
+        p[i] -= lr * (m[i] / c1) / (np.sqrt(v[i] / c2) + eps)
 
 
 @njit(cache=True)
@@ -60,6 +91,53 @@ def _state(func, p, g, s, s_name):
                          f"{p.shape}, got {s.dtype} {s.shape} (start it at np.zeros_like(p))")
     g = checks.like(func, "g", g, p, "p")
     return p.reshape(-1), np.ascontiguousarray(g).reshape(-1), s.reshape(-1)
+
+
+def decay_factor(func, name, value):
+    """A decay factor of a running average, checked for `func`: in [0, 1), else old gradients
+    never fade (lessons.optim's optimizers check theirs with it too)."""
+    value = checks.number(func, name, value, low=0.0)
+    if value >= 1.0:
+        raise ValueError(f"{func}: {name} must be in [0, 1) (at 1 old gradients never fade), "
+                         f"got {value}")
+    return value
+
+
+def momentum_step(p, g, v, lr, momentum=0.9):
+    """One step of SGD with classical momentum: v <- mu v - lr g; p <- p + v (in place)."""
+    f = "momentum_step"
+    p1, g1, v1 = _state(f, p, g, v, "v")
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
+    momentum = decay_factor(f, "momentum", momentum)
+    dt = p.dtype.type
+    _momentum_kernel(p1, g1, v1, dt(lr), dt(momentum))
+
+
+def rmsprop_step(p, g, s, lr=1e-3, rho=0.9, eps=1e-7):
+    """One RMSprop step: s <- rho s + (1 - rho) g^2; p <- p - lr g / (sqrt(s) + eps)
+    (in place)."""
+    f = "rmsprop_step"
+    p1, g1, s1 = _state(f, p, g, s, "s")
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
+    rho = decay_factor(f, "rho", rho)
+    eps = checks.number(f, "eps", eps, low=0.0, low_open=True)
+    dt = p.dtype.type
+    _rmsprop_kernel(p1, g1, s1, dt(lr), dt(rho), dt(1.0 - rho), dt(eps))
+
+
+def adam_step(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    """Adam's step number t >= 1 (in place): m and v are the running means, stored
+    uncorrected; the step divides them by c1 = 1 - beta1^t and c2 = 1 - beta2^t."""
+    f = "adam_step"
+    p1, g1, m1 = _state(f, p, g, m, "m")
+    v1 = _state(f, p, g, v, "v")[2]
+    t = checks.number(f, "t", t, low=1, integer=True)
+    lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
+    beta1, beta2 = decay_factor(f, "beta1", beta1), decay_factor(f, "beta2", beta2)
+    eps = checks.number(f, "eps", eps, low=0.0, low_open=True)
+    dt = p.dtype.type
+    _adam_kernel(p1, g1, m1, v1, dt(lr), dt(beta1), dt(1.0 - beta1), dt(beta2), dt(1.0 - beta2),
+                 dt(1.0 - beta1 ** t), dt(1.0 - beta2 ** t), dt(eps))
 
 
 def nesterov_step(p, g, v, lr, momentum=0.9):

@@ -87,13 +87,17 @@ from lessons.kernels.activations import _elu_kernel as elu_unchecked
 from lessons.kernels.activations import _leaky_relu_backward_kernel as leaky_relu_backward_unchecked
 from lessons.kernels.activations import _leaky_relu_kernel as leaky_relu_unchecked
 from lessons.kernels.optimizers import _adagrad_kernel as adagrad_step_unchecked
+from lessons.kernels.optimizers import _adam_kernel as adam_step_unchecked
+from lessons.kernels.optimizers import _momentum_kernel as momentum_step_unchecked
 from lessons.kernels.optimizers import _nesterov_kernel as nesterov_step_unchecked
+from lessons.kernels.optimizers import _rmsprop_kernel as rmsprop_step_unchecked
 from lessons.kernels.mlp_adam import _adam as adam_sweep
 
 __all__ += [
     "batchnorm_forward_unchecked", "batchnorm_backward_unchecked", "features_3d",
     "leaky_relu_unchecked", "leaky_relu_backward_unchecked", "elu_unchecked",
     "elu_backward_unchecked", "nesterov_step_unchecked", "adagrad_step_unchecked", "adam_sweep",
+    "momentum_step_unchecked", "rmsprop_step_unchecked", "adam_step_unchecked",
 ]
 
 # Chapter 09, Deeper CNNs

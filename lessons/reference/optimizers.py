@@ -1,5 +1,30 @@
-"""NumPy twins: Chapter 05, Toward Deep Learning: Nesterov and AdaGrad steps, clipping by global norm."""
+"""NumPy twins: Chapter 05, Toward Deep Learning: optimizer steps, clipping by global norm."""
 import numpy as np
+
+
+def momentum_step(p, g, v, lr, momentum=0.9):
+    """Chapter 05. v <- mu v - lr g; p <- p + v, in place."""
+    v *= momentum
+    v -= lr * g
+    p += v
+
+
+def rmsprop_step(p, g, s, lr=1e-3, rho=0.9, eps=1e-7):
+    """Chapter 05. s <- rho s + (1 - rho) g^2; p <- p - lr g / (sqrt(s) + eps), in place."""
+    s *= rho
+    s += (1.0 - rho) * g * g
+    p -= lr * g / (np.sqrt(s) + eps)
+
+
+def adam_step(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    """Chapter 05. Adam's step number t, in place; m and v stay uncorrected."""
+    m *= beta1
+    m += (1.0 - beta1) * g
+    v *= beta2
+    v += (1.0 - beta2) * g * g
+    m_hat = m / (1.0 - beta1 ** t)
+    v_hat = v / (1.0 - beta2 ** t)
+    p -= lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 def nesterov_step(p, g, v, lr, momentum=0.9):

@@ -164,6 +164,48 @@ def test_optimizer_steps_match_twins(step, dtype):
     np.testing.assert_allclose(s, s2, rtol=TOL[dtype] * 10)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("step", ["momentum_step", "rmsprop_step", "adam_step"])
+def test_fused_optimizer_steps_give_their_twins_bits(step, dtype):
+    """lessons.optim's SGD (momentum), RMSprop and Adam step through these kernels: the same
+    operations in the same order as the NumPy twins, constants rounded as NumPy rounds a
+    Python float, so every bit agrees, step after step (Chapters 04-14 print what they train)."""
+    rng = _rng(11)
+    p = rng.normal(size=(5, 7)).astype(dtype)
+    state = [np.zeros_like(p) for _ in range(2 if step == "adam_step" else 1)]
+    start, p2, state2 = p.copy(), p.copy(), [a.copy() for a in state]
+    settings = {"momentum_step": (0.05, 0.9), "rmsprop_step": (1e-3, 0.9, 1e-7),
+                "adam_step": (1e-3, 0.9, 0.999, 1e-7)}[step]
+    for t in range(1, 31):
+        g = (rng.normal(size=p.shape) * 10.0 ** rng.integers(-4, 3)).astype(dtype)
+        time = (t,) if step == "adam_step" else ()
+        getattr(optimizers, step)(p, g, *state, *time, *settings)
+        getattr(ref_opt, step)(p2, g, *state2, *time, *settings)
+        assert np.array_equal(p, p2) and all(map(np.array_equal, state, state2)), t
+    assert p.dtype == dtype and np.all(p != start)  # every parameter moved
+
+
+def test_optim_classes_step_like_the_twins():
+    """The optimizers of lessons.optim give the twins' bits on a model's list of arrays."""
+    from lessons.optim import SGD, Adam, RMSprop
+    rng = _rng(12)
+    for dtype in FLOATS:
+        params = [rng.normal(size=(4, 3)).astype(dtype), rng.normal(size=3).astype(dtype)]
+        cases = [(SGD(0.1, momentum=0.8), "momentum_step", (0.1, 0.8), 1, False),
+                 (RMSprop(0.01), "rmsprop_step", (0.01, 0.9, 1e-7), 1, False),
+                 (Adam(0.01), "adam_step", (0.01, 0.9, 0.999, 1e-7), 2, True)]
+        for optimizer, twin, settings, slots, timed in cases:
+            mine = [q.copy() for q in params]
+            theirs = [q.copy() for q in params]
+            states = [[np.zeros_like(q) for _ in range(slots)] for q in params]
+            for t in range(1, 6):
+                grads = [rng.normal(size=q.shape).astype(dtype) for q in params]
+                optimizer.step(mine, grads)
+                for q, g, st in zip(theirs, grads, states):
+                    getattr(ref_opt, twin)(q, g, *st, *((t,) if timed else ()), *settings)
+            assert all(map(np.array_equal, mine, theirs)), (type(optimizer).__name__, dtype)
+
+
 def test_nesterov_is_momentum_with_a_look_ahead_gradient():
     """The stored point p is the look-ahead w + mu v of the textbook form: on a quadratic the
     two trajectories agree step by step."""
@@ -202,6 +244,14 @@ def test_clip_by_global_norm(dtype):
 
 @pytest.mark.parametrize("call,message", [
     (lambda: optimizers.nesterov_step(np.ones(3), np.ones(3), np.zeros(3), 0.1, momentum=1.0), "momentum"),
+    (lambda: optimizers.momentum_step(np.ones(3), np.ones(3), np.zeros(3), 0.1, momentum=1.0), "momentum must be in"),
+    (lambda: optimizers.momentum_step(np.ones(3), np.ones(3), np.zeros(2), 0.1), "v must be"),
+    (lambda: optimizers.rmsprop_step(np.ones(3), np.ones(3), np.zeros(3), rho=-0.1), "rho"),
+    (lambda: optimizers.rmsprop_step(np.ones(3), np.ones(3), np.zeros(3, np.float32)), "s must be a float64"),
+    (lambda: optimizers.adam_step(np.ones(3), np.ones(3), np.zeros(3), np.zeros(3), 0), "t must be"),
+    (lambda: optimizers.adam_step(np.ones(3), np.ones(3), np.zeros(3), np.zeros(4), 1), "v must be"),
+    (lambda: optimizers.adam_step(np.ones(3), np.ones(3), np.zeros(3), np.zeros(3), 1, beta2=1.0), "beta2"),
+    (lambda: optimizers.adam_step(np.ones(3), [1.0, np.inf, 0], np.zeros(3), np.zeros(3), 1), "g"),
     (lambda: optimizers.nesterov_step(np.ones(3), np.ones(3), np.zeros(2), 0.1), "v must be"),
     (lambda: optimizers.nesterov_step([1.0, 2.0], np.ones(2), np.zeros(2), 0.1), "p is updated in place"),
     (lambda: optimizers.adagrad_step(np.ones(3), np.ones(4), np.zeros(3)), "g has shape"),
