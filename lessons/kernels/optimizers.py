@@ -83,14 +83,18 @@ def _scale(a, factor):
         a[i] *= factor
 
 
-def _state(func, p, g, s, s_name):
+def _state(func, p, g, **states):
+    """(p, g, *states) checked and flattened: states are the optimizer's arrays by name."""
     p = checks.inplace(func, "p", p, ndim=None, shape="(a parameter array)")
-    s = checks.inplace(func, s_name, s, ndim=None, shape="(shaped like p)")
-    if s.shape != p.shape or s.dtype != p.dtype:
-        raise ValueError(f"{func}: {s_name} must be a {p.dtype} array shaped like p "
-                         f"{p.shape}, got {s.dtype} {s.shape} (start it at np.zeros_like(p))")
+    flat = []
+    for name, s in states.items():
+        s = checks.inplace(func, name, s, ndim=None, shape="(shaped like p)")
+        if s.shape != p.shape or s.dtype != p.dtype:
+            raise ValueError(f"{func}: {name} must be a {p.dtype} array shaped like p "
+                             f"{p.shape}, got {s.dtype} {s.shape} (start it at np.zeros_like(p))")
+        flat.append(s.reshape(-1))
     g = checks.like(func, "g", g, p, "p")
-    return p.reshape(-1), np.ascontiguousarray(g).reshape(-1), s.reshape(-1)
+    return (p.reshape(-1), np.ascontiguousarray(g).reshape(-1), *flat)
 
 
 def decay_factor(func, name, value):
@@ -106,7 +110,7 @@ def decay_factor(func, name, value):
 def momentum_step(p, g, v, lr, momentum=0.9):
     """One step of SGD with classical momentum: v <- mu v - lr g; p <- p + v (in place)."""
     f = "momentum_step"
-    p1, g1, v1 = _state(f, p, g, v, "v")
+    p1, g1, v1 = _state(f, p, g, v=v)
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     momentum = decay_factor(f, "momentum", momentum)
     dt = p.dtype.type
@@ -117,7 +121,7 @@ def rmsprop_step(p, g, s, lr=1e-3, rho=0.9, eps=1e-7):
     """One RMSprop step: s <- rho s + (1 - rho) g^2; p <- p - lr g / (sqrt(s) + eps)
     (in place)."""
     f = "rmsprop_step"
-    p1, g1, s1 = _state(f, p, g, s, "s")
+    p1, g1, s1 = _state(f, p, g, s=s)
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     rho = decay_factor(f, "rho", rho)
     eps = checks.number(f, "eps", eps, low=0.0, low_open=True)
@@ -129,8 +133,7 @@ def adam_step(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
     """Adam's step number t >= 1 (in place): m and v are the running means, stored
     uncorrected; the step divides them by c1 = 1 - beta1^t and c2 = 1 - beta2^t."""
     f = "adam_step"
-    p1, g1, m1 = _state(f, p, g, m, "m")
-    v1 = _state(f, p, g, v, "v")[2]
+    p1, g1, m1, v1 = _state(f, p, g, m=m, v=v)
     t = checks.number(f, "t", t, low=1, integer=True)
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     beta1, beta2 = decay_factor(f, "beta1", beta1), decay_factor(f, "beta2", beta2)
@@ -143,7 +146,7 @@ def adam_step(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
 def nesterov_step(p, g, v, lr, momentum=0.9):
     """One Nesterov momentum step: v <- mu v - lr g; p <- p + mu v - lr g (in place)."""
     f = "nesterov_step"
-    p1, g1, v1 = _state(f, p, g, v, "v")
+    p1, g1, v1 = _state(f, p, g, v=v)
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     mu = checks.number(f, "momentum", momentum, low=0.0)
     if mu >= 1.0:
@@ -155,7 +158,7 @@ def nesterov_step(p, g, v, lr, momentum=0.9):
 def adagrad_step(p, g, r, lr=0.01, eps=1e-7):
     """One AdaGrad step: r <- r + g^2; p <- p - lr g / (sqrt(r) + eps) (in place)."""
     f = "adagrad_step"
-    p1, g1, r1 = _state(f, p, g, r, "r")
+    p1, g1, r1 = _state(f, p, g, r=r)
     if np.any(r < 0):
         raise ValueError(f"{f}: r is a sum of squared gradients and cannot be negative")
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
