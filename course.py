@@ -174,10 +174,13 @@ def other_isa_env():
 
     Numba compiles for SSE4.2 without FMA (nehalem) instead of this CPU, NumPy's SIMD loops
     drop to their baseline (every dispatched feature, such as AVX2 and AVX-512, switched
-    off) and OpenBLAS takes its SSE kernels. Every CPU running x86-64 today has more than
-    that, so the two runs always differ, and a printed number that depended on how a sum
-    was vectorized, or on fused multiply-adds, fails the second run. On ARM and others, only
-    NumPy's dispatch and Numba's CPU (generic) change.
+    off), OpenBLAS takes its SSE kernels, and glibc's libm its functions compiled without
+    fused multiply-adds (exp, log, sin, pow, ... : it picks a variant by the CPU it runs
+    on, whatever Numba compiles for, and the variants differ in the last bit of about one
+    exp in 1,500, measured). Every CPU running x86-64 today has more than that, so the two
+    runs always differ, and a printed number that depended on how a sum was vectorized, or
+    on fused multiply-adds, fails the second run. On ARM and others, only NumPy's dispatch
+    and Numba's CPU (generic) change.
     """
     dispatched = subprocess.run(
         [str(PYTHON), "-c", "import numpy as np; m = getattr(np, '_core', None) or np.core; "
@@ -189,6 +192,11 @@ def other_isa_env():
            "NUMBA_CPU_FEATURES": ""}
     if platform.machine().lower() in ("x86_64", "amd64"):
         env.update(NUMBA_CPU_NAME="nehalem", OPENBLAS_CORETYPE="Nehalem")
+        if platform.libc_ver()[0] == "glibc":
+            # what glibc's libm looks at to choose its variants
+            masked = "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4"
+            tunables = os.environ.get("GLIBC_TUNABLES")
+            env["GLIBC_TUNABLES"] = f"{tunables}:{masked}" if tunables else masked
     return env
 
 

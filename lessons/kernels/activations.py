@@ -20,19 +20,14 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
-from lessons.kernels.fixed_order import tanh_scalar
+from lessons.kernels.fixed_order import exp_neg, sigma_scalar, tanh_scalar
 
 
 @njit(cache=True)
 def _sigmoid_kernel(z):
     y = np.empty_like(z)
     for i in range(z.shape[0]):
-        # exp of a negative number only: 1 / (1 + e^-z) overflows e^-z for z = -1000
-        if z[i] >= 0.0:
-            y[i] = 1.0 / (1.0 + np.exp(-z[i]))
-        else:
-            e = np.exp(z[i])
-            y[i] = e / (1.0 + e)
+        y[i] = sigma_scalar(z[i])  # from e^-|z|: 1 / (1 + e^-z) overflows e^-z at z = -1000
     return y
 
 
@@ -197,7 +192,7 @@ def _elu_kernel(z, alpha):
 def _elu_backward_kernel(z, dy, alpha):
     dz = np.empty_like(dy)
     for i in range(z.shape[0]):
-        dz[i] = dy[i] if z[i] >= 0.0 else dy[i] * (alpha * np.exp(z[i]))
+        dz[i] = dy[i] if z[i] >= 0.0 else dy[i] * (alpha * exp_neg(-z[i]))
     return dz
 
 

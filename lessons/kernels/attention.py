@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
-from lessons.kernels.fixed_order import add_outer, add_product
+from lessons.kernels.fixed_order import add_outer, add_product, exp_neg
 
 
 @njit(cache=True)
@@ -48,7 +48,7 @@ def _softmax_rows(S, A, causal, keys):
         total = 0.0
         for j in range(T):
             if j < last and keys[j]:
-                A[i, j] = np.exp(S[i, j] - top)
+                A[i, j] = exp_neg(top - S[i, j])
                 total += A[i, j]
             else:
                 A[i, j] = 0.0

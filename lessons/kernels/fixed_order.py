@@ -1,9 +1,17 @@
-"""Products and activations for the recurrent kernels (lessons.kernels.recurrent and
-lessons.kernels.time_dense) that add in the order the code gives, on every CPU.
+"""Products and activations that give the same bits on every CPU.
 
 BLAS adds in an order that depends on the CPU, with fused multiply-adds where the CPU has
-them; these loops run their innermost loop over output units, so it vectorizes without
-reordering any sum, and a chapter's training prints the same digits everywhere.
+them; the products here (for lessons.kernels.recurrent and lessons.kernels.time_dense) run
+their innermost loop over output units, so it vectorizes without reordering any sum, and a
+chapter's training prints the same digits everywhere.
+
+libm's exp is no better: glibc picks its variant by the CPU it runs on (with fused
+multiply-adds or without), and the variants differ in the last bit of about one exp in
+1,500 (measured). Every kernel therefore takes e^x, the logistic sigmoid and tanh from the
+polynomial exp_neg below, and the positional encoding its sines from sin_cos. log, log1p,
+expm1, erf, pow (Adam's beta^t) and the augmentation's rotations still come from libm: the
+second instruction set's run (course.other_isa_env) shows no printed number that moves
+with them, and the same-bits tests no kernel result.
 """
 import math
 
@@ -180,6 +188,39 @@ def _tanh_scalar(z):
         t = (one - e) / (one + e)
         return t if z >= 0 else -t
     return impl
+
+
+# pi / 2 in three parts of 33 bits (fdlibm's): k times each is exact for k < 2^20
+_PIO2_1, _PIO2_2, _PIO2_3 = 1.57079632673412561417e+00, 6.07710050630396597660e-11, \
+    2.02226624871116645580e-21
+_SIN = tuple((-1.0) ** n / math.factorial(2 * n + 1) for n in range(8, 0, -1))  # r^17 ... r^3
+_COS = tuple((-1.0) ** n / math.factorial(2 * n) for n in range(9, 0, -1))  # r^18 ... r^2
+
+
+@njit(cache=True)
+def sin_cos(x):
+    """(sin x, cos x) for a float64 |x| < 2^20 (about 1.6 million), within 2 ulps (10^-26
+    absolute near a zero, where x - k pi/2 cancels the 99 bits of pi/2 kept): x = k pi/2 + r
+    with |r| <= pi/4, the Taylor polynomials of sin r and cos r (to r^17 and r^18: below 1e-17),
+    then a quarter turn k mod 4."""
+    k = np.floor(x * (2.0 / np.pi) + 0.5)
+    r = ((x - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3
+    r2 = r * r
+    s = 0.0
+    for c in literal_unroll(_SIN):
+        s = (s + c) * r2
+    c2 = 0.0
+    for c in literal_unroll(_COS):
+        c2 = (c2 + c) * r2
+    sin_r, cos_r = r + r * s, 1.0 + c2
+    quarter = int(k) & 3
+    if quarter == 0:
+        return sin_r, cos_r
+    if quarter == 1:
+        return cos_r, -sin_r
+    if quarter == 2:
+        return -sin_r, -cos_r
+    return -cos_r, sin_r
 
 
 @njit(cache=True)

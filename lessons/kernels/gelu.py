@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
+from lessons.kernels.fixed_order import exp_neg
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -34,7 +35,7 @@ def _gelu_backward_kernel(z, dy):
     dz = np.empty_like(dy)
     for i in range(z.shape[0]):
         cdf = 0.5 * (1.0 + math.erf(z[i] * _SQRT_HALF))
-        pdf = _INV_SQRT_2PI * np.exp(-0.5 * z[i] * z[i])
+        pdf = _INV_SQRT_2PI * exp_neg(0.5 * z[i] * z[i])
         dz[i] = dy[i] * (cdf + z[i] * pdf)
     return dz
 

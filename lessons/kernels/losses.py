@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
+from lessons.kernels.fixed_order import exp_neg
 
 # Keras' epsilon: keeps log(p) and log(1 - p) finite when a sigmoid saturates to 0 or 1.
 BCE_EPS = 1e-7
@@ -56,7 +57,7 @@ def _exp_shifted(z, out):
         m = max(m, z[k])
     s = 0.0
     for k in range(z.shape[0]):
-        out[k] = np.exp(z[k] - m)
+        out[k] = exp_neg(m - z[k])
         s += out[k]
     return m, s
 

@@ -39,18 +39,10 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
+from lessons.kernels.fixed_order import sigma_scalar, tanh_scalar
 
 LAYOUT = ("(W1 is [n_hidden, n_in + 1], W2 is [n_out, n_hidden + 1] with the bias weights in "
            "column 0; X is [n, n_in] without a bias column; T is [n, n_out] one-hot)")
-
-
-@njit(cache=True, inline="always")
-def logistic(z):
-    # e^-|z| only: 1 / (1 + e^-z) overflows e^-z for z = -1000
-    if z >= 0.0:
-        return 1.0 / (1.0 + np.exp(-z))
-    e = np.exp(z)
-    return e / (1.0 + e)
 
 
 @njit(cache=True, inline="always")
@@ -72,7 +64,7 @@ def _hidden_layer(W1t, x, h):
     """h = tanh(W1 [1; x]) from W1t = W1^T, written into h."""
     affine_in_order(W1t, x, h)
     for j in range(h.shape[0]):
-        h[j] = np.tanh(h[j])
+        h[j] = tanh_scalar(h[j])
 
 
 @njit(cache=True, inline="always")
@@ -82,7 +74,7 @@ def _output_layer(W2, h, o):
         z = W2[j, 0]
         for k in range(h.shape[0]):
             z += W2[j, k + 1] * h[k]
-        o[j] = logistic(z)
+        o[j] = sigma_scalar(z)  # lessons.kernels.fixed_order: the same bits on every CPU
 
 
 @njit(cache=True, inline="always")
@@ -144,7 +136,7 @@ def _step_then_hidden(W1t, lr, dh, x_seen, x_next, h):
             W1t[k + 1, j] = w
             h[j] += w * x_next[k]
     for j in range(h.shape[0]):
-        h[j] = np.tanh(h[j])
+        h[j] = tanh_scalar(h[j])
 
 
 @njit(cache=True, inline="always")

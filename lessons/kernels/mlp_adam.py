@@ -28,14 +28,16 @@ Portable sums, as in lessons.kernels.mlp: W1 and its moments are worked on trans
 SIMD lanes are different hidden neurons and every sum adds its terms in the order k = 0, 1, ...
 on every CPU. Everything else is elementwise (sqrt and division are exactly rounded).
 
-The helpers it shares with that trainer (affine_in_order, logistic, argmax_index,
-check_weights, LAYOUT) come from lessons.kernels.mlp.
+The helpers it shares with that trainer (affine_in_order, argmax_index, check_weights,
+LAYOUT) come from lessons.kernels.mlp; the sigmoid, tanh and exp from
+lessons.kernels.fixed_order.
 """
 import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
-from lessons.kernels.mlp import LAYOUT, affine_in_order, argmax_index, check_weights, logistic
+from lessons.kernels.fixed_order import exp_neg, sigma_scalar, tanh_scalar
+from lessons.kernels.mlp import LAYOUT, affine_in_order, argmax_index, check_weights
 
 
 HIDDEN = {"tanh": 0, "relu": 1}
@@ -48,7 +50,7 @@ def _hidden(W1t, x, z, h, act):
     affine_in_order(W1t, x, z)
     for j in range(z.shape[0]):
         if act == 0:
-            h[j] = np.tanh(z[j])
+            h[j] = tanh_scalar(z[j])
         else:
             h[j] = z[j] if z[j] > 0.0 else 0.0
 
@@ -63,14 +65,14 @@ def _output(W2, h, o, out):
         o[j] = s
     if out == 0:
         for j in range(o.shape[0]):
-            o[j] = logistic(o[j])
+            o[j] = sigma_scalar(o[j])
     else:
         top = o[0]
         for j in range(1, o.shape[0]):
             top = max(top, o[j])
         total = 0.0
         for j in range(o.shape[0]):
-            o[j] = np.exp(o[j] - top)
+            o[j] = exp_neg(top - o[j])
             total += o[j]
         for j in range(o.shape[0]):
             o[j] = o[j] / total

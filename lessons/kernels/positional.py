@@ -10,20 +10,25 @@ at its own frequency, from one turn every 2 pi positions (i = 0) to one every 2 
 positions, so P[pos + k] is a fixed rotation of P[pos] for every pos: offsets are easy to
 read with a linear map. Nothing is learnt (GPT and BERT learn a table instead).
 """
+import math
+
 import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
+from lessons.kernels.fixed_order import exp_neg, sin_cos
 
 
 @njit(cache=True)
-def _positional_encoding_kernel(T, d, base):
+def _positional_encoding_kernel(T, d, log_base):
+    # sin, cos and pow from libm differ in the last bit between CPUs (glibc picks its code by
+    # the CPU); 1 / base^(i/d) = e^-(i/d) ln base and sin_cos are the same everywhere
     P = np.empty((T, d))
     for i in range(d):
-        wavelength = base ** ((i - i % 2) / d)
+        frequency = exp_neg((i - i % 2) / d * log_base)
         for pos in range(T):
-            angle = pos / wavelength
-            P[pos, i] = np.sin(angle) if i % 2 == 0 else np.cos(angle)
+            sin, cos = sin_cos(pos * frequency)
+            P[pos, i] = sin if i % 2 == 0 else cos
     return P
 
 
@@ -33,4 +38,4 @@ def positional_encoding(T, d, base=10000.0):
     T = checks.number(f, "T", T, low=1, integer=True)
     d = checks.number(f, "d", d, low=1, integer=True)
     base = checks.number(f, "base", base, low=1.0, low_open=True)
-    return _positional_encoding_kernel(T, d, base)
+    return _positional_encoding_kernel(T, d, math.log(base))

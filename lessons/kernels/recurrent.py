@@ -52,7 +52,8 @@ def _rnn_forward_kernel(X, h0, U, W, b):
             Z[i] = b
         add_product(X[t], U, Z)
         add_product(h, W, Z)
-        H[t] = np.tanh(Z)
+        tanh_columns(Z, 0, n)
+        H[t] = Z
         h = H[t]
     return H
 

@@ -13,17 +13,20 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
+from lessons.kernels.fixed_order import exp_neg
 
 
 @njit(cache=True)
 def _sample_kernel(logp, temperature, u):
     B, V = logp.shape
     out = np.empty(B, dtype=np.int64)
+    p = np.empty(V)
     for b in range(B):
         top = logp[b, 0]
         for j in range(V):
             top = max(top, logp[b, j])
-        p = np.exp((logp[b] - top) / temperature)  # the largest term is exp(0) = 1
+        for j in range(V):
+            p[j] = exp_neg((top - logp[b, j]) / temperature)  # the largest is e^0 = 1
         total = 0.0
         for j in range(V):
             total += p[j]

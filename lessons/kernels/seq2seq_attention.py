@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
-from lessons.kernels.fixed_order import add_outer, add_product, tanh_columns
+from lessons.kernels.fixed_order import add_outer, add_product, exp_neg, tanh_columns
 
 
 @njit(cache=True)
@@ -44,7 +44,7 @@ def _softmax_rows(E):
                 top = max(top, E[t, b, i])
             total = 0.0
             for i in range(E.shape[2]):
-                E[t, b, i] = np.exp(E[t, b, i] - top)
+                E[t, b, i] = exp_neg(top - E[t, b, i])
                 total += E[t, b, i]
             for i in range(E.shape[2]):
                 E[t, b, i] /= total

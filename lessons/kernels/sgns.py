@@ -23,15 +23,15 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
-from lessons.kernels.fixed_order import sigma_scalar
+from lessons.kernels.fixed_order import exp_neg, sigma_scalar
 
 
 @njit(cache=True)
 def _log_sigmoid(x):
     """log sigmoid(x), without overflow for large |x|."""
     if x >= 0.0:
-        return -math.log1p(math.exp(-x))
-    return x - math.log1p(math.exp(x))
+        return -math.log1p(exp_neg(x))
+    return x - math.log1p(exp_neg(-x))
 
 
 @njit(cache=True)

@@ -5,6 +5,7 @@ Numba compiles for the CPU it runs on; NUMBA_CPU_NAME and NUMBA_CPU_FEATURES mak
 for another one, so one machine can show what an older (or a wider) CPU would compute.
 """
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -45,24 +46,31 @@ def run(code, env):
                           check=True).stdout.strip()
 
 
-def runs_avx512():
-    """Code compiled for skylake-avx512 dies with SIGILL on a CPU without AVX-512 (an AMD
-    EPYC with AVX2 and FMA, say): the wider instruction set is tried only where it runs."""
+def has_flag(flag):
+    """Whether /proc/cpuinfo lists this CPU flag (False where there is no /proc/cpuinfo)."""
     try:
-        return "avx512f" in Path("/proc/cpuinfo").read_text().split()
+        return flag in Path("/proc/cpuinfo").read_text().split()
     except OSError:
         return False
 
 
+def runs_avx512():
+    """Code compiled for skylake-avx512 dies with SIGILL on a CPU without AVX-512 (an AMD
+    EPYC with AVX2 and FMA, say): the wider instruction set is tried only where it runs."""
+    return has_flag("avx512f")
+
+
 @pytest.mark.slow
-def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set():
+def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set(course):
     # Failed before the fix: fastmath's "reassoc" let LLVM sum in as many lanes as the
     # vector registers hold, and skylake-avx512 differed from nehalem in the last bits.
-    # The host's own instruction set (AVX2 with FMA at least, on the machines seen) is the
-    # reference; nehalem has neither AVX nor FMA.
+    # Failed again when the second run took libm's exp without fused multiply-adds, until
+    # the sigmoid came from lessons.kernels.fixed_order. The host's own instruction set
+    # (AVX2 with FMA at least, on the machines seen) is the reference; nehalem has neither
+    # AVX nor FMA.
     here = run(FINGERPRINT, {})
     for cpu in ("nehalem", "skylake-avx512") if runs_avx512() else ("nehalem",):
-        assert run(FINGERPRINT, {"NUMBA_CPU_NAME": cpu, "NUMBA_CPU_FEATURES": ""}) == here, cpu
+        assert run(FINGERPRINT, {**course.other_isa_env(), "NUMBA_CPU_NAME": cpu}) == here, cpu
 
 
 def test_the_second_nbval_run_really_changes_the_instruction_set(course):
@@ -85,3 +93,19 @@ def test_the_second_nbval_run_really_changes_the_instruction_set(course):
         "print(on, 'ymm' in asm or 'zmm' in asm, 'vfmadd' in asm)\n"
     )
     assert run(probe, env) == "[] False False"
+
+
+@pytest.mark.skipif(not (has_flag("fma") and platform.libc_ver()[0] == "glibc"),
+                    reason="glibc's libm has no fused multiply-add variants to switch off here")
+def test_the_second_nbval_run_takes_libms_functions_without_fused_multiply_adds(course):
+    """glibc picks exp's variant by the CPU it runs on, whatever Numba compiles for: before
+    course.py masked the variants, chapter 04's sigmoid and chapter 11's RNN printed other
+    digits on a CPU without FMA than here, and the second run could not tell. The probe:
+    libm's exp (through Python's math.exp) over 100,000 values, in both environments."""
+    probe = (
+        "import hashlib, math, random\n"
+        "r = random.Random(0)\n"
+        "print(hashlib.sha256(b''.join(math.exp(r.uniform(-30, 30)).hex().encode()\n"
+        "                              for _ in range(100_000))).hexdigest())\n"
+    )
+    assert run(probe, course.other_isa_env()) != run(probe, {})

@@ -254,6 +254,23 @@ def test_sigma_and_tanh_within_a_few_ulps_of_the_library(dtype):
     assert np.isnan(nan[0, 0])
 
 
+def test_sin_cos_within_two_ulps_of_the_long_double_values():
+    """The positional encoding's sines (lessons.kernels.fixed_order.sin_cos), from 0 to 10^5
+    and below 0, against the x87's 64-bit-mantissa sin and cos."""
+    from lessons.kernels.fixed_order import sin_cos
+    rng = np.random.default_rng(0)
+    special = [0.0, -0.0, 1e-300, np.pi / 4, np.pi / 2, np.pi, 1.0, 100.0, 511.0, 1e5, -3.0]
+    x = np.concatenate([special, rng.uniform(-20, 20, 20_000), rng.uniform(0, 1e5, 20_000)])
+    got = np.array([sin_cos(v) for v in x])
+    for column, exact in enumerate((np.sin(x.astype(np.longdouble)),
+                                    np.cos(x.astype(np.longdouble)))):
+        want = exact.astype(np.float64)
+        # near a zero (cos(pi / 2)), 10^-26 absolute: pi / 2 is only 99 bits long
+        np.testing.assert_array_less(np.abs(got[:, column] - exact),
+                                     2 * np.spacing(np.abs(want)) + 1e-26)
+    assert np.isnan(sin_cos(np.nan)[0])
+
+
 FINGERPRINT = """
 import hashlib
 import numpy as np
@@ -280,10 +297,13 @@ for dtype in (np.float32, np.float64):
     out = kernels.gru_forward(X, h0, Wx[:, :3 * n], Wh[:, :3 * n], b[:3 * n])
     for a in out + kernels.gru_backward(X, h0, Wx[:, :3 * n], Wh[:, :3 * n], *out, dH):
         digest.update(a.tobytes())
+    H = kernels.rnn_forward(X, h0, Wx[:, :n], Wh[:, :n], b[:n])
+    for a in (H, *kernels.rnn_backward(X, h0, Wx[:, :n], Wh[:, :n], H, dH)):
+        digest.update(a.tobytes())
 print(digest.hexdigest())
 """
 
 
-def test_lstm_and_gru_give_the_same_bits_on_another_instruction_set(fingerprints):
+def test_rnn_lstm_and_gru_give_the_same_bits_on_another_instruction_set(fingerprints):
     here, other = fingerprints(FINGERPRINT)
     assert here == other

@@ -24,7 +24,8 @@ def test_table_5_1_two_epochs(mnist):
     errors = {c: ch05.run_configuration(c, *mnist, epochs=2, seed=0)[-1] for c in ch05.TABLE_5_1}
     assert errors[2] >= 0.5  # lr 10 (Keras) never learns
     assert 0.07 <= errors[1] <= 0.12
-    assert errors[3] < 0.13  # 11.59 % measured: MSE outputs and batch-1 Adam start slowly
+    # 9.69 % measured (11.59 % with libm's exp): MSE outputs and batch-1 Adam start slowly
+    assert errors[3] < 0.13
     for c in (4, 5):
         assert errors[c] < 0.08
     assert errors[5] < errors[1]
