@@ -37,7 +37,7 @@ DTYPE = np.float32
 DIGITS = 10
 ATTENTION = (None, "dot", "additive")
 LENGTH = 16     # the chapter's task: reverse 16 digits
-UPDATES = 500   # Adam updates of batch 64 the notebook trains each model for
+UPDATES = 600   # Adam updates of batch 64 the notebook trains each model for
 
 
 # --- data -------------------------------------------------------------------------------------

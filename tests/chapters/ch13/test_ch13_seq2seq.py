@@ -55,13 +55,14 @@ def test_teacher_forcing_shifts_the_target():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_reverse16_band_with_and_without_attention(seed):
-    """The chapter's claim: a fixed context fails on 16 digits, attention does not (measured:
-    seed 0 1.000 against 0.000, seed 1 0.822 against 0.000, greedy, 500 fresh strings; seed 1
-    gave 0.986 before the gates' exp became a polynomial, a change in the last bit of some
-    activations: this training is that sensitive to rounding, hence a band of 0.8)."""
+    """The chapter's claim: a fixed context fails on 16 digits, attention does not (measured
+    with 600 updates: seeds 0 and 1 1.000 against 0.000, greedy, 500 fresh strings; seeds 2 and
+    3 with attention 1.000 and 0.990). At 500 updates the run sat on the edge of convergence
+    and followed the last bits of the softmax's exp: 1.000 and 0.822 with libm's, 0.370 and
+    0.738 with the kernels' polynomial; hence 600, and the chapter's own target of 0.9."""
     with_attention = c.evaluate_reverse(c.reverse_run(16, "additive", c.UPDATES, seed)[0], 16)
     fixed = c.evaluate_reverse(c.reverse_run(16, None, c.UPDATES, seed)[0], 16)
-    assert with_attention[0] >= 0.8 and with_attention[1] >= 0.8
+    assert with_attention[0] >= 0.9 and with_attention[1] >= 0.9
     assert fixed[0] <= 0.3 and fixed[1] <= 0.3
 
 
