@@ -22,7 +22,8 @@ every float32 value through float64 and back; these pass constants in p's dtype.
 import numpy as np
 
 from lessons.kernels import checks, raw
-from lessons.kernels.optimizers import clip_by_global_norm, decay_factor
+from lessons.kernels.optimizers import (adam_constants, clip_by_global_norm, decay_factor,
+                                        rmsprop_constants)
 
 
 class Optimizer:
@@ -121,10 +122,8 @@ class RMSprop(Optimizer):
 
     def step(self, params, grads):
         for p, g, st in self._begin(params, grads):
-            dt = p.dtype.type
             raw.rmsprop_step_unchecked(p.reshape(-1), g.reshape(-1), st["square_avg"].reshape(-1),
-                                       dt(self.lr), dt(self.rho), dt(1.0 - self.rho),
-                                       dt(self.eps))
+                                       *rmsprop_constants(p.dtype, self.lr, self.rho, self.eps))
 
 
 class Adam(Optimizer):
@@ -156,12 +155,10 @@ class Adam(Optimizer):
 
     def step(self, params, grads):
         for p, g, st in self._begin(params, grads):
-            dt = p.dtype.type
             raw.adam_step_unchecked(p.reshape(-1), g.reshape(-1), st["m"].reshape(-1),
-                                    st["v"].reshape(-1), dt(self.lr), dt(self.beta1),
-                                    dt(1.0 - self.beta1), dt(self.beta2), dt(1.0 - self.beta2),
-                                    dt(1.0 - self.beta1 ** self.t),
-                                    dt(1.0 - self.beta2 ** self.t), dt(self.eps))
+                                    st["v"].reshape(-1),
+                                    *adam_constants(p.dtype, self.t, self.lr, self.beta1,
+                                                    self.beta2, self.eps))
 
 
 # --- Chapter 05, Toward Deep Learning: Nesterov, AdaGrad, clipping, and Tavenard's erratum ------

@@ -117,6 +117,21 @@ def momentum_step(p, g, v, lr, momentum=0.9):
     _momentum_kernel(p1, g1, v1, dt(lr), dt(momentum))
 
 
+def rmsprop_constants(dtype, lr, rho, eps):
+    """The RMSprop kernel's (lr, rho, 1 - rho, eps) in p's dtype, each rounded from the Python
+    float as NumPy rounds it, so that the kernel gives its twin's bits."""
+    dt = dtype.type
+    return dt(lr), dt(rho), dt(1.0 - rho), dt(eps)
+
+
+def adam_constants(dtype, t, lr, beta1, beta2, eps):
+    """The Adam kernel's (lr, beta1, 1 - beta1, beta2, 1 - beta2, c1, c2, eps) at step t in p's
+    dtype, as rmsprop_constants."""
+    dt = dtype.type
+    return (dt(lr), dt(beta1), dt(1.0 - beta1), dt(beta2), dt(1.0 - beta2),
+            dt(1.0 - beta1 ** t), dt(1.0 - beta2 ** t), dt(eps))
+
+
 def rmsprop_step(p, g, s, lr=1e-3, rho=0.9, eps=1e-7):
     """One RMSprop step: s <- rho s + (1 - rho) g^2; p <- p - lr g / (sqrt(s) + eps)
     (in place)."""
@@ -125,8 +140,7 @@ def rmsprop_step(p, g, s, lr=1e-3, rho=0.9, eps=1e-7):
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     rho = decay_factor(f, "rho", rho)
     eps = checks.number(f, "eps", eps, low=0.0, low_open=True)
-    dt = p.dtype.type
-    _rmsprop_kernel(p1, g1, s1, dt(lr), dt(rho), dt(1.0 - rho), dt(eps))
+    _rmsprop_kernel(p1, g1, s1, *rmsprop_constants(p.dtype, lr, rho, eps))
 
 
 def adam_step(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
@@ -138,9 +152,7 @@ def adam_step(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
     lr = checks.number(f, "lr", lr, low=0.0, low_open=True)
     beta1, beta2 = decay_factor(f, "beta1", beta1), decay_factor(f, "beta2", beta2)
     eps = checks.number(f, "eps", eps, low=0.0, low_open=True)
-    dt = p.dtype.type
-    _adam_kernel(p1, g1, m1, v1, dt(lr), dt(beta1), dt(1.0 - beta1), dt(beta2), dt(1.0 - beta2),
-                 dt(1.0 - beta1 ** t), dt(1.0 - beta2 ** t), dt(eps))
+    _adam_kernel(p1, g1, m1, v1, *adam_constants(p.dtype, t, lr, beta1, beta2, eps))
 
 
 def nesterov_step(p, g, v, lr, momentum=0.9):
