@@ -45,13 +45,16 @@ def _softmax_rows(S, A, causal, keys):
         for j in range(last):
             if keys[j] and S[i, j] > top:
                 top = S[i, j]
+        # the exps in a loop of their own, computed for every key and then selected, so that
+        # it vectorizes (a masked key's score may lie above top); the sum in order after it
+        for j in range(last):
+            e = exp_neg(max(top - S[i, j], 0.0))
+            A[i, j] = e if keys[j] else 0.0
+        for j in range(last, T):
+            A[i, j] = 0.0
         total = 0.0
-        for j in range(T):
-            if j < last and keys[j]:
-                A[i, j] = exp_neg(top - S[i, j])
-                total += A[i, j]
-            else:
-                A[i, j] = 0.0
+        for j in range(last):
+            total += A[i, j]
         if total > 0.0:
             inv = 1.0 / total
             for j in range(last):

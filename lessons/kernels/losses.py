@@ -55,9 +55,10 @@ def _exp_shifted(z, out):
     m = z[0]
     for k in range(1, z.shape[0]):
         m = max(m, z[k])
+    for k in range(z.shape[0]):  # a loop of its own, which vectorizes
+        out[k] = exp_neg(m - z[k])
     s = 0.0
     for k in range(z.shape[0]):
-        out[k] = exp_neg(m - z[k])
         s += out[k]
     return m, s
 

@@ -70,9 +70,10 @@ def _output(W2, h, o, out):
         top = o[0]
         for j in range(1, o.shape[0]):
             top = max(top, o[j])
+        for j in range(o.shape[0]):  # a loop of its own, which vectorizes
+            o[j] = exp_neg(top - o[j])
         total = 0.0
         for j in range(o.shape[0]):
-            o[j] = exp_neg(top - o[j])
             total += o[j]
         for j in range(o.shape[0]):
             o[j] = o[j] / total

@@ -42,9 +42,10 @@ def _softmax_rows(E):
             top = E[t, b, 0]
             for i in range(1, E.shape[2]):
                 top = max(top, E[t, b, i])
+            for i in range(E.shape[2]):  # a loop of its own, which vectorizes
+                E[t, b, i] = exp_neg(top - E[t, b, i])
             total = 0.0
             for i in range(E.shape[2]):
-                E[t, b, i] = exp_neg(top - E[t, b, i])
                 total += E[t, b, i]
             for i in range(E.shape[2]):
                 E[t, b, i] /= total
