@@ -46,8 +46,9 @@ def _binary_cross_entropy_kernel(p, t, eps):
 
 
 @njit(cache=True, inline="always")
-def _exp_shifted(z, out):
-    """out = e^(z - max z) for one row; returns (max z, sum of out).
+def exp_shifted(z, out):
+    """out = e^(z - max z) for one row; returns (max z, sum of out). out may be z itself
+    (the softmaxes of lessons.kernels.seq2seq_attention and mlp_adam work in place).
 
     Shifting by the maximum leaves softmax unchanged and keeps every exponent <= 0, so
     nothing overflows and the largest term is exactly 1 (the sum never underflows).
@@ -67,7 +68,7 @@ def _exp_shifted(z, out):
 def _softmax_kernel(Z):
     P = np.empty_like(Z)
     for i in range(Z.shape[0]):
-        _, s = _exp_shifted(Z[i], P[i])
+        _, s = exp_shifted(Z[i], P[i])
         P[i] /= s
     return P
 
@@ -78,7 +79,7 @@ def _softmax_cross_entropy_kernel(Z, labels):
     dZ = np.empty_like(Z)
     loss = 0.0
     for i in range(B):
-        m, s = _exp_shifted(Z[i], dZ[i])
+        m, s = exp_shifted(Z[i], dZ[i])
         # -log(e^(z_label - m) / s) = log s - (z_label - m): never the log of an underflowed p
         loss += np.log(s) - (Z[i, labels[i]] - m)
         dZ[i] /= s * B

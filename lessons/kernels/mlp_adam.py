@@ -29,14 +29,15 @@ SIMD lanes are different hidden neurons and every sum adds its terms in the orde
 on every CPU. Everything else is elementwise (sqrt and division are exactly rounded).
 
 The helpers it shares with that trainer (affine_in_order, argmax_index, check_weights,
-LAYOUT) come from lessons.kernels.mlp; the sigmoid, tanh and exp from
-lessons.kernels.fixed_order.
+LAYOUT) come from lessons.kernels.mlp; the sigmoid and tanh from lessons.kernels.fixed_order,
+the softmax's exps from lessons.kernels.losses.
 """
 import numpy as np
 from numba import njit
 
 from lessons.kernels import checks
-from lessons.kernels.fixed_order import exp_neg, sigma_scalar, tanh_scalar
+from lessons.kernels.fixed_order import sigma_scalar, tanh_scalar
+from lessons.kernels.losses import exp_shifted
 from lessons.kernels.mlp import LAYOUT, affine_in_order, argmax_index, check_weights
 
 
@@ -67,14 +68,7 @@ def _output(W2, h, o, out):
         for j in range(o.shape[0]):
             o[j] = sigma_scalar(o[j])
     else:
-        top = o[0]
-        for j in range(1, o.shape[0]):
-            top = max(top, o[j])
-        for j in range(o.shape[0]):  # a loop of its own, which vectorizes
-            o[j] = exp_neg(top - o[j])
-        total = 0.0
-        for j in range(o.shape[0]):
-            total += o[j]
+        _, total = exp_shifted(o, o)
         for j in range(o.shape[0]):
             o[j] = o[j] / total
 

@@ -31,7 +31,8 @@ import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
-from lessons.kernels.fixed_order import add_outer, add_product, exp_neg, tanh_columns
+from lessons.kernels.fixed_order import add_outer, add_product, tanh_columns
+from lessons.kernels.losses import exp_shifted
 
 
 @njit(cache=True)
@@ -39,14 +40,7 @@ def _softmax_rows(E):
     """Softmax over the last axis of E[Tq, B, Ts], in place, the maximum subtracted first."""
     for t in range(E.shape[0]):
         for b in range(E.shape[1]):
-            top = E[t, b, 0]
-            for i in range(1, E.shape[2]):
-                top = max(top, E[t, b, i])
-            for i in range(E.shape[2]):  # a loop of its own, which vectorizes
-                E[t, b, i] = exp_neg(top - E[t, b, i])
-            total = 0.0
-            for i in range(E.shape[2]):
-                total += E[t, b, i]
+            _, total = exp_shifted(E[t, b], E[t, b])
             for i in range(E.shape[2]):
                 E[t, b, i] /= total
 

@@ -54,12 +54,6 @@ def has_flag(flag):
         return False
 
 
-def runs_avx512():
-    """Code compiled for skylake-avx512 dies with SIGILL on a CPU without AVX-512 (an AMD
-    EPYC with AVX2 and FMA, say): the wider instruction set is tried only where it runs."""
-    return has_flag("avx512f")
-
-
 @pytest.mark.slow
 def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set(course):
     # Failed before the fix: fastmath's "reassoc" let LLVM sum in as many lanes as the
@@ -68,8 +62,10 @@ def test_chapter_04_trainers_give_the_same_bits_on_another_instruction_set(cours
     # the sigmoid came from lessons.kernels.fixed_order. The host's own instruction set
     # (AVX2 with FMA at least, on the machines seen) is the reference; nehalem has neither
     # AVX nor FMA.
+    # Code compiled for skylake-avx512 dies with SIGILL on a CPU without AVX-512 (an AMD EPYC
+    # with AVX2 and FMA, say): the wider instruction set is tried only where it runs.
     here = run(FINGERPRINT, {})
-    for cpu in ("nehalem", "skylake-avx512") if runs_avx512() else ("nehalem",):
+    for cpu in ("nehalem", "skylake-avx512") if has_flag("avx512f") else ("nehalem",):
         assert run(FINGERPRINT, {**course.other_isa_env(), "NUMBA_CPU_NAME": cpu}) == here, cpu
 
 
