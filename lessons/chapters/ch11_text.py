@@ -220,22 +220,31 @@ def first_symbol_task(rng, B, T, k=4):
     return one_hot(ids, k), ids[0].copy()
 
 
-def train_first_symbol(cell, T, *, n=16, k=4, B=32, updates=600, lr=5e-3, seed=0):
+def train_first_symbol(cell, T, *, n=16, k=4, B=32, updates=600, lr=5e-3, keep_bias=3.0,
+                       seed=0):
     """Train a recurrent layer ("rnn", "lstm" or "gru") of n units and a Dense(k) read-out on
     the last state to recall the first of T symbols; returns the accuracy on 1,000 fresh
-    sequences (chance: 1 / k)."""
+    sequences (chance: 1 / k).
+
+    keep_bias sets how much of its state a gated cell keeps per step at the start,
+    sigma(keep_bias): the LSTM's forget-gate bias is +keep_bias, the GRU's update-gate bias
+    -keep_bias (its old state is weighted by 1 - z). The simple RNN has no gate to set."""
     from lessons.kernels import (gru_backward, gru_forward, rnn_backward, rnn_forward)
-    rng = np.random.default_rng(seed)
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[cell]
+    where = "train_first_symbol"
+    blocks = {"rnn": 1, "lstm": 4, "gru": 3}
+    gates = blocks[checks.choice(where, "cell", cell, blocks)]
+    T = checks.number(where, "T", T, low=1, integer=True)
+    keep_bias = checks.number(where, "keep_bias", keep_bias)
+    rng = np.random.default_rng(checks.number(where, "seed", seed, low=0, integer=True))
     a = np.sqrt(6.0 / (k + gates * n))
     Wx = rng.uniform(-a, a, size=(k, gates * n))
     a = np.sqrt(6.0 / (n + gates * n))
     Wh = rng.uniform(-a, a, size=(n, gates * n))
     b = np.zeros(gates * n)
     if cell == "lstm":
-        b[n:2 * n] = 1.0  # forget gate sigma(1) = 0.73: the carousel starts open
+        b[n:2 * n] = keep_bias  # forget gate f = sigma(keep_bias): the carousel starts open
     if cell == "gru":
-        b[:n] = -1.0  # update gate z = sigma(-1): the old state kept by 1 - z = 0.73, the same
+        b[:n] = -keep_bias  # update gate z = sigma(-keep_bias): 1 - z = sigma(keep_bias) kept
     Wy, by = rng.uniform(-0.5, 0.5, size=(n, k)), np.zeros(k)
     params = [Wx, Wh, b, Wy, by]
     optimizer = Adam(lr)
