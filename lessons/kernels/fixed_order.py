@@ -225,17 +225,19 @@ def sin_cos(x):
 
 @njit(cache=True)
 def sigma_columns(Z, start, stop):
-    """Z[:, start:stop] = sigma(Z[:, start:stop]), in place: a loop of its own over contiguous
-    values, so that it vectorizes (inside a loop that also reads and writes other arrays, it
-    did not: measured)."""
+    """Z[:, start:stop] = sigma(Z[:, start:stop]), in place: a loop of its own over one row's
+    slice at a time, so that it vectorizes. Measured: inside a loop that also reads and writes
+    other arrays it did not, nor indexing Z[s, j] with j running from start (5x slower)."""
     for s in range(Z.shape[0]):
-        for j in range(start, stop):
-            Z[s, j] = sigma_scalar(Z[s, j])
+        row = Z[s, start:stop]
+        for j in range(row.shape[0]):
+            row[j] = sigma_scalar(row[j])
 
 
 @njit(cache=True)
 def tanh_columns(Z, start, stop):
     """Z[:, start:stop] = tanh(Z[:, start:stop]), in place, as sigma_columns."""
     for s in range(Z.shape[0]):
-        for j in range(start, stop):
-            Z[s, j] = tanh_scalar(Z[s, j])
+        row = Z[s, start:stop]
+        for j in range(row.shape[0]):
+            row[j] = tanh_scalar(row[j])

@@ -26,16 +26,17 @@ Why explicit loops and not `@`: BLAS adds in an order that depends on the CPU, w
 multiply-adds where the CPU has them. These loops add in the order the code gives (the
 innermost loop runs over output units, so it vectorizes without reordering any sum), and a
 chapter's training prints the same digits on every CPU. The price, measured at hidden 128,
-batch 32, T 50 in float32 (benchmarks/bench_recurrent.py): about as fast as the NumPy twin on
-one BLAS thread, PyTorch 1.7x as fast; at the chapters' sizes (B = 1 to 32, n up to 64) the loops
-are ahead, because BLAS's call overhead and threads cost more than they save there.
+batch 32, T 50 in float32 (benchmarks/bench_recurrent.py): 1.2-1.35x as fast as the NumPy twin
+on one BLAS thread, PyTorch 1.1-1.2x as fast; at the chapters' sizes (B = 1 to 32, n up to 64)
+the loops are further ahead, because BLAS's call overhead and threads cost more than they save
+there.
 """
 import numpy as np
 from numba import njit
 
 from lessons.kernels import checks, registry
 from lessons.kernels.fixed_order import (add_outer, add_product, add_rows, sigma_columns,
-                                         sigma_scalar, tanh_columns, tanh_scalar)
+                                         tanh_columns)
 
 
 # --- simple RNN ------------------------------------------------------------------------------
@@ -180,20 +181,25 @@ def _gru_forward_kernel(X, h0, Wx, Wh, b):
         add_product(X[t], Wx, Z)
         Zh = np.zeros((B, 2 * n), dtype=Wh.dtype)
         add_product(h, Wh_zr, Zh)
+        Gt = G[t]
+        for s in range(B):
+            for j in range(2 * n):
+                Gt[s, j] = Z[s, j] + Zh[s, j]
+        sigma_columns(Gt, 0, 2 * n)  # z and r: a loop of their own, which vectorizes
         rh = np.empty((B, n), dtype=Wh.dtype)
         for s in range(B):
             for j in range(n):
-                G[t, s, j] = sigma_scalar(Z[s, j] + Zh[s, j])
-                G[t, s, n + j] = sigma_scalar(Z[s, n + j] + Zh[s, n + j])
-                rh[s, j] = G[t, s, n + j] * h[s, j]  # reset before the product
+                rh[s, j] = Gt[s, n + j] * h[s, j]  # reset before the product
         Zg = np.zeros((B, n), dtype=Wh.dtype)
         add_product(rh, Wh_g, Zg)
         for s in range(B):
             for j in range(n):
-                g = tanh_scalar(Z[s, 2 * n + j] + Zg[s, j])
-                G[t, s, 2 * n + j] = g
-                z = G[t, s, j]
-                H[t, s, j] = (1.0 - z) * h[s, j] + z * g
+                Gt[s, 2 * n + j] = Z[s, 2 * n + j] + Zg[s, j]
+        tanh_columns(Gt, 2 * n, 3 * n)
+        for s in range(B):
+            for j in range(n):
+                z = Gt[s, j]
+                H[t, s, j] = (1.0 - z) * h[s, j] + z * Gt[s, 2 * n + j]
         h = H[t]
     return H, G
 
