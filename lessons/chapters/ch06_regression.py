@@ -20,6 +20,7 @@ from lessons.kernels import checks
 from lessons.kernels.regression import (
     n_hidden, n_params, regression_adam_epoch, regression_predict,
 )
+from lessons.train import progress_bar
 
 # Ekman's Table 6-2 (L3853-3861): (name, sizes after the 13 inputs, L2 lambda, dropout rate,
 # book train MAE, book test MAE). All: Adam, MSE, 500 epochs, batch 16.
@@ -175,12 +176,14 @@ class TableRow:
     book_test: float
 
 
-def table_6_2(seeds=(0,), rows=None, *, epochs=500):
+def table_6_2(seeds=(0,), rows=None, *, epochs=500, progress=True):
     """Ekman's Table 6-2 on Keras' Boston split: a TableRow per configuration and seed.
-    rows: indices into TABLE_6_2 (default all six)."""
+    rows: indices into TABLE_6_2 (default all six). progress: a bar over the configurations
+    (lessons.train.progress_bar's rule)."""
     (X_train, y_train), (X_test, y_test), _ = boston_standardized()
     out = []
-    for i in range(len(TABLE_6_2)) if rows is None else rows:
+    indices = range(len(TABLE_6_2)) if rows is None else rows
+    for i in progress_bar(indices, progress=progress, desc="Table 6-2", unit="configuration"):
         name, sizes, l2, rate, book_train, book_test = TABLE_6_2[i]
         for seed in seeds:
             run = fit_regression(X_train, y_train, sizes[:-1], l2=l2, dropout=rate, seed=seed,
