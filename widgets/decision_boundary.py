@@ -19,7 +19,9 @@ from matplotlib.transforms import offset_copy
 
 from lessons.data import blobs, gate
 from lessons.kernels import perceptron_predict
-from lessons.chapters.ch01_perceptron import BOOK_NAND_SEED, book_orders, shuffled_orders, train
+from lessons.chapters.ch01_perceptron import (
+    BOOK_NAND_SEED, book_gate, book_orders, shuffled_orders, train,
+)
 from widgets.base import (
     ACCENT, NEGATIVE, POSITIVE, WARNING, View, argument, axis_ticks, factory, new_figure,
     state_call,
@@ -75,12 +77,13 @@ class Replay:
 
 
 def dataset(name, seed=0):
-    """(X[n, 3] with the bias column, y[n]) for one of DATASETS; blobs are drawn with `seed`."""
+    """(X[n, 3] with the bias column, y[n]) for one of DATASETS; blobs are drawn with `seed`, and
+    a gate's rows come in the book's x_train order, which its shuffles index."""
     if name == "blobs":
         return blobs(N_BLOBS, separable=True, seed=seed)
     if name == "noisy blobs":
         return blobs(N_BLOBS, separable=False, seed=seed)
-    return gate(name)
+    return book_gate(name)
 
 
 def orders_for(name, n, seed):
@@ -287,6 +290,8 @@ def small_multiples(dataset="NAND", w0=0.2, w1=-0.6, w2=0.25, lr=0.1, seed=BOOK_
     Shows steps 0..min(K, max_panels - 1); each panel notes its weights and errors.
     """
     state = State(dataset, w0, w1, w2, lr, seed, 0)
+    max_panels = argument("small_multiples", "max_panels", max_panels, low=1, integer=True)
+    ncols = argument("small_multiples", "ncols", ncols, low=1, integer=True)
     rep = replay(state)
     steps = list(range(min(rep.n_updates, max_panels - 1) + 1))
     ncols = min(ncols, len(steps))

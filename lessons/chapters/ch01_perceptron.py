@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lessons.data import gate
 from lessons.kernels import checks
 from lessons.kernels import perceptron_train
 
@@ -15,6 +16,9 @@ from lessons.kernels import perceptron_train
 BOOK_NAND_W0 = (0.2, -0.6, 0.25)
 BOOK_NAND_LR = 0.1
 BOOK_NAND_SEED = 7
+# The book's x_train (Snippet 1-2) lists (-1, +1) before (+1, -1); Table 1-1, and gate(), list
+# them the other way round. The book's shuffles index x_train, so its replays take this order.
+BOOK_ROWS = (0, 2, 1, 3)
 MAX_HISTORY = 10_000  # updates a run keeps (the widget replays at most 60 of them)
 
 
@@ -34,6 +38,14 @@ def book_orders(n=4, epochs=4, seed=BOOK_NAND_SEED):
         rng.shuffle(index_list)
         orders.append(list(index_list))
     return np.array(orders, dtype=np.int64)
+
+
+def book_gate(name):
+    """gate(name) with its rows in the order of the book's x_train, the list its shuffles index:
+    (x1, x2) = (-1, -1), (-1, +1), (+1, -1), (+1, +1)."""
+    X, y = gate(name)
+    rows = list(BOOK_ROWS)
+    return X[rows], y[rows]
 
 
 def _drawn_orders(n, epochs, seed):

@@ -13,7 +13,7 @@ import numpy as np
 from lessons.data import gate
 from lessons.exercises import Exercise, shown
 from lessons.kernels import perceptron_predict
-from lessons.chapters.ch01_perceptron import book_orders, train
+from lessons.chapters.ch01_perceptron import book_gate, book_orders, train
 
 _INPUTS = gate("NAND")[0]  # the four +-1 input pairs with the bias column, in Table 1-1 order
 NAND_WEIGHTS = (0.9, -0.6, -0.5)  # Table 1-1
@@ -81,7 +81,7 @@ def check_boundary_line(slope, intercept):
 
 def updates_at(lr, gate_name="NAND"):
     """Updates the perceptron rule makes from w = 0 on a gate with the book's orders."""
-    X, y = gate(gate_name)
+    X, y = book_gate(gate_name)
     return train(X, y, (0.0, 0.0, 0.0), lr, orders=book_orders(4, 20)).n_updates
 
 

@@ -3,9 +3,8 @@ sigmoid_backward and softmax_cross_entropy (see lessons.exercises.kernel_cases).
 import numpy as np
 
 from lessons import reference as R
-from lessons.chapters.ch01_perceptron import BOOK_NAND_LR, BOOK_NAND_W0, book_orders
+from lessons.chapters.ch01_perceptron import BOOK_NAND_LR, BOOK_NAND_W0, book_gate, book_orders
 from lessons.chapters.ch03_backprop import BOOK_WEIGHTS, BOOK_Y, forward, unpack
-from lessons.data.toy import gate
 from lessons.exercises.kernel_cases import (
     Case, Mistake, Spec, in_float32, numeric_gradients, seeded, small,
 )
@@ -14,7 +13,7 @@ from lessons.exercises.kernel_cases import (
 # --- perceptron_epoch (Chapter 01) -----------------------------------------------------------
 
 def _perceptron_cases():
-    X, y = gate("NAND")
+    X, y = book_gate("NAND")
     rng = seeded(1)
     Xr = np.hstack([np.ones((9, 1)), rng.normal(size=(9, 2))])
     yr = np.where(rng.normal(size=9) >= 0, 1.0, -1.0)

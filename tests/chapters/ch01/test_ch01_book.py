@@ -5,8 +5,8 @@ import pytest
 from lessons.data import gate
 from lessons.data.toy import with_bias
 from lessons.kernels import perceptron_epoch, perceptron_predict, perceptron_train
-from lessons.chapters.ch01_perceptron import (BOOK_NAND_LR, BOOK_NAND_SEED, BOOK_NAND_W0, book_orders,
-                                shuffled_orders, train)
+from lessons.chapters.ch01_perceptron import (BOOK_NAND_LR, BOOK_NAND_SEED, BOOK_NAND_W0, book_gate,
+                                book_orders, shuffled_orders, train)
 
 W_NAND = np.array([0.9, -0.6, -0.5])
 W_OR = np.array([0.2, 0.6, 0.6])
@@ -15,10 +15,10 @@ W_AND = np.array([-0.9, 0.6, 0.6])  # read off Fig. 1-9; the text does not print
 
 def book_trace():
     """The book's updates, computed the way the rule computes them: w += y * lr * x."""
-    X, y = gate("NAND")
+    X, y = book_gate("NAND")
     w = np.array(BOOK_NAND_W0)
     rows = [w.copy()]
-    for i in (1, 1, 3, 1):  # the examples the book's run updates on, in order
+    for i in (2, 2, 3, 2):  # the examples of x_train the book's run updates on, in order
         w = w + y[i] * BOOK_NAND_LR * X[i]
         rows.append(w)
     return np.array(rows)
@@ -46,7 +46,7 @@ def test_book_orders_are_cpython_seed_7_shuffles():
 
 
 def test_nand_trace_exact():
-    X, y = gate("NAND")
+    X, y = book_gate("NAND")
     run = train(X, y, BOOK_NAND_W0, BOOK_NAND_LR, orders=book_orders())
     expected = book_trace()
     assert np.array_equal(run.history, expected)
@@ -57,7 +57,7 @@ def test_nand_trace_exact():
 
 
 def test_nand_trace_pass_by_pass_with_perceptron_epoch():
-    X, y = gate("NAND")
+    X, y = book_gate("NAND")
     w = np.array(BOOK_NAND_W0)
     updates = [perceptron_epoch(w, X, y, order, BOOK_NAND_LR) for order in book_orders()]
     assert updates == [1, 2, 1, 0]  # the 4th pass is clean
@@ -76,10 +76,19 @@ def test_xor_never_converges(seed):
 
 
 def test_xor_book_setup_wrong_after_6_and_30_updates():
-    X, y = gate("XOR")
+    X, y = book_gate("XOR")
     run = train(X, y, BOOK_NAND_W0, BOOK_NAND_LR, orders=book_orders(4, 100))
     for k in (6, 30):
         assert np.sum(perceptron_predict(run.history[k], X) != y) >= 1
+
+
+def test_book_gate_is_x_train():
+    """Snippet 1-2's x_train: (1, -1, -1), (1, -1, 1), (1, 1, -1), (1, 1, 1); Table 1-1 swaps the
+    middle rows."""
+    X, y = book_gate("NAND")
+    assert X.tolist() == [[1, -1, -1], [1, -1, 1], [1, 1, -1], [1, 1, 1]]
+    assert y.tolist() == [1, 1, 1, -1]
+    assert gate("NAND")[0][:, 1:].tolist() == [[-1, -1], [1, -1], [-1, 1], [1, 1]]
 
 
 def test_wx_matrix_product():
