@@ -361,6 +361,7 @@ MOMENTUM_STORY = (
 def small_multiples(story=LEARNING_RATE_STORY, ncols=4):
     """One small panel per (title, DescentState) in `story`: the explorer's static fallback."""
     story = tuple(story)
+    ncols = argument("small_multiples", "ncols", ncols, low=1, integer=True)
     nrows = math.ceil(len(story) / ncols)
     ncols = min(ncols, len(story))
     fig, axes = new_figure(3.2 * ncols, 3.0 * nrows, ncols=ncols, nrows=nrows)

@@ -164,6 +164,17 @@ def test_small_multiples_is_figure_1_6():
     assert len(fig.axes) == 1 and "update 0: 0 wrong" in fig.axes[0].get_title()
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(max_panels=0), "small_multiples: max_panels must be >= 1"),
+    (dict(max_panels=2.5), "small_multiples: max_panels must be an integer"),
+    (dict(max_panels="3"), "small_multiples: max_panels"),
+    (dict(ncols=0), "small_multiples: ncols must be >= 1"),
+])
+def test_small_multiples_names_a_bad_layout_argument(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        db.small_multiples(**kwargs)
+
+
 def test_two_layer_xor_reproduces_table_1_3_and_round_trips():
     X, y = gate("XOR")
     h0, h1, out = db.xor_network(db.XorState(), X)

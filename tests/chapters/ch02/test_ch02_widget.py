@@ -125,6 +125,8 @@ def test_small_multiples(story, diverged):
 def test_small_multiples_hides_spare_panels():
     fig = small_multiples(MOMENTUM_STORY[:3], ncols=2)
     assert sum(ax.get_visible() for ax in fig.axes) == 3 and len(fig.axes) == 4
+    with pytest.raises(ValueError, match="small_multiples: ncols must be >= 1"):
+        small_multiples(MOMENTUM_STORY[:3], ncols=0)
 
 
 def test_momentum_story_numbers():
