@@ -39,7 +39,8 @@ UPDATES = Exercise("updates per epoch", [
 ], "ch02")
 
 MOMENTUM = Exercise("momentum, fixed", [
-    "The velocity should collect *downhill* steps: -lr * g, not +lr * g.",
+    "Two things differ from the printed rule: the velocity collects *downhill* steps (-lr * g, "
+    "not +lr * g), and p then moves by the velocity alone.",
     "Classical momentum: v_new = m * v - lr * g, then p_new = p + v_new.",
     "Return both: `return p + v_new, v_new` (with m = 0 this must be plain gradient descent).",
 ], "ch02")
@@ -107,6 +108,12 @@ def _book_step(p, v, g, lr, m):
     return p + m * v_new - lr * g, v_new
 
 
+def _nesterov_step(p, v, g, lr, m):
+    """The printed rule with only the velocity's sign fixed: Keras's form of Nesterov momentum."""
+    v_new = m * v - lr * g
+    return p + m * v_new - lr * g, v_new
+
+
 def _momentum_cases():
     """(p, v, g, lr, m): one coordinate and two, momentum 0, 0.5 and 0.9."""
     return [
@@ -146,6 +153,13 @@ def check_momentum_step(step):
             if got_p.shape == book_p.shape and np.allclose(got_p, book_p, rtol=0, atol=1e-12):
                 return MOMENTUM.feedback(False, "That is the book's printed rule: its velocity "
                                                 "collects +lr * g, which points uphill.")
+            keras_p, _ = _nesterov_step(p, v, g, lr, m)
+            if got_p.shape == keras_p.shape and np.allclose(got_p, keras_p, rtol=0, atol=1e-12):
+                return MOMENTUM.feedback(False, "The velocity's sign is fixed, and what you have "
+                                                "is Nesterov momentum in Keras's form (p + m * "
+                                                "v_new - lr * g), which also goes downhill. This "
+                                                "exercise asks for classical momentum: p_new = "
+                                                "p + v_new.")
             return MOMENTUM.feedback(
                 False, f"for p = {p.tolist()}, v = {v.tolist()}, g = {g.tolist()}, lr = {lr}, "
                        f"m = {m}: got p = {shown(np.round(got_p, 4).tolist())}, "

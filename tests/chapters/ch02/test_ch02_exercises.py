@@ -69,6 +69,14 @@ def test_momentum_feedback(capsys):
 
     assert not ex.check_momentum_step(book)
     assert "book's printed rule" in capsys.readouterr().out
+
+    def sign_fixed_only(p, v, g, lr, m):  # the velocity's sign fixed, the position line kept
+        v = m * v - lr * g
+        return p + m * v - lr * g, v
+
+    assert not ex.check_momentum_step(sign_fixed_only)
+    out = capsys.readouterr().out
+    assert "Nesterov momentum" in out and "p_new = p + v_new" in out
     assert not ex.check_momentum_step(lambda p, v, g, lr, m: (p - 2 * lr * g, v))
     assert "expected" in capsys.readouterr().out
     # plain descent gets p right from rest (v = 0) but keeps no velocity
