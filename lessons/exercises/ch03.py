@@ -90,6 +90,9 @@ def check_error_terms(err_f, err_g):
     close = lambda a, b: abs(a - b) < 5e-6  # noqa: E731 (7 decimals, as the chapter prints)
     if close(f_value, want_f) and close(g_value, want_g):
         return ERRORS.feedback(True, f"err_f = {want_f:.7f}, err_g = {want_g:.7f}.")
+    if abs(f_value - want_f) < 1e-3 and abs(g_value - want_g) < 1e-3:
+        return ERRORS.feedback(False, "Close, but rounded: pass the values as computed, or to at "
+                                      "least 6 decimals (the check compares to 5e-6).")
     params = unpack(BOOK_WEIGHTS)
     g, f = (v.item() for v in forward(params, np.array([ERROR_X])))
     if close(f_value, -want_f):

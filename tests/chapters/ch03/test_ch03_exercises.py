@@ -78,6 +78,8 @@ def test_error_terms_feedback(capsys):
     assert not ex.check_error_terms(float("nan"), g_val)
     assert not ex.check_error_terms(True, g_val)
     assert ex.check_error_terms(np.float32(round(f_val, 7)), round(g_val, 7))
+    assert not ex.check_error_terms(round(f_val, 4), round(g_val, 4))  # 0.1297, 0.0447
+    assert "Close, but rounded" in capsys.readouterr().out
 
 
 def test_forward_passes_feedback(capsys):
