@@ -33,7 +33,7 @@ one thread for the call, `one_blas_thread()`. Each image is computed alone, so t
 not depend on the number of threads. Measured against the alternatives (benchmarks/README.md):
 one product over the whole batch (a column matrix of several MB, out of the caches) made the
 forward 2-7x slower, and direct loops without im2col were 2-6x slower at LeNet sizes.
-lessons/reference.py holds the readable version: one output position at a time.
+lessons/reference/conv.py holds the readable version: one output position at a time.
 
 A 1D convolution is the 2D one over images of height 1 with no padding along the height:
 conv1d_forward reshapes and calls the same kernels.
