@@ -13,7 +13,8 @@ your own typed as "a,b,c;d,e,f;g,h,i".
 
 `render(state)` is pure and never raises for a valid state: the selected pixel is clamped to
 the output, and a custom kernel that cannot be read is shown as zeros with a note.
-`static_figure()` is the fallback without a kernel: one digit through the six named kernels.
+`static_figure()` is the fallback without a kernel: one digit through the five named kernels
+and a random one.
 """
 import dataclasses
 import functools

@@ -101,8 +101,10 @@ def check_conv1d_by_hand(y3, dw0, dx4):
     values = [_number(v) for v in (y3, dw0, dx4)]
     for name, raw, value in zip(("y3", "dw0", "dx4"), (y3, dw0, dx4), values):
         if value is None:
-            return HAND.feedback(False, f"Replace ... in {name} with a number (got "
-                                        f"{shown(raw)}).")
+            if raw is ... or raw is None:
+                return HAND.feedback(False, f"Replace ... in {name} with a number.")
+            return HAND.feedback(False, f"{name} must be one finite number, got "
+                                        f"{shown(raw)}.")
     want = hand_answers()
     close = lambda a, b: abs(a - b) < 1e-9  # noqa: E731
     got_y, got_w, got_x = values

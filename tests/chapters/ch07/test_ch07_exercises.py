@@ -77,10 +77,19 @@ def test_hand_wrong_answers_are_what_the_messages_say():
     assert x[:3].sum() == 3 and w.sum() == 2 and w[0] + w[1] == 3
 
 
-@pytest.mark.parametrize("bad", [..., None, "3", float("nan"), True])
-def test_hand_rejects_non_numbers(bad, capsys):
+@pytest.mark.parametrize("bad", [..., None])
+def test_hand_placeholder_asks_for_a_number(bad, capsys):
     assert not ex.check_conv1d_by_hand(bad, 6, 1)
-    assert "Replace ... in y3" in capsys.readouterr().out
+    assert "Replace ... in y3 with a number." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad, shown", [("3", "'3'"), (np.array([3.0]), "array([3.])"),
+                                        (float("nan"), "nan"), (True, "True")])
+def test_hand_rejects_non_numbers(bad, shown, capsys):
+    # an array or a string is no leftover ...: say what is wrong with it
+    assert not ex.check_conv1d_by_hand(3, bad, 1)
+    out = capsys.readouterr().out
+    assert f"dw0 must be one finite number, got {shown}." in out and "Replace" not in out
 
 
 def test_hand_accepts_numpy_numbers():
