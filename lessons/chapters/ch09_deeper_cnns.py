@@ -38,6 +38,9 @@ def vgg_stack(n_layers, channels, k=3):
     """(stacked parameters, one-kernel parameters, receptive field) for n_layers stride-1
     k x k convolutions of `channels` -> `channels` against a single convolution whose kernel
     covers the same field. Biases included; VGG's argument for 3 x 3 kernels."""
+    n_layers, channels, k = (checks.number("vgg_stack", name, v, low=1, integer=True)
+                             for name, v in (("n_layers", n_layers), ("channels", channels),
+                                             ("k", k)))
     field = receptive_field(n_layers, k)
     return n_layers * conv_params(channels, channels, k), conv_params(channels, channels, field), \
         field
@@ -50,6 +53,10 @@ def inception_params(c_in, n1, n3_reduce, n3, n5_reduce, n5, pool_proj):
     convolutions down to n3_reduce and n5_reduce channels before the 3x3 and 5x5, and a 1x1
     projection to pool_proj after the pool. Output channels: n1 + n3 + n5 + c_in (naive),
     n1 + n3 + n5 + pool_proj (reduced)."""
+    c_in, n1, n3_reduce, n3, n5_reduce, n5, pool_proj = (
+        checks.number("inception_params", name, v, low=1, integer=True) for name, v in (
+            ("c_in", c_in), ("n1", n1), ("n3_reduce", n3_reduce), ("n3", n3),
+            ("n5_reduce", n5_reduce), ("n5", n5), ("pool_proj", pool_proj)))
     naive = conv_params(c_in, n1, 1) + conv_params(c_in, n3, 3) + conv_params(c_in, n5, 5)
     reduced = (conv_params(c_in, n1, 1) + conv_params(c_in, n3_reduce, 1)
                + conv_params(n3_reduce, n3, 3) + conv_params(c_in, n5_reduce, 1)

@@ -32,9 +32,6 @@ from numba import njit, prange
 
 from lessons.kernels import checks, registry
 
-_LAYOUT = "(X is [N, C, H, W], FX is [N, F, OH, OW])"
-
-
 @njit(cache=True, parallel=True)
 def _residual_add_kernel(X, FX, s):
     N, C = X.shape[0], X.shape[1]
@@ -70,15 +67,19 @@ def checked_x_shape(func, x_shape):
     return sizes
 
 
-def _check_pair(f, C_X, x_shape, FX_shape, stride):
-    if FX_shape[1] < C_X:
-        raise ValueError(f"{f}: FX has {FX_shape[1]} channels but X has {C_X}; the shortcut can "
-                         f"add zero channels, not drop any {_LAYOUT}")
-    want = (x_shape[0], FX_shape[1], (x_shape[2] - 1) // stride + 1,
+def _check_pair(f, x_name, x_shape, y_name, y_shape, stride):
+    """The block's input (X, or the backward's x_shape) and the branch's output (FX, or its
+    gradient dY) must fit the shortcut: at least C channels, every stride-th pixel."""
+    layout = f"({x_name} is [N, C, H, W], {y_name} is [N, F, OH, OW])"
+    if y_shape[1] < x_shape[1]:
+        raise ValueError(f"{f}: {y_name} has {y_shape[1]} channels but {x_name} has "
+                         f"{x_shape[1]}; the shortcut can add zero channels, not drop any "
+                         f"{layout}")
+    want = (x_shape[0], y_shape[1], (x_shape[2] - 1) // stride + 1,
             (x_shape[3] - 1) // stride + 1)
-    if tuple(FX_shape) != want:
-        raise ValueError(f"{f}: FX has shape {tuple(FX_shape)} but X {tuple(x_shape)} with "
-                         f"stride {stride} needs {want} {_LAYOUT}")
+    if tuple(y_shape) != want:
+        raise ValueError(f"{f}: {y_name} has shape {tuple(y_shape)} but {x_name} "
+                         f"{tuple(x_shape)} with stride {stride} needs {want} {layout}")
 
 
 def residual_add_forward(X, FX, stride=1):
@@ -91,7 +92,7 @@ def residual_add_forward(X, FX, stride=1):
     X = checks.array(f, "X", X, ndim=4, shape="[N, C, H, W]")
     FX = checks.array(f, "FX", FX, ndim=4, shape="[N, F, OH, OW]")
     stride = checks.number(f, "stride", stride, low=1, integer=True)
-    _check_pair(f, X.shape[1], X.shape, FX.shape, stride)
+    _check_pair(f, "X", X.shape, "FX", FX.shape, stride)
     dt = np.result_type(X, FX)
     return _residual_add_kernel(X.astype(dt, copy=False), FX.astype(dt, copy=False), stride)
 
@@ -107,7 +108,7 @@ def residual_add_backward(dY, x_shape, stride=1):
     dY = checks.array(f, "dY", dY, ndim=4, shape="[N, F, OH, OW]")
     x_shape = checked_x_shape(f, x_shape)
     stride = checks.number(f, "stride", stride, low=1, integer=True)
-    _check_pair(f, x_shape[1], x_shape, dY.shape, stride)
+    _check_pair(f, "x_shape", x_shape, "dY", dY.shape, stride)
     if registry.swapped(f):
         return registry.run(f, (dY, x_shape, stride), [("dX", x_shape), ("dFX", dY.shape)],
                             dY.dtype)
