@@ -53,6 +53,19 @@ class GradientState:
     max_norm: float = 1.0
     seed: int = 0
 
+    def __post_init__(self):
+        f = "gradients_through_time"
+        scale = argument(f, "scale", self.scale, low=float(SCALES[0]), high=float(SCALES[-1]))
+        object.__setattr__(self, "scale", round(scale, 2))
+        object.__setattr__(self, "length", argument(f, "length", self.length, low=LENGTHS[0],
+                                                    high=LENGTHS[1], integer=True))
+        object.__setattr__(self, "activation", argument(f, "activation", self.activation,
+                                                        options=ACTIVATIONS))
+        object.__setattr__(self, "max_norm", argument(f, "max_norm", self.max_norm,
+                                                      low=MAX_NORMS[0], high=MAX_NORMS[1]))
+        object.__setattr__(self, "seed", argument(f, "seed", self.seed, low=0, high=99,
+                                                  integer=True))
+
 
 @functools.lru_cache(maxsize=8)
 def _layer(seed):
@@ -164,13 +177,7 @@ def gradients_summary(state):
 @factory(GradientState)
 def gradients_through_time(scale=1.0, length=50, activation="tanh", max_norm=1.0, seed=0):
     """The interactive view of BPTT's products; returns a View."""
-    f = "gradients_through_time"
-    state = GradientState(
-        round(argument(f, "scale", scale, low=float(SCALES[0]), high=float(SCALES[-1])), 2),
-        argument(f, "length", length, low=LENGTHS[0], high=LENGTHS[1], integer=True),
-        argument(f, "activation", activation, options=ACTIVATIONS),
-        argument(f, "max_norm", max_norm, low=MAX_NORMS[0], high=MAX_NORMS[1]),
-        argument(f, "seed", seed, low=0, high=99, integer=True))
+    state = GradientState(scale, length, activation, max_norm, seed)
     style = {"description_width": "initial"}
     controls = {
         "scale": W.FloatSlider(value=state.scale, min=float(SCALES[0]), max=float(SCALES[-1]),

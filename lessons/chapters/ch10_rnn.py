@@ -41,9 +41,22 @@ def standardize(train, *others):
     return ((train - mean) / std, *((o - mean) / std for o in others), mean, std)
 
 
+def _series(func, series, min_history):
+    """(series as a 1-D float array, min_history): months enough for at least one example,
+    min_history of them and a target."""
+    series = checks.array(func, "series", series, ndim=1, shape="[months]")
+    min_history = checks.number(func, "min_history", min_history, low=1, integer=True)
+    if len(series) <= min_history:
+        raise ValueError(f"{func}: series has {len(series)} months but min_history is "
+                         f"{min_history}: an example needs {min_history} months and a target "
+                         f"month, so at least {min_history + 1}")
+    return series, min_history
+
+
 def padded_examples(series, min_history=MIN_HISTORY):
     """The book's tensors: X[N, len - 1, 1] with each history zero-padded at the front, and
     y[N], for N = len - min_history examples."""
+    series, min_history = _series("padded_examples", series, min_history)
     n = len(series)
     X, y = np.zeros((n - min_history, n - 1, 1)), np.zeros(n - min_history)
     for i in range(n - min_history):
@@ -55,7 +68,11 @@ def padded_examples(series, min_history=MIN_HISTORY):
 def naive_errors(series, min_history=MIN_HISTORY, lag=1):
     """(MSE, MAE) of predicting each target month with the month `lag` before it, over the
     same targets as the examples: lag 1 is Ekman's naive predictor ("next month = this
-    month"), lag 12 the seasonal-naive one ("= the same month last year")."""
+    month"), lag 12 the seasonal-naive one ("= the same month last year"). 1 <= lag <=
+    min_history: every target's guess lies inside the series."""
+    f = "naive_errors"
+    series, min_history = _series(f, series, min_history)
+    lag = checks.number(f, "lag", lag, low=1, high=min_history, integer=True)
     target = series[min_history:]
     guess = series[min_history - lag:len(series) - lag]
     error = guess - target  # both 1-D: no (N, 1) - (N,) broadcast to (N, N) (Ekman, L5223)
@@ -165,7 +182,9 @@ def the_book_data():
 def sales_run(n=128, epochs=30, seed=0, every=5):
     """The chapter's training run, kept once per process: the data, the trained model, its
     history rows (epoch, train MSE, test MSE) and `snapshots`, {epoch: (train forecasts,
-    test forecasts)} every `every` epochs (standardized units)."""
+    test forecasts)} every `every` epochs (standardized units). A second call with the same
+    arguments returns the kept run, whatever kernels `use` swaps in since: to train on
+    another rnn_backward, call train_sales_rnn."""
     data = the_book_data()
     snapshots = {}
 
