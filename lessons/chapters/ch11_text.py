@@ -44,7 +44,22 @@ class Vocabulary:
         return np.array([self.index[c] for c in text], dtype=np.int64)
 
     def decode(self, ids):
-        return "".join(self.chars[int(i)] for i in ids)
+        if np.size(ids) == 0:
+            return ""
+        ids = checks.indices("Vocabulary.decode", "ids", ids, upper=len(self),
+                             shape="[n] of character ids")
+        return "".join(self.chars[i] for i in ids.tolist())
+
+
+def encode_prefix(func, vocab, prefix):
+    """The ids of the text a model is to continue: at least one character, since the model
+    predicts the next character from the last one it read (there is no start symbol)."""
+    if not isinstance(prefix, str):
+        raise TypeError(f"{func}: prefix must be a str, got {type(prefix).__name__}")
+    if not prefix:
+        raise ValueError(f"{func}: prefix is empty; give at least one character to continue "
+                         f"(the model reads the last one to predict the next)")
+    return vocab.encode(prefix)
 
 
 def one_hot(ids, V):
@@ -56,6 +71,8 @@ def one_hot(ids, V):
 
 def lstm_parameters(n, m):
     """Ekman's count for an LSTM layer of n units on m inputs: n · 4 · (n + m + 1)."""
+    n = checks.number("lstm_parameters", "n", n, low=1, integer=True)
+    m = checks.number("lstm_parameters", "m", m, low=1, integer=True)
     return n * 4 * (n + m + 1)
 
 
@@ -174,8 +191,11 @@ def train_char_lstm(ids, V, *, n=64, d=16, B=32, T=16, passes=2, lr=5e-3, max_no
 def sample_text(model, vocab, prefix, n_chars, temperature, seed):
     """prefix followed by n_chars characters sampled one at a time (temperature; the uniform
     numbers drawn from np.random.default_rng(seed))."""
+    f = "sample_text"
+    ids = list(encode_prefix(f, vocab, prefix))
+    n_chars = checks.number(f, "n_chars", n_chars, low=0, integer=True)
+    temperature = checks.number(f, "temperature", temperature, low=0.0, low_open=True)
     rng = np.random.default_rng(seed)
-    ids = list(vocab.encode(prefix))
     state = model.read(ids)
     for _ in range(n_chars):
         logp, (state,) = model.step_logp([state], [ids[-1]])
@@ -186,7 +206,7 @@ def sample_text(model, vocab, prefix, n_chars, temperature, seed):
 def beam_complete(model, vocab, prefix, beam_width=8, steps=11, temperature=1.0):
     """Ekman's autocompletion: beam search from the prefix (the book: width 8, 11 letters).
     Returns the BeamResult."""
-    ids = vocab.encode(prefix)
+    ids = encode_prefix("beam_complete", vocab, prefix)
     start = model.read(ids)
 
     def step(states, tokens):

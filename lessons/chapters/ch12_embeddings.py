@@ -4,9 +4,9 @@ nearest neighbours, analogies, a PCA map, and the ideas of wordpieces and FastTe
 
 The book's worked example trains a word-level LSTM on *Frankenstein* and explores the
 pretrained GloVe vectors. We count n-grams and train SGNS ourselves on the 42 Shakespeare texts
-chapter 11 ships (about 0.9 M words): the embeddings are ours, from a corpus a thousand times
-smaller than GloVe's, and the chapter measures what that buys (neighbours) and what it does not
-(most analogies).
+chapter 11 ships (about 0.8 M words): the embeddings are ours, from a corpus thousands of
+times smaller than GloVe's 6 billion words, and the chapter measures what that buys
+(neighbours) and what it does not (most analogies).
 """
 import functools
 import math
@@ -104,7 +104,9 @@ class BigramLM:
     plain maximum-likelihood table, which gives probability 0 to any pair it never saw."""
 
     def __init__(self, ids, V, lam=0.8):
+        V = checks.number("BigramLM", "V", V, low=1, integer=True)
         self.V, self.lam = V + 1, checks.number("BigramLM", "lam", lam, low=0.0, high=1.0)
+        ids = self._text("BigramLM", ids)
         self.unigram = (np.bincount(ids, minlength=self.V) + 1.0) / (len(ids) + self.V)
         codes, counts = np.unique(ids[:-1] * self.V + ids[1:], return_counts=True)
         self.pair_codes, self.pair_counts = codes, counts
@@ -122,13 +124,22 @@ class BigramLM:
     def perplexity(self, ids):
         """exp(mean negative log-probability of each word given the one before): the
         number of equally likely words the model is, on average, choosing between."""
+        ids = self._text("BigramLM.perplexity", ids)
         p = self.prob(ids[:-1], ids[1:])
         return _perplexity(p) if np.all(p > 0) else math.inf
 
     def unseen_fraction(self, ids):
         """The fraction of the text's consecutive pairs the training text never had."""
+        ids = self._text("BigramLM.unseen_fraction", ids)
         codes = ids[:-1] * self.V + ids[1:]
         return float(np.mean(~np.isin(codes, self.pair_codes)))
+
+    def _text(self, func, ids):
+        """ids checked as a text of word ids 0..V (V: <unk>), at least one pair of words."""
+        ids = checks.indices(func, "ids", ids, upper=self.V, shape="[n] of word ids")
+        if len(ids) < 2:
+            raise ValueError(f"{func}: ids holds one word; a bigram needs at least two")
+        return ids
 
 
 def unigram_perplexity(train_ids, test_ids, V):
@@ -265,6 +276,10 @@ def pca_2d(E):
     """(coordinates[V, 2], explained variance ratio[2]): E centred and projected on its two
     principal axes, from NumPy's SVD (the signs fixed so that the largest coordinate of each
     axis is positive, which makes the map the same on every run)."""
+    E = checks.array("pca_2d", "E", E, ndim=2, shape="[V, d]")
+    if min(E.shape) < 2:
+        raise ValueError(f"pca_2d: E has shape {E.shape}; two principal axes need at least "
+                         f"2 rows and 2 columns")
     X = E - E.mean(axis=0)
     _, S, Vt = np.linalg.svd(X, full_matrices=False)
     axes = Vt[:2] * np.sign(Vt[:2][np.arange(2), np.argmax(np.abs(Vt[:2]), axis=1)])[:, None]

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from lessons.chapters.ch11_text import Vocabulary, prepare_text
+from lessons.chapters.ch11_text import Vocabulary, encode_prefix, prepare_text
 from lessons.chapters.ch14_transformer import Transformer
 from lessons.kernels import attention_forward, checks, softmax_cross_entropy
 from lessons.optim import Adam
@@ -136,8 +136,12 @@ def hamlet_transformer_run(T=32, passes=2, seed=0):
 
 def sample_chars(model, vocab, prefix, n_chars, temperature, seed, context=32):
     """prefix followed by n_chars sampled characters (the last `context` characters read)."""
+    f = "sample_chars"
+    ids = list(encode_prefix(f, vocab, prefix))
+    n_chars = checks.number(f, "n_chars", n_chars, low=0, integer=True)
+    temperature = checks.number(f, "temperature", temperature, low=0.0, low_open=True)
+    context = checks.number(f, "context", context, low=1, integer=True)
     rng = np.random.default_rng(seed)
-    ids = list(vocab.encode(prefix))
     for _ in range(n_chars):
         logp = model.next_logp(ids[-context:]) / temperature
         p = np.exp(logp - logp.max())
@@ -157,6 +161,9 @@ def bert_mask(ids, V, mask_id, rng, rate=0.15):
     Returns (corrupted ids, chosen[bool, ids' shape], kind[int8]: 0 not chosen, 1 [MASK],
     2 random, 3 unchanged). All randomness comes from rng."""
     f = "bert_mask"
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{f}: rng must be a np.random.Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
     ids = checks.indices(f, "ids", np.reshape(ids, -1), upper=max(V, mask_id + 1),
                          shape="[...] of integer symbols").reshape(np.shape(ids))
     rate = checks.number(f, "rate", rate, low=0.0, high=1.0)

@@ -33,12 +33,16 @@ BLOCK_PARAMS = ("ln1_g", "ln1_b", "Wqkv", "bqkv", "Wo", "bo", "ln2_g", "ln2_b",
 def block_parameters(D, F):
     """Parameters of one block: attention 4(D^2 + D) (Q, K, V and the output mixing, each a
     D x D matrix and a bias), two layer norms 2 * 2D (gamma and beta), FFN 2DF + F + D."""
+    D, F = (checks.number("block_parameters", n, v, low=1, integer=True)
+            for n, v in (("D", D), ("F", F)))
     return 4 * (D * D + D) + 2 * 2 * D + 2 * D * F + F + D
 
 
 def transformer_parameters(V, D, F, L):
     """The whole model: embedding V D, L blocks, the final layer norm 2D, read-out D V + V
     (the sinusoidal encoding has no parameters)."""
+    V, L = (checks.number("transformer_parameters", n, v, low=1, integer=True)
+            for n, v in (("V", V), ("L", L)))
     return V * D + L * block_parameters(D, F) + 2 * D + D * V + V
 
 
@@ -119,6 +123,8 @@ class Transformer:
 
     def forward(self, ids, key_mask=None):
         """(logits[B, T, V], cache) for integer ids[B, T]."""
+        ids = checks.indices("Transformer.forward", "ids", ids, upper=self.V, ndim=2,
+                             shape="[B, T] of symbols")
         X = self.embed(ids)
         caches = []
         for blk in self.blocks:
@@ -168,6 +174,20 @@ class Transformer:
     def loss_and_grads(self, ids, targets, weights=None, key_mask=None):
         """(mean cross-entropy over the positions scored, gradients). weights[B, T] (0 or 1)
         picks the positions the loss counts (BERT's masked 15 %); None counts them all."""
+        f = "Transformer.loss_and_grads"
+        targets = checks.indices(f, "targets", targets, upper=self.V, ndim=2,
+                                 shape="[B, T], one symbol per position of ids")
+        if targets.shape != np.shape(ids):
+            raise ValueError(f"{f}: targets has shape {targets.shape} but ids has shape "
+                             f"{np.shape(ids)} (one target per position)")
+        if weights is not None:
+            weights = checks.array(f, "weights", weights, ndim=2, shape="[B, T] of 0 and 1")
+            if weights.shape != targets.shape:
+                raise ValueError(f"{f}: weights has shape {weights.shape} but ids has shape "
+                                 f"{targets.shape} (one weight per position)")
+            if not np.all((weights == 0) | (weights == 1)) or not weights.any():
+                raise ValueError(f"{f}: weights must hold only 0 and 1, at least one 1 (the "
+                                 f"positions the loss counts)")
         logits, cache = self.forward(ids, key_mask)
         B, T, V = logits.shape
         rows = np.arange(B * T) if weights is None else np.flatnonzero(weights.reshape(-1))

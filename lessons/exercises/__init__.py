@@ -49,6 +49,12 @@ def is_whole(x):
     return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
 
 
+def is_whole_value(x):
+    """is_whole(x), or a float holding a whole number: a count computed with / (86528.0) is
+    the right count."""
+    return is_whole(x) or (isinstance(x, (float, np.floating)) and float(x).is_integer())
+
+
 def numbers_in(x):
     """(x as a float array, None), or (None, a description of x) when x is not numbers:
     None, ..., a bool, a string, complex values, a ragged list, a generator, an integer too

@@ -11,7 +11,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 import numpy as np
 
 from lessons.chapters.ch14_transformer import block_parameters
-from lessons.exercises import Exercise, is_whole, shown
+from lessons.exercises import Exercise, is_whole_value, shown
 from lessons.reference import positional_encoding
 
 N_CHARS = 2000
@@ -48,13 +48,15 @@ def check_block_parameters(fn):
     for D, F in ((32, 128), (512, 2048), (4, 1), (6, 10)):
         got = BLOCK.call(fn, D, F)
         want = block_parameters(D, F)
-        if not is_whole(got) or got != want:
+        whole = is_whole_value(got)
+        if not whole or got != want:
             detail = f"D = {D}, F = {F}: you return {shown(got)}"
-            if is_whole(got) and got == want - 4 * D:
+            # the layer norms' 4D, the biases' 4D (attention) and F + D (feed-forward)
+            if whole and got == want - 4 * D:
                 detail += ", without the two layer norms"
-            elif is_whole(got) and got == want - 4 * D - F - D:
+            elif whole and got == want - 4 * D - F - D:
                 detail += ", without any bias"
-            elif is_whole(got) and got == want - 4 * D - 3 * D - F - D:
+            elif whole and got == want - 4 * D - 4 * D - F - D:
                 detail += ", without biases or layer norms"
             return BLOCK.feedback(False, detail + ".")
     return BLOCK.feedback(True, "4(D^2 + D) + 4D + 2DF + F + D: 12,704 for the chapter's "
@@ -91,10 +93,11 @@ def _first_difference(got, want):
 @BERT.check
 def check_bert_counts(counts):
     """counts: (chosen, [MASK], random, unchanged) for 2,000 characters."""
-    got = BERT.items(counts, 4, "four numbers: chosen, [MASK], random, unchanged")
+    what = "four numbers: chosen, [MASK], random, unchanged"
+    got = BERT.items(BERT.given(counts, what), 4, what)
     want = (300, 240, 30, 30)
     for name, value, w in zip(("chosen", "[MASK]", "random", "unchanged"), got, want):
-        if not is_whole(value) and not (isinstance(value, float) and value.is_integer()):
+        if not is_whole_value(value):
             return BERT.feedback(False, f"{name}: expected a whole number, got {shown(value)}.")
         if value != w:
             note = " (that is 80 % of all 2,000: the split applies to the chosen 15 %)" \

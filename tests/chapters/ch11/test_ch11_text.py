@@ -15,8 +15,21 @@ def test_prepare_text_and_vocabulary():
     assert c.prepare_text("To  be,\nOr NOT") == "to be, or not"
     vocab = c.Vocabulary("abca")
     assert vocab.decode(vocab.encode("cab")) == "cab" and len(vocab) == 3
+    assert vocab.decode([]) == ""
     with pytest.raises(ValueError, match="not in the vocabulary"):
         vocab.encode("z")
+    with pytest.raises(ValueError, match=r"Vocabulary.decode: ids must index rows 0\.\.2"):
+        vocab.decode([0, 9])
+
+
+@pytest.mark.parametrize("args, error, words", [
+    ((-3, 2), ValueError, "lstm_parameters: n must be >= 1"),
+    (("3", 2), TypeError, "lstm_parameters: n must be an integer"),
+    ((3, 0), ValueError, "lstm_parameters: m must be >= 1"),
+])
+def test_lstm_parameters_names_a_bad_argument(args, error, words):
+    with pytest.raises(error, match=words):
+        c.lstm_parameters(*args)
 
 
 def test_lstm_parameter_formula_on_the_model():
@@ -57,6 +70,25 @@ def test_sampling_is_reproducible(tiny_run):
     a = c.sample_text(model, vocab, "to be", 30, 0.8, seed=3)
     assert a == c.sample_text(model, vocab, "to be", 30, 0.8, seed=3) and a.startswith("to be")
     assert len(a) == 35
+
+
+def test_generation_needs_a_prefix_and_a_positive_temperature(tiny_run):
+    model, vocab = tiny_run["model"], tiny_run["vocab"]
+    for generate in (lambda p: c.sample_text(model, vocab, p, 5, 1.0, seed=0),
+                     lambda p: c.beam_complete(model, vocab, p, 2, 3)):
+        with pytest.raises(ValueError, match="prefix is empty; give at least one character"):
+            generate("")
+        with pytest.raises(TypeError, match="prefix must be a str, got int"):
+            generate(5)
+    with pytest.raises(ValueError, match="sample_text: n_chars must be >= 0"):
+        c.sample_text(model, vocab, "to", -1, 1.0, seed=0)
+    with pytest.raises(ValueError, match="sample_text: temperature must be > 0.0, got 0.0"):
+        c.sample_text(model, vocab, "to", 5, 0.0, seed=0)
+    # the widget offers its prefixes in a menu; one it does not offer is refused by name
+    with pytest.raises(ValueError, match="beam_complete: prefix is empty"):
+        bt.summary(bt.BeamState(prefix=""), tiny_run)
+    with pytest.raises(ValueError, match="beam_tree: prefix must be one of"):
+        bt.beam_tree(prefix="")
 
 
 def test_gru_parameter_formula_on_the_layer():
@@ -116,6 +148,10 @@ def test_exercise_checks(capsys):
     assert not ex.check_lstm_parameters(...)
     assert not ex.check_lstm_parameters(lambda n, m: n * (n + m + 1))
     assert ex.check_lstm_parameters(sol.lstm_parameters)
+    capsys.readouterr()
+    assert ex.check_lstm_parameters(lambda n, m: 4 * n * (n + m + 1) / 1)  # a whole float
+    assert not ex.check_lstm_parameters(lambda n, m: 4 * n * (n + m) / 1)
+    assert "you return 86016.0, without the biases" in capsys.readouterr().out
     assert not ex.check_beam_example(...)
     assert not ex.check_beam_example({"e ": 0.3, "is": 0.18})
     assert not ex.check_beam_example([1, 2])

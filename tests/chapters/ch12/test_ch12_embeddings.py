@@ -50,6 +50,19 @@ def test_bigram_model_beats_the_unigram_and_smoothing_removes_the_zeros():
     assert smooth.perplexity(ids) < c.unigram_perplexity(ids, ids, len(vocab))
 
 
+def test_bigram_model_names_bad_ids():
+    vocab = c.Vocabulary("a b a c".split(), min_count=1)
+    lm = c.BigramLM(vocab.encode("a b a c".split()), len(vocab))
+    with pytest.raises(ValueError, match=r"BigramLM.perplexity: ids must index rows 0\.\.3"):
+        lm.perplexity(np.array([0, 1, 9]))  # 3 words and <unk> (id 3)
+    with pytest.raises(ValueError, match="ids holds one word; a bigram needs at least two"):
+        lm.perplexity(np.array([0]))
+    with pytest.raises(ValueError, match="BigramLM.unseen_fraction: ids must index"):
+        lm.unseen_fraction(np.array([0, -1]))
+    with pytest.raises(ValueError, match="BigramLM: ids must index rows 0..3"):
+        c.BigramLM(np.array([0, 1, 5]), 3)
+
+
 def test_negative_table_follows_counts_to_the_three_quarters():
     counts = np.array([1000, 100, 10, 1])
     table = c.negative_table(counts, size=100_000)
@@ -91,6 +104,13 @@ def test_pca_2d_is_the_top_two_principal_axes():
     P, ratio = c.pca_2d(X)
     assert P.shape == (200, 2) and ratio[0] > ratio[1] > 0.1
     np.testing.assert_allclose(np.var(P, axis=0), np.sort(np.var(X, axis=0))[::-1][:2], rtol=0.2)
+
+
+def test_pca_2d_names_a_bad_table():
+    with pytest.raises(ValueError, match=r"pca_2d: E must be 2-D \[V, d\], got shape \(5,\)"):
+        c.pca_2d(np.arange(5.0))
+    with pytest.raises(ValueError, match="two principal axes need at least 2 rows and 2 columns"):
+        c.pca_2d(np.ones((4, 1)))
 
 
 def test_glove_is_optional(tmp_path):

@@ -102,6 +102,8 @@ def test_bert_mask_bad_input():
         x.bert_mask(np.array([1, 2]), 5, 5, np.random.default_rng(0), rate=1.5)
     with pytest.raises(ValueError, match="ids must index"):
         x.bert_mask(np.array([1, 9]), 5, 5, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="bert_mask: rng must be a np.random.Generator"):
+        x.bert_mask(np.array([1, 2]), 5, 5, 0)
 
 
 def test_windows_and_a_small_character_model():
@@ -123,13 +125,54 @@ def test_model_bad_input():
         Transformer(5, 10, 4, 1, 8, seed=0)
     with pytest.raises(TypeError, match="causal must be"):
         Transformer(5, 8, 4, 1, 8, causal=1, seed=0)
+    model = Transformer(7, 8, 2, 1, 12, seed=0)
+    ids = np.random.default_rng(0).integers(0, 7, size=(2, 5))
+    assert model.forward(ids.tolist())[0].shape == (2, 5, 7)  # a list of lists is fine
+    with pytest.raises(ValueError, match=r"Transformer.forward: ids must be 2-D \[B, T\]"):
+        model.forward(ids[0])
+    with pytest.raises(ValueError, match=r"Transformer.forward: ids must index rows 0\.\.6"):
+        model.forward(ids + 5)
+    f = "Transformer.loss_and_grads"
+    with pytest.raises(ValueError, match=rf"{f}: targets has shape \(2, 4\) but ids has shape"):
+        model.loss_and_grads(ids, ids[:, :4])
+    with pytest.raises(ValueError, match=rf"{f}: weights has shape \(5, 2\) but ids has shape"):
+        model.loss_and_grads(ids, ids, np.ones((5, 2)))
+    with pytest.raises(ValueError, match=rf"{f}: weights must hold only 0 and 1, at least one"):
+        model.loss_and_grads(ids, ids, np.full((2, 5), 0.5))
+    with pytest.raises(ValueError, match=rf"{f}: weights must hold only 0 and 1, at least one"):
+        model.loss_and_grads(ids, ids, np.zeros((2, 5)))
+
+
+def test_parameter_counts_name_a_bad_argument():
+    with pytest.raises(ValueError, match="block_parameters: D must be >= 1"):
+        block_parameters(-1, 2)
+    with pytest.raises(TypeError, match="block_parameters: F must be an integer"):
+        block_parameters(32, 2.5)
+    with pytest.raises(ValueError, match="transformer_parameters: L must be >= 1"):
+        transformer_parameters(40, 32, 128, 0)
+
+
+def test_sampling_names_a_bad_argument():
+    model = Transformer(7, 8, 2, 1, 12, seed=0)
+    vocab = x.Vocabulary("abcdefg")
+    for temperature in (0.0, -1.0):
+        with pytest.raises(ValueError, match="sample_chars: temperature must be > 0.0"):
+            x.sample_chars(model, vocab, "abc", 5, temperature, seed=0)
+    with pytest.raises(ValueError, match="sample_chars: prefix is empty"):
+        x.sample_chars(model, vocab, "", 5, 1.0, seed=0)
+    assert len(x.sample_chars(model, vocab, "abc", 5, 1.0, seed=0)) == 8
 
 
 def test_exercise_checks(capsys):
     from lessons.exercises import ch14 as ex
     from lessons.solutions import ch14 as sol
     assert ex.check_block_parameters(sol.block_parameters)
+    capsys.readouterr()
     assert not ex.check_block_parameters(lambda D, F: 4 * D * D + 2 * D * F)
+    assert "you return 12,288, without biases or layer norms." in capsys.readouterr().out
+    assert ex.check_block_parameters(lambda D, F: sol.block_parameters(D, F) / 1)  # a whole float
+    assert not ex.check_bert_counts(...)
+    assert "Replace ... with four numbers: chosen, [MASK]" in capsys.readouterr().out
     assert ex.check_positional_encoding(sol.positional_encoding)
     assert not ex.check_positional_encoding(lambda T, d: np.sin(
         np.arange(T)[:, None] / 10000 ** (np.arange(d)[None] / d)))
