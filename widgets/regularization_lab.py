@@ -2,15 +2,17 @@
 
 Train Ekman's Boston network with the capacity, L2 lambda, dropout rate, early-stopping
 patience and training-set size you choose, and watch overfitting happen or not: left, the MAE
-on the training rows and on the held-out rows after every epoch (the early-stopping epoch
-marked); right, predicted against true price on the held-out rows, with least squares' line
-of best fit as the reference. "compare" trains a second network from the SAME initial
+on the training rows and on the validation rows after every epoch (the early-stopping epoch
+marked); right, the kept network's predicted against true price on the test rows, with least
+squares' predictions as the reference. "compare" trains a second network from the SAME initial
 weights with no regularization at all (dashed curves, grey points), so the difference you see
 is the regularization's, not a luckier start.
 
-The held-out rows are Keras' 102 test rows (Ekman passes them as validation data too); the
-training rows are the first n of Keras' 404. Training runs once per setting (`train_run` is
-cached). `static_figure()` is the fallback without a kernel.
+The validation rows are N_VALIDATION of Keras' 404 training rows, drawn with the state's seed;
+the training rows are the first n of the others, in Keras' order. Early stopping watches the
+validation rows only: Keras' 102 test rows are used once, to report the kept network's test
+MAE (section 8 of the chapter: the test set must not choose the epoch). Training runs once
+per setting (`train_run` is cached). `static_figure()` is the fallback without a kernel.
 """
 import dataclasses
 import functools
@@ -27,7 +29,8 @@ from widgets.base import ACCENT, NEGATIVE, POSITIVE, View, argument, factory, fl
 
 CAPACITIES = {"linear": (), "16/16": (16, 16), "64/64": (64, 64), "128/128/64": (128, 128, 64)}
 EPOCHS = 150
-N_TRAIN_RANGE = (40, 404)
+N_VALIDATION = 100  # of Keras' 404 training rows: early stopping's and the curves' rows
+N_TRAIN_RANGE = (40, 404 - N_VALIDATION)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +41,7 @@ class LabState:
     l2: float = 0.0
     dropout: float = 0.0
     patience: int = 0
-    n_train: int = 404
+    n_train: int = N_TRAIN_RANGE[1]
     epochs: int = EPOCHS
     seed: int = 0
     compare: bool = True
@@ -48,31 +51,39 @@ class LabState:
 class LabRun:
     train_mae: tuple
     val_mae: tuple
-    predicted: np.ndarray
+    predicted: np.ndarray  # the kept network's predictions for the test rows
+    test_mae: float
     best_epoch: object
     stopped_epoch: object
 
 
 @functools.lru_cache(maxsize=64)
-def _data(n_train):
-    (X, y), (X_val, y_val), _ = boston_standardized()
-    return X[:n_train], y[:n_train], X_val, y_val
+def _data(n_train, seed):
+    """(X, y, X_val, y_val, X_test, y_test): N_VALIDATION of Keras' training rows drawn with
+    np.random.default_rng(seed) validate; the first n_train of the others, in their order,
+    train; Keras' test rows test."""
+    (X, y), (X_test, y_test), _ = boston_standardized()
+    order = np.random.default_rng(seed).permutation(len(y))
+    val, rest = order[:N_VALIDATION], np.sort(order[N_VALIDATION:])
+    fit = rest[:n_train]
+    return X[fit], y[fit], X[val], y[val], X_test, y_test
 
 
 @pretrained.cached(maxsize=64)
 def train_run(capacity, l2, dropout, patience, n_train, epochs, seed):
-    """One training run (cached): per-epoch MAE on training and held-out rows, the held-out
-    predictions of the kept model, the best and stopping epochs."""
-    X, y, X_val, y_val = _data(n_train)
+    """One training run (cached): per-epoch MAE on the training and validation rows (early
+    stopping watches the validation rows), the best and stopping epochs, and the kept
+    network's predictions and MAE on the test rows."""
+    X, y, X_val, y_val, X_test, y_test = _data(n_train, seed)
     hidden = CAPACITIES[capacity]
     initial = glorot_params((X.shape[1], *hidden, 1), np.random.default_rng(seed))
     run = fit_regression(X, y, hidden, epochs=epochs, l2=l2, dropout=dropout, seed=seed,
                          validation=(X_val, y_val), patience=patience or None,
                          initial=initial)
-    predicted = run.predict(X_val)
+    predicted = run.predict(X_test)
     predicted.flags.writeable = False
-    return LabRun(tuple(run.train_mae), tuple(run.val_mae), predicted, run.best_epoch,
-                  run.stopped_epoch)
+    return LabRun(tuple(run.train_mae), tuple(run.val_mae), predicted, mae(predicted, y_test),
+                  run.best_epoch, run.stopped_epoch)
 
 
 def _runs(state):
@@ -101,20 +112,21 @@ def training(state):
 def summary(state):
     run = run_of(state)
     k = (run.best_epoch or len(run.val_mae)) - 1
-    kept = f"epoch {k + 1} kept (early stopping)" if run.best_epoch else f"epoch {k + 1}"
+    kept = f"epoch {k + 1}, kept by early stopping" if run.best_epoch else f"epoch {k + 1}"
     return (f"{state.capacity}, L2 {state.l2:g}, dropout {state.dropout:g}, "
             f"{state.n_train} training rows: train MAE {run.train_mae[k]:.2f}, "
-            f"held-out MAE {run.val_mae[k]:.2f} ({kept})")
+            f"validation MAE {run.val_mae[k]:.2f} ({kept}); test MAE {run.test_mae:.2f}")
 
 
 def _draw_curves(ax, state, run, ref):
     epochs = np.arange(1, len(run.train_mae) + 1)
     ax.plot(epochs, run.train_mae, color=POSITIVE, label="training rows")
-    ax.plot(epochs, run.val_mae, color=NEGATIVE, label="held-out rows")
+    ax.plot(epochs, run.val_mae, color=NEGATIVE, label="validation rows")
     if ref is not None:
         e = np.arange(1, len(ref.train_mae) + 1)
         ax.plot(e, ref.train_mae, color=POSITIVE, ls="--", lw=1, label="unregularized, train")
-        ax.plot(e, ref.val_mae, color=NEGATIVE, ls="--", lw=1, label="unregularized, held out")
+        ax.plot(e, ref.val_mae, color=NEGATIVE, ls="--", lw=1,
+                label="unregularized, validation")
     if run.best_epoch:
         ax.axvline(run.best_epoch, color=ACCENT, lw=1)
         ax.annotate(f"best {run.best_epoch}\nstopped {run.stopped_epoch or len(epochs)}",
@@ -129,22 +141,22 @@ def _draw_curves(ax, state, run, ref):
 
 
 def _draw_scatter(ax, state, run, ref):
-    X, y, X_val, y_val = _data(state.n_train)
-    w = least_squares(X, y)
+    X, y, _, _, X_test, y_test = _data(state.n_train, state.seed)
     if ref is not None:
-        ax.scatter(y_val, ref.predicted, s=10, color="0.6", label="unregularized")
-    ax.scatter(y_val, run.predicted, s=12, color=POSITIVE,
-               label=f"this run (MAE {mae(run.predicted, y_val):.2f})")
-    ls = least_squares_predict(w, X_val)
-    ax.scatter(y_val, ls, s=10, marker="x", lw=0.8, color=ACCENT,
-               label=f"least squares (MAE {mae(ls, y_val):.2f})")
+        ax.scatter(y_test, ref.predicted, s=10, color="0.6",
+                   label=f"unregularized (MAE {ref.test_mae:.2f})")
+    ax.scatter(y_test, run.predicted, s=12, color=POSITIVE,
+               label=f"this run (MAE {run.test_mae:.2f})")
+    ls = least_squares_predict(least_squares(X, y), X_test)
+    ax.scatter(y_test, ls, s=10, marker="x", lw=0.8, color=ACCENT,
+               label=f"least squares (MAE {mae(ls, y_test):.2f})")
     ax.plot([0, 55], [0, 55], color="0.3", lw=0.8, ls=":")
     ax.set_xlim(0, 55)
     ax.set_ylim(-5, 60)
     ax.set_xlabel("true price ($1000s)")
     ax.set_ylabel("predicted")
     ax.legend(fontsize=7, loc="upper left")
-    ax.set_title("held-out rows", fontsize=10)
+    ax.set_title("test rows, kept network", fontsize=10)
 
 
 def render(state):
@@ -170,13 +182,13 @@ def static_figure(states=STATIC_STATES):
     for ax, state in zip(axes[0], states):
         run = run_of(state)
         _draw_curves(ax, state, run, None)
-        ax.set_title(summary(state).replace(": ", ":\n", 1), fontsize=7)
+        ax.set_title(summary(state).replace(": ", ":\n", 1).replace("; ", "\n"), fontsize=7)
     return fig
 
 
 @factory(LabState)
-def regularization_lab(capacity="64/64", l2=0.0, dropout=0.0, patience=0, n_train=404,
-                       epochs=EPOCHS, seed=0, compare=True):
+def regularization_lab(capacity="64/64", l2=0.0, dropout=0.0, patience=0,
+                       n_train=N_TRAIN_RANGE[1], epochs=EPOCHS, seed=0, compare=True):
     """The interactive lab; returns a View."""
     f = "regularization_lab"
     state = LabState(

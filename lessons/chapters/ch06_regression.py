@@ -11,6 +11,7 @@ Randomness is drawn here, in Python, from np.random.default_rng(seed), in a fixe
 the initial weights, then for each epoch the visiting order and (with dropout) the masks.
 """
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,13 +36,32 @@ TABLE_6_2 = (
 
 
 def mae(prediction, y):
-    """Mean absolute error, summed exactly (math.fsum), so it does not depend on how NumPy
-    vectorizes a sum on this CPU."""
-    prediction = np.asarray(prediction, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    """Mean absolute error of prediction[n] against y[n], summed exactly (math.fsum), so it
+    does not depend on how NumPy vectorizes a sum on this CPU. A diverged model's inf or NaN
+    predictions give an inf or NaN MAE."""
+    y = checks.array("mae", "y", y, ndim=1, shape="[n]", dtype=np.float64)
+    prediction = checks.array("mae", "prediction", prediction, ndim=1, shape="[n]",
+                              dtype=np.float64, finite=False)
     if prediction.shape != y.shape:
         raise ValueError(f"mae: prediction has shape {prediction.shape} but y has {y.shape}")
     return math.fsum(np.abs(prediction - y)) / len(y)
+
+
+def _targets(func, X, y, x_name="X", y_name="y"):
+    """y[n] as float64, one target per row of X."""
+    y = checks.array(func, y_name, y, ndim=1, shape="[n]", dtype=np.float64)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{func}: {y_name} has {y.shape[0]} targets but {x_name} has "
+                         f"{X.shape[0]} rows")
+    return y
+
+
+def _hidden(func, hidden):
+    """The hidden widths as a tuple of positive ints, () for the linear model."""
+    if isinstance(hidden, numbers.Number):
+        raise TypeError(f"{func}: hidden must be a tuple of layer widths such as (64, 64), "
+                        f"or ({hidden},) for one layer; got the number {hidden!r}")
+    return checks.sizes(func, "hidden", hidden)
 
 
 def glorot_params(sizes, rng):
@@ -97,11 +117,20 @@ def fit_regression(X, y, hidden=(64, 64), *, epochs=500, batch_size=16, l2=0.0, 
     """
     f = "fit_regression"
     X = checks.array(f, "X", X, ndim=2, shape="[n, d]").astype(np.float64, copy=False)
-    hidden = tuple(checks.sizes(f, "hidden", hidden)) if len(tuple(hidden)) else ()
+    y = _targets(f, X, y)
+    hidden = _hidden(f, hidden)
     sizes = (X.shape[1], *hidden, 1)
     epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
     dropout = checks.number(f, "dropout", dropout, low=0.0, high=0.95)
     seed = checks.number(f, "seed", seed, low=0, integer=True)
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError(f"{f}: validation must be a pair (X_val, y_val), got "
+                            f"{type(validation).__name__}")
+        X_val = checks.array(f, "X_val", validation[0], ndim=2, shape=f"[m, {X.shape[1]}]")
+        if X_val.shape[1] != X.shape[1]:
+            raise ValueError(f"{f}: X_val has {X_val.shape[1]} columns but X has {X.shape[1]}")
+        validation = (X_val, _targets(f, X_val, validation[1], "X_val", "y_val"))
     if patience is not None:
         patience = checks.number(f, "patience", patience, low=1, integer=True)
         if validation is None:
@@ -146,11 +175,21 @@ def fit_regression(X, y, hidden=(64, 64), *, epochs=500, batch_size=16, l2=0.0, 
 def least_squares(X_train, y_train):
     """The exact minimiser of the training MSE for a linear model with a bias: weights w[d + 1]
     (w[0] the bias) from the normal equations, solved by np.linalg.lstsq."""
+    f = "least_squares"
+    X_train = checks.array(f, "X_train", X_train, ndim=2, shape="[n, d]", dtype=np.float64)
+    y_train = _targets(f, X_train, y_train, "X_train", "y_train")
     A = np.hstack([np.ones((len(X_train), 1)), X_train])
     return np.linalg.lstsq(A, y_train, rcond=None)[0]
 
 
 def least_squares_predict(w, X):
+    """y_hat[n] = w[0] + X[n, d] @ w[1:] for least_squares' weights w[d + 1]."""
+    f = "least_squares_predict"
+    X = checks.array(f, "X", X, ndim=2, shape="[n, d]", dtype=np.float64)
+    w = checks.array(f, "w", w, ndim=1, shape=f"[{X.shape[1] + 1}]", dtype=np.float64)
+    if w.shape[0] != X.shape[1] + 1:
+        raise ValueError(f"{f}: w has {w.shape[0]} weights but X has {X.shape[1]} columns "
+                         f"(w holds the bias, then one weight per column)")
     return w[0] + X @ w[1:]
 
 
@@ -204,8 +243,10 @@ def format_table(rows):
 
 
 def kfold_indices(n, k):
-    """Chollet's K-fold split of n rows in their order: fold i validates on rows
-    [i n // k, (i + 1) n // k) and trains on the rest. Returns [(train_idx, val_idx), ...]."""
+    """K-fold split of n rows in their order: fold i validates on rows [i n // k, (i + 1) n // k)
+    and trains on the rest. Returns [(train_idx, val_idx), ...]. Chollet's section 3.6 makes
+    every block n // k rows long, so the last n % k rows never validate; here every row
+    validates exactly once (for 404 rows and k = 4 the two splits are the same)."""
     n = checks.number("kfold_indices", "n", n, low=2, integer=True)
     k = checks.number("kfold_indices", "k", k, low=2, integer=True)
     if k > n:
@@ -220,7 +261,13 @@ def kfold(X_raw, y, k=4, hidden=(64, 64), *, epochs=80, seed=0, **fit_kwargs):
     """K-fold cross-validation (Chollet 3.6): for each fold, standardise with the statistics
     of its own training rows, train, record the validation MAE per epoch.
     Returns (final validation MAE per fold, the per-epoch validation MAE averaged over folds)."""
-    X_raw = checks.array("kfold", "X_raw", X_raw, ndim=2, shape="[n, d]")
+    f = "kfold"
+    X_raw = checks.array(f, "X_raw", X_raw, ndim=2, shape="[n, d]")
+    y = _targets(f, X_raw, y, "X_raw")
+    k = checks.number(f, "k", k, low=2, high=len(y), integer=True)
+    hidden = _hidden(f, hidden)
+    epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
+    seed = checks.number(f, "seed", seed, low=0, integer=True)
     scores, curves = [], []
     for fold, (tr, va) in enumerate(kfold_indices(len(y), k)):
         X_tr, X_va = standardize(X_raw[tr], X_raw[va])

@@ -2,16 +2,18 @@
 
     check_parameter_count(fn)    your `fn(sizes)`: weights and biases of a dense network
     check_l2_gradient(fn)        your `fn(w, lam)`: the gradient of lam * sum(w^2)
-    check_kfold(fn)              your `fn(n, k)`: Chollet's K folds as (train, validation) rows
+    check_kfold(fn)              your `fn(n, k)`: K folds as (train, validation) rows
     check_multi_hot(fn)          your `fn(sequences, V)`: Chollet's vectorize_sequences
 
 Each check prints ✔ or ✘ with what is off and the next hint. Worked solutions:
 `from lessons.solutions import ch06`.
 """
+import collections
+
 import numpy as np
 
 from lessons.chapters.ch06_regression import kfold_indices
-from lessons.exercises import Exercise, is_whole, numbers_in, shown
+from lessons.exercises import Exercise, first_items, is_whole, numbers_in, shown
 
 COUNT = Exercise("parameter count", [
     "A dense layer from n_in to n_out units has a weight per (input, unit) pair: n_in · n_out.",
@@ -56,9 +58,15 @@ def check_parameter_count(fn):
         if is_whole(got) and got == want:
             continue
         weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        if got == weights:
+        value, wrong = numbers_in(got)
+        if wrong or value.shape != ():
+            detail = f"sizes {sizes}: expected a whole number, got {wrong or shown(got)}."
+        elif value == want:
+            detail = (f"sizes {sizes}: you return {shown(got)}; a count is a whole number: "
+                      f"return an int (// divides without making a float).")
+        elif value == weights:
             detail = f"sizes {sizes}: you return {got}, the weights alone; the biases are missing."
-        elif got == sum((a + 1) * (b + 1) for a, b in zip(sizes[:-1], sizes[1:])):
+        elif value == sum((a + 1) * (b + 1) for a, b in zip(sizes[:-1], sizes[1:])):
             detail = f"sizes {sizes}: you return {got}: only the units receive a bias, not the inputs."
         else:
             detail = f"sizes {sizes}: you return {shown(got)}; the answer is {want:,}."
@@ -95,34 +103,72 @@ def check_l2_gradient(fn):
                              "lr · 2 · lam · w, hence the name weight decay.")
 
 
+def _rows(x):
+    """(x as a sorted list of row indices, None), or (None, what is wrong) if x is not a 1-D
+    array of whole numbers."""
+    if getattr(x, "dtype", None) == bool:
+        return None, "got a boolean mask; return the row indices (np.flatnonzero(mask))"
+    arr, wrong = numbers_in(x)
+    if wrong:
+        return None, f"got {wrong}"
+    if arr.ndim != 1:
+        tuple_note = (" (np.where returns a tuple of arrays: take its [0], or use "
+                      "np.flatnonzero)" if isinstance(x, tuple) else "")
+        return None, f"got shape {arr.shape}, expected a 1-D array of row indices{tuple_note}"
+    if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+        return None, f"got {shown(x)}, expected whole numbers (row indices)"
+    return sorted(arr.astype(np.int64).tolist()), None
+
+
 @KFOLD.check
 def check_kfold(fn):
-    """fn(n, k) must return k (train_rows, val_rows) pairs, as Chollet's section 3.6 splits."""
+    """fn(n, k) must return k (train_rows, val_rows) pairs: fold i validates on the i-th of k
+    contiguous blocks, [i n // k, (i + 1) n // k), and trains on every other row (any order)."""
     if fn is ... or not callable(fn):
         return KFOLD.feedback(False, "Pass your function: check_kfold(fn).")
     for n, k in ((404, 4), (10, 3), (7, 7)):
-        got = KFOLD.call(fn, n, k)
-        try:
-            got = [(np.asarray(tr).astype(np.int64).tolist(), np.asarray(va).astype(np.int64).tolist())
-                   for tr, va in got]
-        except (TypeError, ValueError):
-            return KFOLD.feedback(False, f"n = {n}, k = {k}: expected a list of (train_rows, "
-                                         f"val_rows) pairs, got {shown(got)}.")
+        case = f"n = {n}, k = {k}"
+        folds = first_items(KFOLD.call(fn, n, k), k)
+        pairs = [first_items(fold, 2) for fold in folds or ()]
+        if folds is None or any(p is None or len(p) != 2 for p in pairs):
+            return KFOLD.feedback(False, f"{case}: expected a list of (train_rows, val_rows) "
+                                         f"pairs.")
+        if len(folds) != k:
+            return KFOLD.feedback(False, f"{case}: you return {len(folds)}"
+                                         f"{' or more' if len(folds) > k else ''} folds, "
+                                         f"expected {k}.")
+        got = []
+        for i, pair in enumerate(pairs):
+            rows = []
+            for name, x in zip(("train_rows", "val_rows"), pair):
+                sorted_rows, wrong = _rows(x)
+                if wrong:
+                    return KFOLD.feedback(False, f"{case}: fold {i}'s {name}: {wrong}.")
+                rows.append(sorted_rows)
+            got.append(tuple(rows))
         want = [(tr.tolist(), va.tolist()) for tr, va in kfold_indices(n, k)]
         if got == want:
             continue
-        if len(got) != k:
-            detail = f"n = {n}, k = {k}: you return {len(got)} folds, expected {k}."
+        if got == [(va, tr) for tr, va in want]:
+            detail = (f"{case}: each pair is (val_rows, train_rows); return them as "
+                      f"(train_rows, val_rows).")
         elif any(sorted(tr + va) != list(range(n)) for tr, va in got):
-            detail = (f"n = {n}, k = {k}: in some fold, train and validation rows together are "
+            detail = (f"{case}: in some fold, train and validation rows together are "
                       f"not every row exactly once.")
+        elif all(va == list(range(i * (n // k), (i + 1) * (n // k)))
+                 for i, (_, va) in enumerate(got)):
+            detail = (f"{case}: that is Chollet's split, blocks of n // k = {n // k} rows, so "
+                      f"the last n % k rows ({shown(list(range(k * (n // k), n)))}) never "
+                      f"validate: they train in every fold. This exercise spreads them so that "
+                      f"every row validates exactly once.")
         elif sorted(r for _, va in got for r in va) != list(range(n)):
-            missing = sorted(set(range(n)) - {r for _, va in got for r in va})
-            detail = (f"n = {n}, k = {k}: not every row validates exactly once (never: "
-                      f"{shown(missing)}); spread the remainder with i·n // k.")
+            times = collections.Counter(r for _, va in got for r in va)
+            detail = (f"{case}: not every row validates exactly once (never: "
+                      f"{shown([r for r in range(n) if r not in times])}; more than once: "
+                      f"{shown(sorted(r for r, c in times.items() if c > 1))}).")
         else:
             i = next(i for i in range(k) if got[i] != want[i])
-            detail = (f"n = {n}, k = {k}: fold {i} validates on {shown(got[i][1])}, expected "
+            detail = (f"{case}: fold {i} validates on {shown(got[i][1])}, expected "
                       f"{shown(want[i][1])}.")
         return KFOLD.feedback(False, detail)
     return KFOLD.feedback(True, "every row validates exactly once, and trains in the k - 1 "

@@ -1,14 +1,16 @@
 """Chapter 06: the regularization lab, headless."""
 import ipywidgets as W
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
 import widgets.regularization_lab as rl
+from lessons.chapters.ch06_regression import boston_standardized, fit_regression, glorot_params
 
 
 @pytest.mark.parametrize("capacity", list(rl.CAPACITIES))
 def test_render_never_raises(capacity):
-    for l2, dropout, patience, n_train in ((0.0, 0.0, 0, 40), (1.0, 0.8, 3, 404)):
+    for l2, dropout, patience, n_train in ((0.0, 0.0, 0, 40), (1.0, 0.8, 3, 304)):
         state = rl.LabState(capacity, l2, dropout, patience, n_train, epochs=12, seed=1)
         fig = rl.render(state)
         assert isinstance(fig, Figure) and len(fig.axes) == 2
@@ -27,10 +29,33 @@ def test_compare_uses_the_same_initial_weights():
 
 
 def test_early_stopping_is_marked():
-    state = rl.LabState("64/64", 0.0, 0.0, 2, 60, epochs=200, seed=0)
+    state = rl.LabState("64/64", 0.0, 0.0, 2, 304, epochs=200, seed=0)
     run = rl.run_of(state)
     assert run.stopped_epoch == run.best_epoch + 2
     assert "early stopping" in rl.summary(state)
+
+
+def test_early_stopping_watches_validation_rows_and_the_test_rows_only_report():
+    (X_all, _), (X_test, y_test), _ = boston_standardized()
+    X, y, X_val, y_val, Xt, yt = rl._data(100, 3)
+    training = {tuple(r) for r in X_all}
+    # the validation rows are training rows, not trained on; the test rows are Keras' own
+    assert len(y_val) == rl.N_VALIDATION and {tuple(r) for r in X_val} <= training
+    assert not {tuple(r) for r in X_val} & {tuple(r) for r in X}
+    np.testing.assert_array_equal(Xt, X_test)
+    # drawn with the seed: the same seed holds the same rows out whatever n_train is
+    np.testing.assert_array_equal(rl._data(60, 3)[2], X_val)
+    assert not np.array_equal(rl._data(100, 4)[2], X_val)
+    state = rl.LabState("64/64", 0.0, 0.0, 3, 100, epochs=200, seed=3)
+    run = rl.run_of(state)
+    direct = fit_regression(X, y, (64, 64), epochs=200, seed=3, patience=3,
+                            validation=(X_val, y_val),
+                            initial=glorot_params((13, 64, 64, 1), np.random.default_rng(3)))
+    assert run.val_mae == tuple(direct.val_mae) and run.best_epoch == direct.best_epoch
+    assert run.stopped_epoch == run.best_epoch + 3
+    np.testing.assert_array_equal(run.predicted, direct.predict(X_test))  # the kept network
+    assert run.test_mae == pytest.approx(direct.mae(X_test, y_test), abs=1e-12)
+    assert rl.summary(state).endswith(f"; test MAE {run.test_mae:.2f}")
 
 
 def test_view_and_copy_as_code():
@@ -47,6 +72,11 @@ def test_view_and_copy_as_code():
 def test_bad_arguments_are_value_errors(kwargs):
     with pytest.raises(ValueError):
         rl.regularization_lab(**kwargs)
+
+
+def test_training_rows_leave_the_validation_rows_out():
+    with pytest.raises(ValueError, match="regularization_lab: n_train .*40.*304"):
+        rl.regularization_lab(n_train=404)
 
 
 def test_static_figure():
