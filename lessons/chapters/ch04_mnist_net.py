@@ -123,7 +123,9 @@ def sum_of_squares(x, leaf=1 << 16):
     return sum_of_squares(x[:half], leaf) + sum_of_squares(x[half:], leaf)
 
 
-def _prepared(func, name, data):
+def check_prepared(func, name, data):
+    """data, if it is the Prepared data prepare() returns; else a TypeError naming func and
+    name (raw arrays would reach the kernels unstandardized and without one-hot targets)."""
     if not isinstance(data, Prepared):
         raise TypeError(f"{func}: {name} must be the Prepared data prepare() returns, "
                         f"got {type(data).__name__}")
@@ -132,7 +134,7 @@ def _prepared(func, name, data):
 
 def network_accuracy(W1, W2, data):
     """Fraction of data.X whose predicted digit (argmax of the outputs) equals its label."""
-    data = _prepared("network_accuracy", "data", data)
+    data = check_prepared("network_accuracy", "data", data)
     return float(np.mean(mlp_predict(W1, W2, data.X) == data.labels))
 
 
@@ -155,7 +157,7 @@ def fit(W1, W2, train, test, *, epochs, lr=BOOK_LR, seed=0, batch_size=1, averag
     epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
     seed = checks.number(f, "seed", seed, low=0, integer=True)
     batch_size = checks.number(f, "batch_size", batch_size, low=1, integer=True)
-    train, test = _prepared(f, "train", train), _prepared(f, "test", test)
+    train, test = check_prepared(f, "train", train), check_prepared(f, "test", test)
     n = train.X.shape[0]
     counted = n if batch_size == 1 else (n // batch_size) * batch_size
     rng = np.random.default_rng(seed)

@@ -103,6 +103,8 @@ def run_configuration(conf, train, test, *, epochs, seed=0, dtype=np.float32):
     f = "run_configuration"
     conf = _configuration(f, conf)
     epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
+    train = mnist_net.check_prepared(f, "train", train)
+    test = mnist_net.check_prepared(f, "test", test)
     W1, W2 = init_weights(conf, seed, dtype)
     if conf.optimizer == "sgd":  # Chapter 04's kernel: half SSE, so the Keras lr is scaled
         history = mnist_net.fit(W1, W2, train, test, epochs=epochs, seed=seed,
@@ -129,6 +131,13 @@ def lr_search(train_images, train_labels, test_images, test_labels, *, lrs, conf
     """
     f = "lr_search"
     base = _configuration(f, conf)
+    lrs = checks.as_list(f, "lrs", lrs, "learning rates")
+    if not lrs:
+        raise ValueError(f"{f}: lrs is empty; give at least one learning rate to try")
+    lrs = [checks.number(f, f"lrs[{i}]", lr, low=0.0, low_open=True) for i, lr in enumerate(lrs)]
+    train_labels = checks.labels(f, "train_labels", train_labels)
+    n_validation = checks.number(f, "n_validation", n_validation, low=1,
+                                 high=len(train_labels) - 1, integer=True)
     n = len(train_labels) - n_validation
     fit_part = mnist_net.prepare(train_images[:n], train_labels[:n])
     val = mnist_net.prepare(train_images[n:], train_labels[n:], fit_part.mean, fit_part.std)

@@ -18,7 +18,8 @@ N_TRAIN, BATCH, EPOCHS = 60000, 64, 3
 SKEWED_COUNTS = (500, 300, 200)  # a three-class problem for the baseline exercise
 
 ONE_HOT = Exercise("one-hot encoding", [
-    "Start from np.zeros((len(labels), n_classes)); each row gets a single 1.",
+    "Start from np.zeros((len(labels), n_classes)): n_classes columns, even when the largest "
+    "class never occurs in labels; each row gets a single 1.",
     "Row i needs its 1 in column labels[i]: T[np.arange(n), labels] = 1 sets all rows at once.",
     "Check your rows with np.argmax(T, axis=1): it must give the labels back.",
 ], "ch04")
@@ -60,13 +61,20 @@ def reference_one_hot(labels, n_classes):
 def check_one_hot(one_hot):
     """Your one_hot(labels, n_classes) must return T[n, n_classes] with T[i, labels[i]] = 1."""
     one_hot = _function(ONE_HOT, one_hot)
-    cases = [(np.array([5, 0, 4, 1, 9]), 10), (np.array([2, 2, 0]), 3), (np.array([0]), 1)]
+    cases = [(np.array([5, 0, 4, 1, 9]), 10), (np.array([2, 2, 0]), 3), (np.array([0, 2]), 5),
+             (np.array([0]), 1)]
     for labels, k in cases:
         got = ONE_HOT.array(ONE_HOT.call(one_hot, labels.copy(), k,
                                          placeholder="your code: the array T"), "an array T")
         want = reference_one_hot(labels, k)
         if got.shape != want.shape:
-            hint = (" (rows and columns swapped?)" if got.shape == want.shape[::-1] else "")
+            if got.shape == want.shape[::-1]:
+                hint = " (rows and columns swapped?)"
+            elif got.shape == (len(labels), labels.max() + 1):
+                hint = (": there must be n_classes columns, not the largest label + 1 (a "
+                        "batch need not hold every class)")
+            else:
+                hint = ""
             return ONE_HOT.feedback(False, f"for labels {labels.tolist()} and n_classes = {k} "
                                            f"the shape is {got.shape}, expected {want.shape}"
                                            f"{hint}.")

@@ -60,6 +60,11 @@ def check_glorot_limit(a):
                                      f"which is why his network trained at all.")
     if math.isclose(value, math.sqrt(2 / N_IN), rel_tol=1e-3):
         return GLOROT.feedback(False, "that is He's sigma (for ReLU), not Glorot's limit.")
+    if math.isclose(value, want, rel_tol=1e-2):
+        if round(value, 3) == value:  # too few digits to tell 784 inputs from 785
+            return GLOROT.feedback(False, f"{shown(value)} is close: give a to 4 decimal "
+                                          f"places or more.")
+        return GLOROT.feedback(False, f"{shown(value)} is close, but off in the 4th decimal.")
     return GLOROT.feedback(False, f"{shown(value)} is not it.")
 
 

@@ -41,6 +41,13 @@ def test_one_hot_wrong_answers():
     assert "Hint 3/3" in ex.check_one_hot(...).message  # the last one repeats
 
 
+def test_one_hot_must_use_n_classes_not_the_largest_label():
+    # labels [0, 2] of a 5-class problem: np.eye(labels.max() + 1) gives 3 columns
+    result = ex.check_one_hot(lambda y, k: np.eye(y.max() + 1)[y])
+    assert failed_with_hint(result, "labels [0, 2] and n_classes = 5", "(2, 3), expected (2, 5)",
+                            "n_classes columns, not the largest label + 1")
+
+
 def test_standardize_wrong_answers():
     def own_statistics(train, test):
         return ((train - train.mean()) / train.std(), (test - test.mean()) / test.std())

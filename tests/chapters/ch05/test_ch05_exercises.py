@@ -36,6 +36,10 @@ def test_solutions_pass(capsys):
 def test_wrong_numbers():
     assert failed_with_hint(ex.check_glorot_limit(math.sqrt(2 / 784)), "He's sigma")
     assert failed_with_hint(ex.check_glorot_limit(math.sqrt(6 / 810)), "bias")
+    # chapter 05 prints "Glorot's a is 0.086": three decimals are too few to judge
+    assert failed_with_hint(ex.check_glorot_limit(0.086), "0.086 is close: give a to 4 decimal "
+                                                          "places or more")
+    assert failed_with_hint(ex.check_glorot_limit(0.0862), "off in the 4th decimal")
     assert failed_with_hint(ex.check_output_deltas(-sol.MSE_DELTA, sol.CE_DELTA), "sign")
     assert failed_with_hint(ex.check_output_deltas(sol.MSE_DELTA, 0.99), "cross-entropy")
     assert failed_with_hint(ex.check_adam_first_step(0.25), "SGD")
