@@ -33,10 +33,7 @@ def linear_data(n=200, d=1, *, noise=0.5, seed=0):
 
 def _data(func, X, y):
     X = checks.array(func, "X", X, ndim=2, shape="[n, d]")
-    y = checks.array(func, "y", y, ndim=1, shape=f"[{X.shape[0]}]", dtype=X.dtype)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"{func}: y has {y.shape[0]} targets but X has {X.shape[0]} rows")
-    return X, y
+    return X, checks.targets(func, "y", y, X, shape=f"[{X.shape[0]}]", dtype=X.dtype)
 
 
 def _weights(func, name, w, X, *, finite=True):

@@ -47,15 +47,6 @@ def mae(prediction, y):
     return math.fsum(np.abs(prediction - y)) / len(y)
 
 
-def _targets(func, X, y, x_name="X", y_name="y"):
-    """y[n] as float64, one target per row of X."""
-    y = checks.array(func, y_name, y, ndim=1, shape="[n]", dtype=np.float64)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"{func}: {y_name} has {y.shape[0]} targets but {x_name} has "
-                         f"{X.shape[0]} rows")
-    return y
-
-
 def _hidden(func, hidden):
     """The hidden widths as a tuple of positive ints, () for the linear model."""
     if isinstance(hidden, numbers.Number):
@@ -117,7 +108,7 @@ def fit_regression(X, y, hidden=(64, 64), *, epochs=500, batch_size=16, l2=0.0, 
     """
     f = "fit_regression"
     X = checks.array(f, "X", X, ndim=2, shape="[n, d]").astype(np.float64, copy=False)
-    y = _targets(f, X, y)
+    y = checks.targets(f, "y", y, X, dtype=np.float64)
     hidden = _hidden(f, hidden)
     sizes = (X.shape[1], *hidden, 1)
     epochs = checks.number(f, "epochs", epochs, low=1, integer=True)
@@ -130,7 +121,8 @@ def fit_regression(X, y, hidden=(64, 64), *, epochs=500, batch_size=16, l2=0.0, 
         X_val = checks.array(f, "X_val", validation[0], ndim=2, shape=f"[m, {X.shape[1]}]")
         if X_val.shape[1] != X.shape[1]:
             raise ValueError(f"{f}: X_val has {X_val.shape[1]} columns but X has {X.shape[1]}")
-        validation = (X_val, _targets(f, X_val, validation[1], "X_val", "y_val"))
+        validation = (X_val, checks.targets(f, "y_val", validation[1], X_val, "X_val",
+                                                   dtype=np.float64))
     if patience is not None:
         patience = checks.number(f, "patience", patience, low=1, integer=True)
         if validation is None:
@@ -177,7 +169,7 @@ def least_squares(X_train, y_train):
     (w[0] the bias) from the normal equations, solved by np.linalg.lstsq."""
     f = "least_squares"
     X_train = checks.array(f, "X_train", X_train, ndim=2, shape="[n, d]", dtype=np.float64)
-    y_train = _targets(f, X_train, y_train, "X_train", "y_train")
+    y_train = checks.targets(f, "y_train", y_train, X_train, "X_train", dtype=np.float64)
     A = np.hstack([np.ones((len(X_train), 1)), X_train])
     return np.linalg.lstsq(A, y_train, rcond=None)[0]
 
@@ -263,7 +255,7 @@ def kfold(X_raw, y, k=4, hidden=(64, 64), *, epochs=80, seed=0, **fit_kwargs):
     Returns (final validation MAE per fold, the per-epoch validation MAE averaged over folds)."""
     f = "kfold"
     X_raw = checks.array(f, "X_raw", X_raw, ndim=2, shape="[n, d]")
-    y = _targets(f, X_raw, y, "X_raw")
+    y = checks.targets(f, "y", y, X_raw, "X_raw", dtype=np.float64)
     k = checks.number(f, "k", k, low=2, high=len(y), integer=True)
     hidden = _hidden(f, hidden)
     epochs = checks.number(f, "epochs", epochs, low=1, integer=True)

@@ -273,6 +273,15 @@ def as_list(func, name, value, what):
     raise TypeError(f"{func}: {name} must be a list of {what}, got {type(value).__name__}")
 
 
+def targets(func, name, y, X, x_name="X", *, shape="[n]", dtype=None):
+    """y[n], one target per row of the already checked X[n, ...]."""
+    y = array(func, name, y, ndim=1, shape=shape, dtype=dtype)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{func}: {name} has {y.shape[0]} targets but {x_name} has "
+                         f"{X.shape[0]} rows")
+    return y
+
+
 def sizes(func, name, value):
     """value as a tuple of positive ints (a shape): a float size such as 4.7 is refused, not
     truncated."""
