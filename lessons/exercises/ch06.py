@@ -13,7 +13,7 @@ import collections
 import numpy as np
 
 from lessons.chapters.ch06_regression import kfold_indices
-from lessons.exercises import Exercise, first_items, is_whole, numbers_in, shown
+from lessons.exercises import Exercise, first_items, is_whole, is_whole_value, numbers_in, shown
 
 COUNT = Exercise("parameter count", [
     "A dense layer from n_in to n_out units has a weight per (input, unit) pair: n_in · n_out.",
@@ -55,15 +55,15 @@ def check_parameter_count(fn):
     for sizes in _COUNT_CASES:
         got = COUNT.call(fn, sizes)
         want = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-        if is_whole(got) and got == want:
+        if is_whole_value(got) and got == want:
             continue
         weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
         value, wrong = numbers_in(got)
         if wrong or value.shape != ():
             detail = f"sizes {sizes}: expected a whole number, got {wrong or shown(got)}."
         elif value == want:
-            detail = (f"sizes {sizes}: you return {shown(got)}; a count is a whole number: "
-                      f"return an int (// divides without making a float).")
+            detail = (f"sizes {sizes}: you return {shown(got)}, the right count inside an "
+                      f"array: return it as a number (int(...)).")
         elif value == weights:
             detail = f"sizes {sizes}: you return {got}, the weights alone; the biases are missing."
         elif value == sum((a + 1) * (b + 1) for a, b in zip(sizes[:-1], sizes[1:])):

@@ -10,7 +10,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 `from lessons.solutions import ch08`.
 """
 from lessons.chapters.ch08_cnn import conv_params, receptive_field
-from lessons.exercises import Exercise, first_items, is_whole, shown
+from lessons.exercises import Exercise, first_items, is_whole, is_whole_value, shown
 
 PARAMS = Exercise("conv layer parameters", [
     "One output channel has one kernel: it spans every input channel, so it has "
@@ -61,10 +61,10 @@ def check_conv_params(fn):
     for c_in, c_out, k in _PARAM_CASES:
         got = PARAMS.call(fn, c_in, c_out, k)
         want = conv_params(c_in, c_out, k)
-        if is_whole(got) and got == want:
+        if is_whole_value(got) and got == want:
             continue
         case = f"c_in = {c_in}, c_out = {c_out}, k = {k}"
-        if not is_whole(got):
+        if not is_whole_value(got):
             detail = f"{case}: expected a whole number, got {shown(got)}."
         elif got == c_out * c_in * k * k:
             detail = (f"{case}: you return {shown(got)}, the weights only: add one bias per "
@@ -131,10 +131,10 @@ def check_receptive_field(fn):
     for n, k in _FIELD_CASES:
         got = FIELD.call(fn, n, k)
         want = receptive_field(n, k)
-        if is_whole(got) and got == want:
+        if is_whole_value(got) and got == want:
             continue
         case = f"n_layers = {n}, k = {k}"
-        if not is_whole(got):
+        if not is_whole_value(got):
             detail = f"{case}: expected a whole number, got {shown(got)}."
         elif got == n * k:
             detail = (f"{case}: you return {shown(got)}: neighbouring windows overlap, each "

@@ -13,7 +13,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 `from lessons.solutions import ch09`.
 """
 from lessons.chapters.ch09_deeper_cnns import separable_counts
-from lessons.exercises import Exercise, is_whole, shown
+from lessons.exercises import Exercise, is_whole_value, shown
 
 SEPARABLE = Exercise("depthwise separable parameters", [
     "Two layers: a depthwise one (one K × K kernel for each of the M input channels, each with "
@@ -52,10 +52,10 @@ def check_separable_params(fn):
         got = SEPARABLE.call(fn, M, N, K)
         counts = separable_counts(M, N, K, 1, 1)
         want = counts.separable_weights
-        if is_whole(got) and got == want:
+        if is_whole_value(got) and got == want:
             continue
         case = f"M = {M}, N = {N}, K = {K}"
-        if not is_whole(got):
+        if not is_whole_value(got):
             detail = f"{case}: expected a whole number, got {shown(got)}."
         elif got == counts.book_weights:
             detail = (f"{case}: you return {shown(got)}, the book's formula: it counts the "
@@ -80,11 +80,11 @@ def check_basic_block_params(fn):
     for c_in, c_out in _BLOCK_CASES:
         got = BLOCK.call(fn, c_in, c_out)
         want = basic_block_params(c_in, c_out)
-        if is_whole(got) and got == want:
+        if is_whole_value(got) and got == want:
             continue
         case = f"c_in = {c_in}, c_out = {c_out}"
         plain = 9 * c_in * c_out + 9 * c_out * c_out
-        if not is_whole(got):
+        if not is_whole_value(got):
             detail = f"{case}: expected a whole number, got {shown(got)}."
         elif got == want + 2 * c_out + (c_out if c_in != c_out else 0):
             detail = (f"{case}: you return {shown(got)}: the convolutions carry no bias in "

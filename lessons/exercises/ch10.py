@@ -9,7 +9,7 @@ fn)` (lessons.exercises.kernels): your rnn_backward against the course's on Ekma
 random sequences; once it passes, the chapter trains its RNN on it (train_sales_rnn inside
 `with use(rnn_backward=fn):`).
 """
-from lessons.exercises import Exercise, is_whole, shown
+from lessons.exercises import Exercise, is_whole_value, shown
 
 PARAMS = Exercise("recurrent layer parameters", [
     "Each of the n units has one weight per input (m), one per recurrent input (the n "
@@ -34,10 +34,10 @@ def check_rnn_parameters(fn):
     for n, m in ((128, 1), (4, 3), (1, 1), (64, 10)):
         got = PARAMS.call(fn, n, m)
         want = n * (n + m + 1)
-        if is_whole(got) and got == want:
+        if is_whole_value(got) and got == want:
             continue
         case = f"n = {n}, m = {m}"
-        if not is_whole(got):
+        if not is_whole_value(got):
             detail = f"{case}: expected a whole number, got {shown(got)}."
         elif got == n * (n + m):
             detail = f"{case}: you return {shown(got)}, without the biases."

@@ -41,7 +41,7 @@ def test_placeholder_gets_the_first_hint(check, capsys):
     (lambda ci, co, k: co * ci * (k * k + 1), "not per"),
     (lambda ci, co, k: co * (k * k + 1), "spans all 6 input channels"),
     (lambda ci, co, k: co * (ci * k * k + 1) + 1, "the answer is 832"),
-    (lambda ci, co, k: float(co * (ci * k * k + 1)), "whole number"),
+    (lambda ci, co, k: co * (ci * k * k + 1) + 0.5, "whole number"),
     (lambda ci, co, k: 1 / 0, "ZeroDivisionError"),
     (lambda ci, co, k: ..., "still returns ..."),
 ])
@@ -73,7 +73,8 @@ def test_conv_pool_shape_feedback(fn, message, capsys):
     (lambda n, k: k ** n, "addition, not product"),
     (lambda n, k: n * (k - 1), "start from the 1 pixel"),
     (lambda n, k: 2 * n + 1 if k == 3 else 0, "the answer is 9"),
-    (lambda n, k: 3.0, "whole number"),
+    (lambda n, k: 3.5, "whole number"),
+    (lambda n, k: 3.0, "you return 3.0"),
     (lambda n, k: [][0], "IndexError"),
 ])
 def test_receptive_field_feedback(fn, message, capsys):

@@ -131,8 +131,10 @@ def test_gradient_norms_vanish_and_explode_as_w_r_to_the_n():
 
 def test_exercise_feedback_fits_the_answer(capsys):
     ex.PARAMS.attempts = ex.VANISH.attempts = 0
-    assert not ex.check_rnn_parameters(lambda n, m: float(n * (n + m + 1)))
-    assert "n = 128, m = 1: expected a whole number, got 16640.0." in capsys.readouterr().out
+    assert ex.check_rnn_parameters(lambda n, m: float(n * (n + m + 1)))  # 16640.0 is right
+    assert not ex.check_rnn_parameters(lambda n, m: n * (n + m + 1) / 3)
+    assert "n = 128, m = 1: expected a whole number, got 5546.666666666667." in (
+        capsys.readouterr().out)
     for close in (0.005, 0.0052, 0.9 ** 50):  # the hint's "about 0.005" passes
         assert ex.check_vanishing_factor(close)
     for percent in (0.5, 0.515):
