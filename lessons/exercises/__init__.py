@@ -168,6 +168,25 @@ class Exercise:
             self.stop(f"Expected a whole number, got {shown(x)}.")
         return x
 
+    def count(self, fn, names, cases, want, mistakes=()):
+        """Ends the check at the first case where the learner's fn(*case) is not the count
+        want(*case) (of parameters, of positions...). A float holding the right whole number
+        is right: a count computed with / (16640.0) is the count. The message names the
+        case's arguments (`names`) and what fn returned, then the words of the first of
+        `mistakes` whose count it matches: (count, words) pairs, count a function of the
+        case's arguments, words formatted with them by name ("{k}"); else the right count."""
+        for case in cases:
+            got, right = self.call(fn, *case), want(*case)
+            if is_whole_value(got) and got == right:
+                continue
+            args = dict(zip(names, case))
+            where = ", ".join(f"{name} = {value}" for name, value in args.items())
+            if not is_whole_value(got):
+                self.stop(f"{where}: expected a whole number, got {shown(got)}.")
+            words = next((words for count, words in mistakes if got == count(*case)),
+                         "; the answer is {right:,}")
+            self.stop(f"{where}: you return {shown(got)}{words.format(**args, right=right)}.")
+
     def array(self, x, what, *, shape=None, placeholder=None):
         """x as a float array of finite numbers (of `shape`, if given). placeholder: what
         replaces ... in the message for a leftover ... (default: what)."""

@@ -13,7 +13,7 @@ import collections
 import numpy as np
 
 from lessons.chapters.ch06_regression import kfold_indices
-from lessons.exercises import Exercise, first_items, is_whole, is_whole_value, numbers_in, shown
+from lessons.exercises import Exercise, first_items, numbers_in, shown
 
 COUNT = Exercise("parameter count", [
     "A dense layer from n_in to n_out units has a weight per (input, unit) pair: n_in · n_out.",
@@ -52,25 +52,16 @@ def check_parameter_count(fn):
     """fn(sizes) must give the number of weights and biases of the dense network `sizes`."""
     if fn is ... or not callable(fn):
         return COUNT.feedback(False, "Pass your function: check_parameter_count(fn).")
-    for sizes in _COUNT_CASES:
-        got = COUNT.call(fn, sizes)
-        want = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-        if is_whole_value(got) and got == want:
-            continue
-        weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        value, wrong = numbers_in(got)
-        if wrong or value.shape != ():
-            detail = f"sizes {sizes}: expected a whole number, got {wrong or shown(got)}."
-        elif value == want:
-            detail = (f"sizes {sizes}: you return {shown(got)}, the right count inside an "
-                      f"array: return it as a number (int(...)).")
-        elif value == weights:
-            detail = f"sizes {sizes}: you return {got}, the weights alone; the biases are missing."
-        elif value == sum((a + 1) * (b + 1) for a, b in zip(sizes[:-1], sizes[1:])):
-            detail = f"sizes {sizes}: you return {got}: only the units receive a bias, not the inputs."
-        else:
-            detail = f"sizes {sizes}: you return {shown(got)}; the answer is {want:,}."
-        return COUNT.feedback(False, detail)
+
+    def layers(sizes):
+        return list(zip(sizes[:-1], sizes[1:]))
+
+    COUNT.count(fn, ("sizes",), [(sizes,) for sizes in _COUNT_CASES],
+                lambda sizes: sum((a + 1) * b for a, b in layers(sizes)), [
+        (lambda sizes: sum(a * b for a, b in layers(sizes)),
+         ", the weights alone; the biases are missing"),
+        (lambda sizes: sum((a + 1) * (b + 1) for a, b in layers(sizes)),
+         ": only the units receive a bias, not the inputs")])
     return COUNT.feedback(True, "14, 5,121 and 26,625: Ekman's linear model, his 64/64 network and "
                                 "the 128/128/64 one of Table 6-2.")
 

@@ -10,7 +10,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 `from lessons.solutions import ch08`.
 """
 from lessons.chapters.ch08_cnn import conv_params, receptive_field
-from lessons.exercises import Exercise, first_items, is_whole, is_whole_value, shown
+from lessons.exercises import Exercise, first_items, is_whole, shown
 
 PARAMS = Exercise("conv layer parameters", [
     "One output channel has one kernel: it spans every input channel, so it has "
@@ -58,29 +58,16 @@ def check_conv_params(fn):
     k x k kernels over c_in input channels."""
     if fn is ... or not callable(fn):
         return PARAMS.feedback(False, "Pass your function: check_conv_params(fn).")
-    for c_in, c_out, k in _PARAM_CASES:
-        got = PARAMS.call(fn, c_in, c_out, k)
-        want = conv_params(c_in, c_out, k)
-        if is_whole_value(got) and got == want:
-            continue
-        case = f"c_in = {c_in}, c_out = {c_out}, k = {k}"
-        if not is_whole_value(got):
-            detail = f"{case}: expected a whole number, got {shown(got)}."
-        elif got == c_out * c_in * k * k:
-            detail = (f"{case}: you return {shown(got)}, the weights only: add one bias per "
-                      f"kernel.")
-        elif got == c_out * c_in * (k * k + 1):
-            detail = (f"{case}: you return {shown(got)}: one bias per output channel, not per "
-                      f"(output, input) pair.")
-        elif got == c_out * (k * k + 1):
-            detail = (f"{case}: you return {shown(got)}: each kernel spans all {c_in} input "
-                      f"channels.")
-        elif got == c_in * (k * k + 1) or got == c_in * c_out * k * k + c_in:
-            detail = (f"{case}: you return {shown(got)}: the biases belong to the output "
-                      f"channels.")
-        else:
-            detail = f"{case}: you return {shown(got)}; the answer is {want:,}."
-        return PARAMS.feedback(False, detail)
+    outputs = ": the biases belong to the output channels"
+    PARAMS.count(fn, ("c_in", "c_out", "k"), _PARAM_CASES, conv_params, [
+        (lambda c_in, c_out, k: c_out * c_in * k * k,
+         ", the weights only: add one bias per kernel"),
+        (lambda c_in, c_out, k: c_out * c_in * (k * k + 1),
+         ": one bias per output channel, not per (output, input) pair"),
+        (lambda c_in, c_out, k: c_out * (k * k + 1),
+         ": each kernel spans all {c_in} input channels"),
+        (lambda c_in, c_out, k: c_in * (k * k + 1), outputs),
+        (lambda c_in, c_out, k: c_in * c_out * k * k + c_in, outputs)])
     return PARAMS.feedback(True, "c_out · (c_in · k² + 1) on every case: Weidman's 832, "
                                  "LeNet-5's 2,416, Ekman's 4,864 and 36,928.")
 
@@ -128,25 +115,9 @@ def check_receptive_field(fn):
     n_layers stacked stride-1 k x k convolutions."""
     if fn is ... or not callable(fn):
         return FIELD.feedback(False, "Pass your function: check_receptive_field(fn).")
-    for n, k in _FIELD_CASES:
-        got = FIELD.call(fn, n, k)
-        want = receptive_field(n, k)
-        if is_whole_value(got) and got == want:
-            continue
-        case = f"n_layers = {n}, k = {k}"
-        if not is_whole_value(got):
-            detail = f"{case}: expected a whole number, got {shown(got)}."
-        elif got == n * k:
-            detail = (f"{case}: you return {shown(got)}: neighbouring windows overlap, each "
-                      f"layer adds k − 1 = {k - 1}, not k.")
-        elif got == k ** n:
-            detail = (f"{case}: you return {shown(got)}: the field grows by addition, not "
-                      f"product.")
-        elif got == n * (k - 1):
-            detail = (f"{case}: you return {shown(got)}: start from the 1 pixel a neuron "
-                      f"sits on.")
-        else:
-            detail = f"{case}: you return {shown(got)}; the answer is {want}."
-        return FIELD.feedback(False, detail)
+    FIELD.count(fn, ("n_layers", "k"), _FIELD_CASES, receptive_field, [
+        (lambda n, k: n * k, ": neighbouring windows overlap, each layer adds k − 1, not k"),
+        (lambda n, k: k ** n, ": the field grows by addition, not product"),
+        (lambda n, k: n * (k - 1), ": start from the 1 pixel a neuron sits on")])
     return FIELD.feedback(True, "1 + n_layers · (k − 1): 3 × 3 layers see 3, 5, 7, 9 pixels "
                                 "wide as they stack.")

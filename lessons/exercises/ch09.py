@@ -13,7 +13,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 `from lessons.solutions import ch09`.
 """
 from lessons.chapters.ch09_deeper_cnns import separable_counts
-from lessons.exercises import Exercise, is_whole_value, shown
+from lessons.exercises import Exercise
 
 SEPARABLE = Exercise("depthwise separable parameters", [
     "Two layers: a depthwise one (one K × K kernel for each of the M input channels, each with "
@@ -48,26 +48,14 @@ def check_separable_params(fn):
     channels followed by a pointwise (1 x 1) convolution from M to N channels."""
     if fn is ... or not callable(fn):
         return SEPARABLE.feedback(False, "Pass your function: check_separable_params(fn).")
-    for M, N, K in _SEPARABLE_CASES:
-        got = SEPARABLE.call(fn, M, N, K)
-        counts = separable_counts(M, N, K, 1, 1)
-        want = counts.separable_weights
-        if is_whole_value(got) and got == want:
-            continue
-        case = f"M = {M}, N = {N}, K = {K}"
-        if not is_whole_value(got):
-            detail = f"{case}: expected a whole number, got {shown(got)}."
-        elif got == counts.book_weights:
-            detail = (f"{case}: you return {shown(got)}, the book's formula: it counts the "
-                      f"depthwise step as one kernel of M · K² weights and one bias, but "
-                      f"there are M kernels of K², each with a bias.")
-        elif got == counts.normal_weights:
-            detail = f"{case}: you return {shown(got)}, the normal convolution's count."
-        elif got == M * K * K + N * M:
-            detail = f"{case}: you return {shown(got)}: the biases are missing."
-        else:
-            detail = f"{case}: you return {shown(got)}; the answer is {want:,}."
-        return SEPARABLE.feedback(False, detail)
+    SEPARABLE.count(fn, ("M", "N", "K"), _SEPARABLE_CASES,
+                    lambda M, N, K: separable_counts(M, N, K, 1, 1).separable_weights, [
+        (lambda M, N, K: separable_counts(M, N, K, 1, 1).book_weights,
+         ", the book's formula: it counts the depthwise step as one kernel of M · K² weights "
+         "and one bias, but there are M kernels of K², each with a bias"),
+        (lambda M, N, K: separable_counts(M, N, K, 1, 1).normal_weights,
+         ", the normal convolution's count"),
+        (lambda M, N, K: M * K * K + N * M, ": the biases are missing")])
     return SEPARABLE.feedback(True, "M (K² + 1) + N (M + 1) on every case: 2,432 instead of "
                                     "18,496 for 32 → 64 channels, 3 × 3.")
 
@@ -77,26 +65,21 @@ def check_basic_block_params(fn):
     """fn(c_in, c_out) must give the parameters of a ResNet-34 basic block."""
     if fn is ... or not callable(fn):
         return BLOCK.feedback(False, "Pass your function: check_basic_block_params(fn).")
-    for c_in, c_out in _BLOCK_CASES:
-        got = BLOCK.call(fn, c_in, c_out)
-        want = basic_block_params(c_in, c_out)
-        if is_whole_value(got) and got == want:
-            continue
-        case = f"c_in = {c_in}, c_out = {c_out}"
-        plain = 9 * c_in * c_out + 9 * c_out * c_out
-        if not is_whole_value(got):
-            detail = f"{case}: expected a whole number, got {shown(got)}."
-        elif got == want + 2 * c_out + (c_out if c_in != c_out else 0):
-            detail = (f"{case}: you return {shown(got)}: the convolutions carry no bias in "
-                      f"ResNet (batch norm's shift replaces it).")
-        elif got == plain or got == plain + (c_in * c_out if c_in != c_out else 0):
-            detail = f"{case}: you return {shown(got)}: batch norm's 2 numbers per channel " \
-                     f"are missing."
-        elif c_in != c_out and got == plain + 4 * c_out:
-            detail = (f"{case}: you return {shown(got)}: the channels change, so the shortcut "
-                      f"is a 1 × 1 projection with its batch norm.")
-        else:
-            detail = f"{case}: you return {shown(got)}; the answer is {want:,}."
-        return BLOCK.feedback(False, detail)
+
+    def plain(c_in, c_out):  # the two convolutions' weights, nothing else
+        return 9 * c_in * c_out + 9 * c_out * c_out
+
+    def projection(c_in, c_out):  # the 1 x 1 shortcut's weights, when the channels change
+        return c_in * c_out if c_in != c_out else 0
+
+    norms = ": batch norm's 2 numbers per channel are missing"
+    BLOCK.count(fn, ("c_in", "c_out"), _BLOCK_CASES, basic_block_params, [
+        (lambda c_in, c_out: basic_block_params(c_in, c_out) + 2 * c_out
+         + (c_out if c_in != c_out else 0),
+         ": the convolutions carry no bias in ResNet (batch norm's shift replaces it)"),
+        (plain, norms),
+        (lambda c_in, c_out: plain(c_in, c_out) + projection(c_in, c_out), norms),
+        (lambda c_in, c_out: plain(c_in, c_out) + 4 * c_out if c_in != c_out else None,
+         ": the channels change, so the shortcut is a 1 × 1 projection with its batch norm")])
     return BLOCK.feedback(True, "on every case: (64, 64) has 73,984 and (64, 128) 230,144, the "
                                 "numbers resnet34_layers adds up to 21,797,672.")

@@ -9,7 +9,7 @@ fn)` (lessons.exercises.kernels): your rnn_backward against the course's on Ekma
 random sequences; once it passes, the chapter trains its RNN on it (train_sales_rnn inside
 `with use(rnn_backward=fn):`).
 """
-from lessons.exercises import Exercise, is_whole_value, shown
+from lessons.exercises import Exercise, shown
 
 PARAMS = Exercise("recurrent layer parameters", [
     "Each of the n units has one weight per input (m), one per recurrent input (the n "
@@ -31,21 +31,10 @@ def check_rnn_parameters(fn):
     """fn(n, m) must give the parameters of a recurrent layer of n units on m inputs."""
     if fn is ... or not callable(fn):
         return PARAMS.feedback(False, "Pass your function: check_rnn_parameters(fn).")
-    for n, m in ((128, 1), (4, 3), (1, 1), (64, 10)):
-        got = PARAMS.call(fn, n, m)
-        want = n * (n + m + 1)
-        if is_whole_value(got) and got == want:
-            continue
-        case = f"n = {n}, m = {m}"
-        if not is_whole_value(got):
-            detail = f"{case}: expected a whole number, got {shown(got)}."
-        elif got == n * (n + m):
-            detail = f"{case}: you return {shown(got)}, without the biases."
-        elif got == n * (m + 1):
-            detail = f"{case}: you return {shown(got)}, without the recurrent weights."
-        else:
-            detail = f"{case}: you return {shown(got)}."
-        return PARAMS.feedback(False, detail)
+    PARAMS.count(fn, ("n", "m"), ((128, 1), (4, 3), (1, 1), (64, 10)),
+                 lambda n, m: n * (n + m + 1), [
+        (lambda n, m: n * (n + m), ", without the biases"),
+        (lambda n, m: n * (m + 1), ", without the recurrent weights")])
     return PARAMS.feedback(True, "n (n + m + 1): 16,640 for Ekman's SimpleRNN(128) on one "
                                  "input, plus 129 for the Dense(1) head = 16,769.")
 

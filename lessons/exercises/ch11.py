@@ -10,7 +10,7 @@ Each check prints ✔ or ✘ with what is off and the next hint. Worked solution
 """
 import numpy as np
 
-from lessons.exercises import Exercise, is_whole_value, shown
+from lessons.exercises import Exercise, shown
 
 # Exercise 2: after "Th" e 50%, a 30%, i 20%; then e -> " " 60%, r 30%; a -> t 70%, n 20%;
 # i -> s 90%, n 5%.
@@ -47,17 +47,10 @@ def check_lstm_parameters(fn):
     """fn(n, m) must give n · 4 · (n + m + 1)."""
     if fn is ... or not callable(fn):
         return LSTM.feedback(False, "Pass your function: check_lstm_parameters(fn).")
-    for n, m in ((128, 40), (3, 2), (1, 1), (128, 128)):
-        got = LSTM.call(fn, n, m)
-        want = n * 4 * (n + m + 1)
-        whole = is_whole_value(got)
-        if not whole or got != want:
-            detail = f"n = {n}, m = {m}: you return {shown(got)}"
-            if whole and got == n * (n + m + 1):
-                detail += ", one gate's worth: there are four"
-            elif whole and got == n * 4 * (n + m):
-                detail += ", without the biases"
-            return LSTM.feedback(False, detail + ".")
+    LSTM.count(fn, ("n", "m"), ((128, 40), (3, 2), (1, 1), (128, 128)),
+               lambda n, m: n * 4 * (n + m + 1), [
+        (lambda n, m: n * (n + m + 1), ", one gate's worth: there are four"),
+        (lambda n, m: n * 4 * (n + m), ", without the biases")])
     return LSTM.feedback(True, "N·4·(N + M + 1) (Ekman L5488): 86,528 for LSTM(128) on a "
                                "40-character vocabulary, four times a simple RNN layer.")
 

@@ -45,20 +45,13 @@ def check_block_parameters(fn):
     """fn(D, F): the parameters of one pre-LN block of width D with a feed-forward of F."""
     if fn is ... or not callable(fn):
         return BLOCK.feedback(False, "Pass your function: check_block_parameters(fn).")
-    for D, F in ((32, 128), (512, 2048), (4, 1), (6, 10)):
-        got = BLOCK.call(fn, D, F)
-        want = block_parameters(D, F)
-        whole = is_whole_value(got)
-        if not whole or got != want:
-            detail = f"D = {D}, F = {F}: you return {shown(got)}"
-            # the layer norms' 4D, the biases' 4D (attention) and F + D (feed-forward)
-            if whole and got == want - 4 * D:
-                detail += ", without the two layer norms"
-            elif whole and got == want - 4 * D - F - D:
-                detail += ", without any bias"
-            elif whole and got == want - 4 * D - 4 * D - F - D:
-                detail += ", without biases or layer norms"
-            return BLOCK.feedback(False, detail + ".")
+    # the layer norms' 4D, the biases' 4D (attention) and F + D (feed-forward)
+    BLOCK.count(fn, ("D", "F"), ((32, 128), (512, 2048), (4, 1), (6, 10)),
+                block_parameters, [
+        (lambda D, F: block_parameters(D, F) - 4 * D, ", without the two layer norms"),
+        (lambda D, F: block_parameters(D, F) - 4 * D - F - D, ", without any bias"),
+        (lambda D, F: block_parameters(D, F) - 8 * D - F - D,
+         ", without biases or layer norms")])
     return BLOCK.feedback(True, "4(D^2 + D) + 4D + 2DF + F + D: 12,704 for the chapter's "
                                 "D = 32, F = 128 block, 3,152,384 for the original base "
                                 "transformer's D = 512, F = 2048 (its post-LN block has "
