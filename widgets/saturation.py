@@ -6,10 +6,12 @@ images. Top row: a histogram of each hidden layer's activations at initialisatio
 row: the gradient dL/dz reaching each layer (log of its size), which shrinks layer by layer
 towards the input when neurons saturate. Bottom: the training loss over the first 30 SGD
 steps (lr 0.01, batch 64). All from lessons.chapters.ch05_toward_dl; static path:
-render(State(...)).
+render(State(...)). probe(State(...)) measures why a saturated net does not learn (the
+numbers chapter 05 prints after the explorer's figures).
 """
 import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ipywidgets as W
 import matplotlib
@@ -20,6 +22,8 @@ from lessons.chapters.ch05_toward_dl import (
     ACTIVATIONS, INITS, deep_net, first_steps, layer_statistics,
 )
 from lessons.data import mnist_subset
+from lessons.kernels import checks, softmax_cross_entropy
+from lessons.layers import Dense
 from widgets.base import ACCENT, POSITIVE, WARNING, View, argument, factory, new_figure
 
 N_IMAGES = 1024
@@ -58,14 +62,91 @@ def images():
     return (X - X.mean()) / X.std(), y
 
 
+def _net(state):
+    """The state's net, as initialised (seed state.seed)."""
+    return deep_net(state.depth, state.width, state.activation, state.init, seed=state.seed)
+
+
 @pretrained.cached(maxsize=8)
 def statistics(state):
     """(activations, gradients, losses) of the state's net: see the module docstring."""
     X, y = images()
-    net = deep_net(state.depth, state.width, state.activation, state.init, seed=state.seed)
+    net = _net(state)
     acts, grads, _ = layer_statistics(net, X[:256], y[:256])
     losses = first_steps(net, X, y)
     return acts, grads, losses
+
+
+class Probe(NamedTuple):
+    """What probe(state) measures; per-layer tuples run from hidden layer 1 (at the input)."""
+
+    gradients: tuple  # mean |dL/dz| of each hidden layer (statistics' middle row)
+    same_digit: float  # mean cosine of two last-layer patterns of the same digit
+    other_digits: float  # ... and of two different digits
+    batch_loss: tuple  # (before, after) ten SGD steps on one batch of 64 images
+    other_loss: tuple  # (before, after) on 512 other images
+    weight_moves: tuple  # each hidden layer's |W_after - W_before| / |W_before| over them
+
+
+def _loss(net, X, labels):
+    """net's mean softmax cross-entropy on X; inf where its logits overflow."""
+    try:
+        return float(softmax_cross_entropy(net.forward(X), labels)[0])
+    except checks.NotFiniteError:
+        return np.inf
+
+
+def _mean_cosines(patterns, labels):
+    """The mean cosine similarity of two rows of patterns over all pairs of different rows
+    with the same label, and over all pairs with different labels (a zero row counts as 0)."""
+    norms = np.linalg.norm(patterns, axis=1, keepdims=True)
+    unit = np.divide(patterns, norms, out=np.zeros_like(patterns), where=norms > 0)
+    cosines = unit @ unit.T
+    same = labels[:, None] == labels[None, :]
+    np.fill_diagonal(same, False)
+    different = labels[:, None] != labels[None, :]
+    return float(np.mean(cosines[same])), float(np.mean(cosines[different]))
+
+
+def probe(state):
+    """Why the state's net learns or does not, in numbers (a Probe):
+
+    - gradients: the mean |dL/dz| reaching each hidden layer at initialisation, over the
+      256 images of `statistics` (the numbers `summary` prints);
+    - same_digit, other_digits: the last hidden layer turns each of those images into a
+      pattern (its activations); the mean cosine similarity of the patterns of two images of
+      the same digit, and of two different digits, over all such pairs. Both near 0 means
+      the patterns hardly depend on the digit;
+    - batch_loss, other_loss: a fresh copy of the net takes ten SGD steps (first_steps,
+      lr 0.01) on one batch, the first 64 images; the loss of that batch, and of the last 512
+      images (none of them in it), before and after. The second falls with the first only
+      if what the net learns from one batch carries over to other images;
+    - weight_moves: how far the ten steps moved each hidden layer's weights, as a fraction of
+      their size (|W_after - W_before| / |W_before|, Frobenius norms).
+
+    A net whose steps diverge (N(0, 1) ReLUs: the logits overflow) gets inf for the losses
+    after, and for the weights' moves where they outgrow float64.
+    """
+    if not isinstance(state, State):
+        raise TypeError(f"probe: state must be a saturation.State, got {type(state).__name__}")
+    X, y = images()
+    acts, grads, _ = statistics(state)
+    same_digit, other_digits = _mean_cosines(acts[-1], y[:len(acts[-1])])
+    net = _net(state)
+    batch, others = slice(0, 64), slice(N_IMAGES - 512, N_IMAGES)
+    hidden = [layer.W for layer in net.layers[:-1] if isinstance(layer, Dense)]
+    start = [W.copy() for W in hidden]
+    batch_before, others_before = _loss(net, X[batch], y[batch]), _loss(net, X[others], y[others])
+    first_steps(net, X[batch], y[batch], steps=10)
+    with np.errstate(over="ignore"):  # a diverged net's weights: their norms are inf
+        moves = tuple(float(np.linalg.norm(W - W0) / np.linalg.norm(W0))
+                      for W, W0 in zip(hidden, start))
+    return Probe(
+        gradients=tuple(float(np.mean(np.abs(g))) for g in grads),
+        same_digit=same_digit, other_digits=other_digits,
+        batch_loss=(batch_before, _loss(net, X[batch], y[batch])),
+        other_loss=(others_before, _loss(net, X[others], y[others])),
+        weight_moves=moves)
 
 
 def _outcome(losses):
