@@ -56,12 +56,16 @@ def mixed_reverse_task(rng, B, longest=LENGTH):
 
 PAD, START, STOP = "<pad>", "<start>", "<stop>"
 # A tiny English -> "French" grammar: the adjective follows the noun, negation is ne ... pas
-# (Ekman 14.5's suggestion). Sentences: the [adj] noun [does not] verb the [adj] noun.
+# (Ekman 14.5's suggestion). Sentences: the [adj] noun verb the [adj] noun, or negated
+# the [adj] noun does not verb the [adj] noun.
 NOUNS = {"cat": "chat", "dog": "chien", "bird": "oiseau", "child": "enfant",
          "teacher": "professeur", "friend": "ami"}
 ADJECTIVES = {"big": "grand", "small": "petit", "red": "rouge", "old": "vieux",
               "happy": "heureux"}
 VERBS = {"sees": "voit", "likes": "aime", "follows": "suit", "calls": "appelle"}
+# After "does not" English takes the base form ("does not see"), French keeps the same verb
+# form ("ne voit pas"): the model must learn that two English words map to one French word.
+BASE_FORMS = {"sees": "see", "likes": "like", "follows": "follow", "calls": "call"}
 
 
 class Words:
@@ -90,7 +94,7 @@ class Words:
         return out
 
 
-ENGLISH = Words(["the", "does", "not", *NOUNS, *ADJECTIVES, *VERBS])
+ENGLISH = Words(["the", "does", "not", *NOUNS, *ADJECTIVES, *VERBS, *BASE_FORMS.values()])
 FRENCH = Words(["le", "ne", "pas", *NOUNS.values(), *ADJECTIVES.values(), *VERBS.values()])
 
 
@@ -105,12 +109,12 @@ def grammar_pair(rng):
     (se, sf), (oe, of) = phrase(), phrase()
     verb = str(rng.choice(list(VERBS)))
     if rng.random() < 0.5:
-        return se + ["does", "not", verb] + oe, sf + ["ne", VERBS[verb], "pas"] + of
+        return se + ["does", "not", BASE_FORMS[verb]] + oe, sf + ["ne", VERBS[verb], "pas"] + of
     return se + [verb] + oe, sf + [VERBS[verb]] + of
 
 
 GRAMMAR_SRC, GRAMMAR_TGT = 9, 10  # the longest English sentence, the longest French + STOP
-GRAMMAR_UPDATES = 150  # short on purpose: the model still makes mistakes for beam search to fix
+GRAMMAR_UPDATES = 165  # short on purpose: the model still makes mistakes for beam search to fix
 
 
 def grammar_task(rng, B):

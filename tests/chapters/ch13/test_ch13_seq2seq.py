@@ -23,6 +23,9 @@ def test_reverse_and_grammar_data():
         assert en[0] == "the" and fr[0] == "le"
         assert ("not" in en) == ("ne" in fr) == ("pas" in fr)
         assert len(fr) == len(en)  # word for word, reordered ("does not" <-> "ne ... pas")
+        verbs = [w for w in en if w in c.VERBS or w in c.BASE_FORMS.values()]
+        assert len(verbs) == 1  # "does not" takes the base form: "does not see", never "sees"
+        assert (verbs[0] in c.BASE_FORMS.values()) == ("not" in en)
     assert c.grammar_pair(np.random.default_rng(3))  # a pair of word lists
 
 
