@@ -17,6 +17,8 @@ Implementations:
       here) Winograd F(2x2, 3x3), 16 products per block of images (4, up to 16 at 7x7), the
       blocks shared among the threads; otherwise im2col, prange over the images, one small
       product per image;
+    - for the 3x3 shapes, the same with the kernels' gradient by the product the kernels did
+      not choose (BLAS where blas_runs_avx512() is False, else our loop): issue 13's A/B;
     - at full size only (--tiny leaves them out), two variants without checks, defined here
       since no chapter calls them: the forward as one product over the whole batch (a column
       matrix of N*OH*OW columns, BLAS threading it; the backward is the lessons kernel), and
@@ -58,7 +60,7 @@ from _timing import (  # noqa: E402
 
 from lessons import kernels, reference  # noqa: E402
 from lessons.kernels import raw as cores  # noqa: E402
-from lessons.kernels.threads import one_blas_thread  # noqa: E402
+from lessons.kernels.threads import blas_runs_avx512, one_blas_thread  # noqa: E402
 
 LESSONS = "lessons kernels (validated)"
 RAW = "Numba kernels, no input checks"
@@ -69,6 +71,8 @@ DIRECT = "direct loops, prange, no BLAS, no checks"
 GROUPED = "im2col over groups of 8 images, no checks"
 GROUP = 8  # images per product: cols of 8 images of 16 channels at 14 x 14 are 0.9 MB
 TORCH = "PyTorch eager"
+# the Winograd backward's other way to compute the kernels' gradient than the one it takes here
+OTHER_GRAD = f"the same, dK's product by {'our loop' if blas_runs_avx512() else 'BLAS'}"
 
 # (label, C, H, F, k, pad); the max-pool case pools the first conv's output
 CONV_SHAPES = [("conv 1->8 5x5 on 28x28", 1, 28, 8, 5, 0),
@@ -223,7 +227,14 @@ def conv_runs(X, K, b, pad, torch, variants):
     def raw():
         with one_blas_thread():
             cores.conv2d_forward_unchecked(X, K, b, 1, 1, pad, pad)
-            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
+            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True,
+                                                   blas_runs_avx512())
+
+    def other_grad():
+        with one_blas_thread():
+            cores.conv2d_forward_unchecked(X, K, b, 1, 1, pad, pad)
+            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True,
+                                                   not blas_runs_avx512())
 
     def twin():
         reference.conv2d_forward(X, K, b, 1, pad)
@@ -232,7 +243,8 @@ def conv_runs(X, K, b, pad, torch, variants):
     def whole_batch():
         whole_batch_forward(X, K, b, pad)
         with one_blas_thread():
-            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True)
+            return cores.conv2d_backward_unchecked(X, K, dY, 1, 1, pad, pad, True,
+                                                   blas_runs_avx512())
 
     def direct():
         direct_forward(X, K, b, pad)
@@ -248,6 +260,8 @@ def conv_runs(X, K, b, pad, torch, variants):
         return numpy_im2col.conv_backward(X.shape, K, cols, dY, pad)
 
     runs = {LESSONS: lessons, RAW: raw}
+    if K.shape[2:] == (3, 3):  # Winograd's path (stride 1 throughout)
+        runs[OTHER_GRAD] = other_grad
     if variants:
         runs.update({WHOLE_BATCH: whole_batch, DIRECT: direct, GROUPED: grouped})
     runs[TWINS] = twin

@@ -43,7 +43,7 @@ from numba import njit, prange
 
 from lessons.kernels import checks, registry
 from lessons.kernels.prefetch import prefetch_images
-from lessons.kernels.threads import one_blas_thread
+from lessons.kernels.threads import blas_runs_avx512, one_blas_thread
 
 _LAYOUT2 = "(X is [N, C, H, W], K is [F, C, kh, kw])"
 _LAYOUT1 = "(X is [N, C, L], K is [F, C, k])"
@@ -146,13 +146,15 @@ def _conv_forward_kernel(X, K, b, sh, sw, ph, pw):
 
 
 @njit(cache=True, parallel=True)
-def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
+def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad, blas_kernel_grad):
     """(dX, dK, db), image by image; with input_grad False, dX is an empty array (a first
-    layer's step). 3x3 kernels at stride 1 by Winograd (Chapter 09)."""
+    layer's step). 3x3 kernels at stride 1 by Winograd (Chapter 09), whose kernels' gradient
+    product runs in BLAS if blas_kernel_grad (pass blas_runs_avx512()), else in a loop of our
+    own."""
     N, C, H, W = X.shape
     F, _, kh, kw = K.shape
     if kh == 3 and kw == 3 and sh == 1 and sw == 1:
-        return _winograd_backward_kernel(X, K, dY, ph, pw, input_grad)
+        return _winograd_backward_kernel(X, K, dY, ph, pw, input_grad, blas_kernel_grad)
     Xp, Kf = _pad(X, ph, pw), np.ascontiguousarray(K).reshape(F, C * kh * kw)
     dX = np.empty((N if input_grad else 0, C, H, W), dtype=X.dtype)
     dKTs = np.empty((N, C * kh * kw, F), dtype=X.dtype)  # per image: the weights are shared
@@ -172,7 +174,8 @@ def _conv_backward_kernel(X, K, dY, sh, sw, ph, pw, input_grad):
 # with 16 multiplications per channel where the direct sum takes 36: the transforms A, B, G
 # only add, subtract and halve. Gathered over the channels, the 16 elementwise products become
 # 16 independent matrix products M[e] = V[e][tiles, C] @ U[e][C, F], e = 4 a + b the entry of
-# the 4x4 tile, each run by BLAS (the kernels' gradient, a loop of our own). The channels are
+# the 4x4 tile, each run by BLAS (the kernels' gradient by a loop of our own, but where
+# OpenBLAS runs its AVX-512 kernels: blas_runs_avx512, passed in). The channels are
 # innermost in V and M, so that the transforms run along whole runs of values in vector
 # instructions (a tile at a time, they were bound by their 16 scalar stores or loads per tile
 # and channel). Every step is linear, so the backward is its adjoint, computed with the same
@@ -553,7 +556,12 @@ def _transposed_product(A, B, O):
     long, thin product (k over hundreds of tiles, i and j over channels and filters) OpenBLAS
     packs both operands for little work: its Haswell kernels ran at 13-15 GMAC/s at 16->32 on
     14x14 on a Zen 3 (AVX2, one thread), this at 20-27; the sums go in a fixed order, the same
-    bits on every instruction set."""
+    bits on every instruction set. Where OpenBLAS runs its AVX-512 kernels, BLAS is taken
+    instead (blas_runs_avx512), by estimate, not measured against this loop: on a Zen 5 it ran
+    this product at 88-103 GMAC/s, 3.5-4x this loop's speed on the Zen 3, where twice the
+    vector width would give this loop at most 2x; and on Intel's AVX-512 cores a product and
+    a sum kept apart (no fused multiply-add, for the bits) take two issue slots of the two
+    vector ports where BLAS's fused one takes one."""
     K, I = A.shape
     O[...] = 0
     whole = K - K % 4
@@ -618,7 +626,7 @@ def _bias_gradient(dY, db):
 
 
 @njit(cache=True, parallel=True)
-def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
+def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad, blas_kernel_grad):
     """(dX, dK, db) of a 3x3 kernel at stride 1: the adjoint of every step of the forward,
     dM = A dy A^T per output tile, dU[e]^T = V[e]^T @ dM[e] (each block's share kept apart and
     added in block order), dV[e] = dM[e] @ U[e], dX = B dv B^T tile by tile. V, dM and dV are
@@ -626,7 +634,8 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
     product has read it: a block's matrices are most of the L2 cache at 16->32 on 14x14 (the
     gain was within the noise of the timings). U is stored [F, C] here: as the forward's
     U[C, F], transposed in the product, OpenBLAS ran dM[e] @ U[e] 1.45x slower. dU's product
-    is _transposed_product, but for one channel."""
+    is _transposed_product, but for one channel and where blas_kernel_grad (an OpenBLAS with
+    AVX-512 kernels)."""
     N, C, H, W = X.shape
     F = K.shape[0]
     OH, OW = dY.shape[2], dY.shape[3]
@@ -647,7 +656,8 @@ def _winograd_backward_kernel(X, K, dY, ph, pw, input_grad):
         for e in range(16):
             prefetch_images(X, last, following, e, 16, False)
             prefetch_images(dY, last, following, e, dY_parts, False)
-            if C == 1:  # a vector times a matrix (a first layer): BLAS's is faster
+            if C == 1 or blas_kernel_grad:  # a vector times a matrix (a first layer), or
+                # an OpenBLAS with AVX-512 kernels: BLAS's is faster
                 np.dot(V[e, :T * C].reshape(T, C).T, dM[e, :T * F].reshape(T, F),
                        dUTs[e, k].reshape(C, F))
             else:
@@ -764,7 +774,8 @@ def conv2d_backward(X, K, dY, stride=1, pad=0):
         return registry.run(f, (X, K, dY, stride, pad), [("dX", X.shape), ("dK", K.shape),
                                                          ("db", (K.shape[0],))], dt)
     with one_blas_thread():
-        return _conv_backward_kernel(X, K, dY, stride, stride, pad, pad, True)
+        return _conv_backward_kernel(X, K, dY, stride, stride, pad, pad, True,
+                                     blas_runs_avx512())
 
 
 def conv1d_forward(X, K, b, stride=1, pad=0):
@@ -793,5 +804,6 @@ def conv1d_backward(X, K, dY, stride=1, pad=0):
     with one_blas_thread():
         dX, dK, db = _conv_backward_kernel(
             X.astype(dt, copy=False)[:, :, None, :], K.astype(dt, copy=False)[:, :, None, :],
-            dY.astype(dt, copy=False)[:, :, None, :], 1, stride, 0, pad, True)
+            dY.astype(dt, copy=False)[:, :, None, :], 1, stride, 0, pad, True,
+            blas_runs_avx512())
     return dX[:, :, 0, :], dK[:, :, 0, :], db

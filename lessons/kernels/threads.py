@@ -55,6 +55,21 @@ def _blas_libraries():
     return ThreadpoolController().select(user_api="blas").lib_controllers
 
 
+# OpenBLAS's names (openblas_get_corename) for the cores whose kernels use AVX-512.
+_AVX512_CORES = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
+
+
+@functools.cache
+def blas_runs_avx512():
+    """True when every loaded BLAS is an OpenBLAS running its AVX-512 kernels. It follows
+    the kernels OpenBLAS runs, not the CPU alone: OPENBLAS_CORETYPE may choose others (the
+    test run's second pass takes the SSE ones). The Winograd backward (lessons.kernels.conv)
+    reads it to choose who computes the kernels' gradient product."""
+    libraries = _blas_libraries()
+    return bool(libraries) and all(
+        str(getattr(lib, "architecture", "")).lower() in _AVX512_CORES for lib in libraries)
+
+
 @contextlib.contextmanager
 def one_blas_thread():
     """A `with` block in which BLAS (NumPy's and SciPy's) uses one thread: around Numba kernels

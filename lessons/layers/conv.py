@@ -12,7 +12,7 @@ from lessons.kernels.raw import (
     conv2d_backward_unchecked, conv2d_forward_unchecked, maxpool2d_backward_unchecked,
     maxpool2d_forward_unchecked,
 )
-from lessons.kernels.threads import one_blas_thread
+from lessons.kernels.threads import blas_runs_avx512, one_blas_thread
 from lessons.layers.base import Layer, float_dtype, generator
 from lessons.layers.initializers import check_weights, initial_weights
 
@@ -89,7 +89,8 @@ class Conv2D(Layer):
             dX, dK, db = conv2d_backward(X, self.K, dY, s, p)
         else:
             with one_blas_thread():
-                dX, dK, db = conv2d_backward_unchecked(X, self.K, dY, s, s, p, p, input_grad)
+                dX, dK, db = conv2d_backward_unchecked(X, self.K, dY, s, s, p, p, input_grad,
+                                                       blas_runs_avx512())
         self.dK[...] = dK
         self.db[...] = db
         return dX

@@ -27,7 +27,7 @@ def test_table_has_every_case_and_implementation(report):
     assert header[:5] == ["case", "implementation", "s per batch", "ns per image",
                           "x slower than lessons kernels (validated)"]
     labels = [label for label, *_ in bench.TINY_SHAPES] + ["max-pool 2x2 of [2, 2, 6, 6]"]
-    conv = [bench.LESSONS, bench.RAW, bench.TWINS, bench.NUMPY_IM2COL]
+    conv = [bench.LESSONS, bench.RAW, bench.OTHER_GRAD, bench.TWINS, bench.NUMPY_IM2COL]
     pool = [bench.LESSONS, bench.RAW, bench.TWINS]
     assert [(r[0], r[1]) for r in rows] == [
         (f"{label}, {threads}", name) for threads in ("1 thread", "2 threads")

@@ -237,8 +237,9 @@ def test_bad_input_names_the_argument(call, error, message):
     ((3, 1, 8, 8), (2, 1, 5, 5), 1, 0, False),
     ((9, 2, 7, 7), (3, 2, 3, 3), 1, 1, False),
 ])
+@pytest.mark.parametrize("blas_kernel_grad", [False, True])
 def test_kernels_agree_with_the_twin_and_do_not_depend_on_the_thread_count(
-        x_shape, k_shape, stride, pad, input_grad):
+        x_shape, k_shape, stride, pad, input_grad, blas_kernel_grad):
     import numba
 
     from lessons.kernels import conv
@@ -253,7 +254,8 @@ def test_kernels_agree_with_the_twin_and_do_not_depend_on_the_thread_count(
             with one_blas_thread():
                 Y = conv._conv_forward_kernel(X, K, b, *args)
                 dY = np.random.default_rng(12).standard_normal(Y.shape)
-                runs.append((Y,) + conv._conv_backward_kernel(X, K, dY, *args, input_grad))
+                runs.append((Y,) + conv._conv_backward_kernel(X, K, dY, *args, input_grad,
+                                                              blas_kernel_grad))
         finally:
             numba.set_num_threads(saved)
     Y, dX, dK, db = runs[0]
@@ -294,6 +296,23 @@ def test_one_blas_thread_nests_and_restores_after_an_error():
             assert set(blas_threads()) == {1}  # the inner block did not restore early
             1 / 0
     assert blas_threads() == before
+
+
+@pytest.mark.parametrize("architectures, avx512", [
+    (["SkylakeX", "SkylakeX"], True), (["Cooperlake"], True), (["SapphireRapids"], True),
+    (["Haswell", "Haswell"], False), (["Zen"], False), (["Nehalem"], False),
+    (["SkylakeX", "Haswell"], False), ([None], False), ([], False),
+])
+def test_the_kernels_gradient_goes_to_blas_only_where_openblas_runs_avx512(
+        monkeypatch, architectures, avx512):
+    from lessons.kernels import threads
+    libraries = [type("Library", (), {"architecture": a})() for a in architectures]
+    monkeypatch.setattr(threads, "_blas_libraries", lambda: libraries)
+    threads.blas_runs_avx512.cache_clear()
+    try:
+        assert threads.blas_runs_avx512() is avx512
+    finally:
+        threads.blas_runs_avx512.cache_clear()
 
 
 # --- Winograd F(2x2, 3x3): the kernels' path for 3x3 kernels at stride 1 (Chapter 09) --------

@@ -18,15 +18,15 @@ CALLS = textwrap.dedent("""
     import resource
     import numpy as np
     from lessons.kernels import raw
-    from lessons.kernels.threads import one_blas_thread
+    from lessons.kernels.threads import blas_runs_avx512, one_blas_thread
     rng = np.random.default_rng(0)
     X, K = rng.standard_normal((32, 64, 7, 7)), rng.standard_normal((64, 64, 3, 3))
     dY = rng.standard_normal((32, 64, 7, 7))
     with one_blas_thread():
-        raw.conv2d_backward_unchecked(X, K, dY, 1, 1, 1, 1, True)
+        raw.conv2d_backward_unchecked(X, K, dY, 1, 1, 1, 1, True, blas_runs_avx512())
         before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         for _ in range(5):
-            raw.conv2d_backward_unchecked(X, K, dY, 1, 1, 1, 1, True)
+            raw.conv2d_backward_unchecked(X, K, dY, 1, 1, 1, 1, True, blas_runs_avx512())
     print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
 """)
 
